@@ -1,0 +1,37 @@
+"""syn0's neural-network core: spec -> Network -> fit -> predict -> to_bytes/from_bytes.
+
+NumPy and pydantic only; no I/O. Usable from a notebook with no server running::
+
+    from core import NetworkSpec, TrainingSpec, Network, fit, datasets
+    X, y = datasets.spiral(500, noise=0.1)
+    net = Network(NetworkSpec(input_shape=[2], layers=[...]))
+    history = fit(net, X, y, TrainingSpec(loss="cross_entropy", epochs=200))
+    net.predict_labels(X)
+"""
+
+from core import datasets
+from core.checks import Summary, check_against_dataset, check_spec, infer_shapes, summary
+from core.errors import DataError, SpecError, TrainingDiverged
+from core.history import History
+from core.network import Network
+from core.serialization import Checkpoint
+from core.spec import NetworkSpec, TrainingSpec
+from core.training import fit
+
+__all__ = [
+    "Checkpoint",
+    "DataError",
+    "History",
+    "Network",
+    "NetworkSpec",
+    "SpecError",
+    "Summary",
+    "TrainingDiverged",
+    "TrainingSpec",
+    "check_against_dataset",
+    "check_spec",
+    "datasets",
+    "fit",
+    "infer_shapes",
+    "summary",
+]

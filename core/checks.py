@@ -1,0 +1,244 @@
+"""Whole-spec checks: shapes through the stack, loss against the last layer, spec
+against a dataset. Every failure is a ``SpecError`` naming the field path and the fix."""
+
+from __future__ import annotations
+
+from math import prod
+
+from pydantic import BaseModel
+
+from core.conv import conv_geometry
+from core.errors import SpecError
+from core.spec import NetworkSpec, Task, TrainingSpec
+
+Shape = tuple[int, ...]
+
+
+def _fmt(shape: Shape) -> str:
+    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+
+
+def layer_output_shape(index: int, layer, shape: Shape) -> Shape:
+    """The output shape of ``layer`` (at ``index``) given its input shape."""
+    where = ("network", "layers", index)
+    name = f"layer {index} ({layer.type})"
+    if layer.type == "dense":
+        if len(shape) != 1:
+            raise SpecError(
+                f"{name} needs a flat input but receives {_fmt(shape)}; "
+                "add a flatten layer before it",
+                where,
+            )
+        return (layer.units,)
+    if layer.type in ("dropout",):
+        return shape
+    if len(shape) != 3:
+        raise SpecError(
+            f"{name} needs an image input (channels, height, width) but receives {_fmt(shape)}",
+            where,
+        )
+    if layer.type == "flatten":
+        return (prod(shape),)
+    c, h, w = shape
+    if layer.type == "conv2d":
+        k, s, padding = layer.kernel_size, layer.stride, layer.padding
+        filters = layer.filters
+    else:
+        k, s, padding, filters = layer.pool_size, layer.stride or layer.pool_size, "valid", c
+    if padding == "valid" and (k > h or k > w):
+        field = "kernel_size" if layer.type == "conv2d" else "pool_size"
+        raise SpecError(
+            f"{name} has a {k}x{k} window but receives {_fmt(shape)}; use a smaller "
+            f"`{field}` or padding='same'",
+            (*where, field),
+        )
+    return (filters, conv_geometry(h, k, s, padding)[0], conv_geometry(w, k, s, padding)[0])
+
+
+def infer_shapes(network: NetworkSpec) -> list[Shape]:
+    """Output shape of every layer, checking each layer fits the one before it."""
+    shape: Shape = tuple(network.input_shape)
+    shapes = []
+    for index, layer in enumerate(network.layers):
+        shape = layer_output_shape(index, layer, shape)
+        shapes.append(shape)
+    last = network.layers[-1]
+    if last.type != "dense":
+        raise SpecError(
+            f"layer {len(network.layers) - 1} ({last.type}) is the last layer; "
+            "the outputs must come from a dense layer",
+            ("network", "layers", len(network.layers) - 1),
+        )
+    for index, layer in enumerate(network.layers):
+        if layer.type == "conv2d" and layer.activation == "softmax":
+            raise SpecError(
+                f"layer {index} (conv2d) cannot use softmax; use it on a dense layer",
+                ("network", "layers", index, "activation"),
+            )
+    return shapes
+
+
+class LayerSummary(BaseModel):
+    index: int
+    type: str
+    output_shape: list[int]
+    params: int
+    flops: int
+
+
+class Summary(BaseModel):
+    """Per-layer shapes, parameter counts and forward FLOPs per sample."""
+
+    layers: list[LayerSummary]
+    total_params: int
+    total_flops: int
+
+
+def _cost(layer, in_shape: Shape, out_shape: Shape) -> tuple[int, int]:
+    """(parameters, forward FLOPs per sample): a multiply-add counts as two FLOPs."""
+    if layer.type == "dense":
+        bias = layer.units if layer.use_bias else 0
+        return in_shape[0] * layer.units + bias, 2 * in_shape[0] * layer.units + bias
+    if layer.type == "conv2d":
+        per_out = in_shape[0] * layer.kernel_size**2
+        bias = layer.filters if layer.use_bias else 0
+        outputs = prod(out_shape)
+        return layer.filters * per_out + bias, outputs * (2 * per_out + (1 if bias else 0))
+    if layer.type == "maxpool2d":
+        return 0, prod(out_shape) * (layer.pool_size**2 - 1)
+    if layer.type == "dropout":
+        return 0, prod(out_shape)
+    return 0, 0
+
+
+def summary(network: NetworkSpec) -> Summary:
+    shapes = infer_shapes(network)
+    rows, in_shape = [], tuple(network.input_shape)
+    for index, (layer, out_shape) in enumerate(zip(network.layers, shapes, strict=True)):
+        params, flops = _cost(layer, in_shape, out_shape)
+        rows.append(
+            LayerSummary(
+                index=index,
+                type=layer.type,
+                output_shape=list(out_shape),
+                params=params,
+                flops=flops,
+            )
+        )
+        in_shape = out_shape
+    return Summary(
+        layers=rows,
+        total_params=sum(r.params for r in rows),
+        total_flops=sum(r.flops for r in rows),
+    )
+
+
+def check_spec(network: NetworkSpec, training: TrainingSpec) -> None:
+    """Checks that need the network and the training spec together, before any data."""
+    infer_shapes(network)
+    last_index = len(network.layers) - 1
+    last = network.layers[-1]
+    where = ("network", "layers", last_index)
+    if training.loss == "cross_entropy":
+        if last.activation not in ("softmax", "linear") or last.units < 2:
+            raise SpecError(
+                f"loss cross_entropy needs a last layer with softmax (or linear) activation and "
+                f"one unit per class (at least 2); layer {last_index} (dense) has "
+                f"units={last.units}, activation={last.activation!r}",
+                where,
+            )
+    elif training.loss == "binary_cross_entropy" and (
+        last.activation not in ("sigmoid", "linear") or last.units != 1
+    ):
+        raise SpecError(
+            f"loss binary_cross_entropy needs a last layer of 1 unit with sigmoid (or linear) "
+            f"activation; layer {last_index} (dense) has units={last.units}, "
+            f"activation={last.activation!r}",
+            where,
+        )
+    stopping = training.early_stopping
+    if stopping and stopping.monitor.startswith("val_") and training.validation_split == 0:
+        raise SpecError(
+            f"early_stopping monitors {stopping.monitor} but validation_split is 0; "
+            "set validation_split > 0 or monitor 'loss'",
+            ("training", "early_stopping", "monitor"),
+        )
+    aug = training.augmentation
+    if (aug.shift_pixels or aug.horizontal_flip) and len(network.input_shape) != 3:
+        raise SpecError(
+            "augmentation shift_pixels and horizontal_flip need image inputs "
+            f"(channels, height, width); input_shape is {network.input_shape}",
+            ("training", "augmentation"),
+        )
+
+
+def check_against_dataset(
+    network: NetworkSpec,
+    training: TrainingSpec,
+    input_shape: Shape,
+    task: Task,
+    n_outputs: int,
+) -> list[str]:
+    """Check the spec against a dataset; return warnings, raise ``SpecError`` on misfit.
+
+    ``n_outputs`` is the number of classes for classification and the number of
+    target columns for regression.
+    """
+    check_spec(network, training)
+    expected = tuple(network.input_shape)
+    if tuple(input_shape) not in (expected, expected[1:] if expected[:1] == (1,) else None):
+        raise SpecError(
+            f"input_shape {list(expected)} does not match the dataset's samples of shape "
+            f"{list(input_shape)}; set input_shape to {list(input_shape)}",
+            ("network", "input_shape"),
+        )
+    last = network.layers[-1]
+    where = ("network", "layers", len(network.layers) - 1, "units")
+    loss = training.loss
+    warnings = []
+    if task == "regression":
+        if loss != "mse":
+            raise SpecError(
+                f"loss {loss} needs a classification dataset; this dataset is regression, "
+                "use loss 'mse'",
+                ("training", "loss"),
+            )
+        if last.units != n_outputs:
+            raise SpecError(
+                f"the last layer has {last.units} units but the dataset has {n_outputs} "
+                f"target column(s); set units={n_outputs}",
+                where,
+            )
+        if last.activation in ("sigmoid", "softmax", "relu"):
+            warnings.append(
+                f"a {last.activation} output limits the range of a regression; 'linear' is usual"
+            )
+        return warnings
+    if n_outputs < 2:
+        raise SpecError(
+            f"a classification dataset needs at least 2 classes; it has {n_outputs}",
+            ("dataset_id",),
+        )
+    binary_ok = last.units == 1 and n_outputs == 2
+    if loss == "binary_cross_entropy" and n_outputs != 2:
+        raise SpecError(
+            f"loss binary_cross_entropy needs 2 classes; the dataset has "
+            f"{n_outputs}; use cross_entropy with units={n_outputs}",
+            ("training", "loss"),
+        )
+    if (
+        loss != "binary_cross_entropy"
+        and last.units != n_outputs
+        and not (loss == "mse" and binary_ok)
+    ):
+        raise SpecError(
+            f"the last layer has {last.units} units but the dataset has "
+            f"{n_outputs} classes; set units={n_outputs}",
+            where,
+        )
+    if loss == "mse":
+        warnings.append(
+            f"mse with a {last.activation} output on a classification task; "
+            "cross_entropy usually trains faster"
+        )
+    return warnings

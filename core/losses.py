@@ -1,0 +1,81 @@
+"""Losses, computed from the last layer's pre-activation (the logits).
+
+``LOSSES[name](xp, z, y, activation, classify)`` -> ``(loss, dL/dz, stat)``; dL/dz may
+reuse the memory of ``z``.
+
+Softmax + cross-entropy and sigmoid + binary cross-entropy are fused and computed
+from logits, so they stay finite for any logit. Every loss is a mean over the
+batch. The statistic feeds the epoch metrics (correct predictions for classifiers,
+(sum of squared errors, sum of absolute errors) for regression).
+
+Notes
+-----
+cross_entropy: L = mean(logsumexp(z) - z[y]),  dL/dz = (softmax(z) - onehot(y)) / n
+binary_cross_entropy: L = mean(max(z, 0) - z y + log(1 + exp(-|z|))),
+    dL/dz = (sigmoid(z) - y) / n
+mse: L = mean((a - y)**2) over all outputs,  dL/da = 2 (a - y) / (n k)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.activations import ACTIVATIONS, DERIVATIVES
+
+Array = Any
+
+
+def _correct(a: Array, y: Array, threshold: float) -> float:
+    """Correct predictions: argmax for several outputs, a threshold for one."""
+    if a.shape[1] == 1:
+        return float(((a > threshold) == (y > 0.5)).sum())
+    return float((a.argmax(axis=1) == y.argmax(axis=1)).sum())
+
+
+def cross_entropy(xp, z: Array, y: Array, activation: str, classify: bool):
+    """``y`` holds class indices ``(n,)``; ``z`` is ``(n, n_classes)``."""
+    n = z.shape[0]
+    rows = xp.arange(n)
+    correct = float((z.argmax(axis=1) == y).sum())
+    z -= z.max(axis=1, keepdims=True)
+    picked = z[rows, y]
+    xp.exp(z, out=z)
+    total = z.sum(axis=1, keepdims=True)
+    loss = float(xp.log(total).sum() - picked.sum()) / n
+    z /= total
+    z[rows, y] -= 1
+    z *= 1.0 / n
+    return loss, z, correct
+
+
+def binary_cross_entropy(xp, z: Array, y: Array, activation: str, classify: bool):
+    """``y`` holds 0/1 targets ``(n, 1)``; ``z`` is ``(n, 1)``."""
+    n = z.shape[0]
+    correct = _correct(z, y, 0.0)
+    loss = float((xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))).sum()) / n
+    ACTIVATIONS["sigmoid"](xp, z)
+    z -= y
+    z *= 1.0 / n
+    return loss, z, correct
+
+
+def mse(xp, z: Array, y: Array, activation: str, classify: bool):
+    """``y`` is ``(n, k)``: targets, one-hot classes, or 0/1 for a single unit."""
+    n, k = z.shape
+    a = ACTIVATIONS[activation](xp, z)
+    diff = a - y
+    squared = float((diff * diff).sum())
+    if classify:
+        stat = _correct(a, y, 0.5)
+    else:
+        stat = (squared, float(xp.abs(diff).sum()))
+    grad = xp.multiply(diff, 2.0 / (n * k), out=diff)
+    grad = DERIVATIVES[activation](xp, a, grad)
+    return squared / (n * k), grad, stat
+
+
+LOSSES = {
+    "cross_entropy": cross_entropy,
+    "binary_cross_entropy": binary_cross_entropy,
+    "mse": mse,
+}

@@ -1,0 +1,209 @@
+"""``Network``: layers built from a ``NetworkSpec`` over one flat parameter buffer.
+
+All weights come first in the buffer, then all biases, so the L1/L2 penalty is
+one slice and an optimizer step is a few whole-array calls. The last dense layer
+computes logits; its activation is applied by ``outputs`` (predict) or fused into
+the loss (training).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core import initializers
+from core.activations import ACTIVATIONS
+from core.backend import get_backend
+from core.checks import infer_shapes
+from core.conv import Conv2D, MaxPool2D
+from core.errors import DataError
+from core.layers import Dense, Dropout, Flatten, Layer
+from core.spec import NetworkSpec
+
+LAYERS = {
+    "dense": Dense,
+    "conv2d": Conv2D,
+    "maxpool2d": MaxPool2D,
+    "flatten": Flatten,
+    "dropout": Dropout,
+}
+PREDICT_CHUNK = 4096
+
+
+class Network:
+    """A trainable network. ``fit`` binds the loss, task, classes and input statistics.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    seed : int
+        Seeds the weight initialization.
+    dtype : str
+        ``"float32"`` (default) or ``"float64"`` (for gradient checks).
+    backend : str
+        The array module: ``"numpy"`` or ``"cupy"``.
+    """
+
+    def __init__(
+        self, spec: NetworkSpec, *, seed: int = 0, dtype: str = "float32", backend: str = "numpy"
+    ):
+        infer_shapes(spec)
+        self.spec, self.dtype = spec, np.dtype(dtype)
+        self.backend = get_backend(backend)
+        xp = self.xp = self.backend.xp
+        self.layers: list[Layer] = []
+        shape = tuple(spec.input_shape)
+        last = len(spec.layers) - 1
+        for index, layer_spec in enumerate(spec.layers):
+            cls = LAYERS[layer_spec.type]
+            if cls is Dense:
+                act = "linear" if index == last else layer_spec.activation
+                layer = Dense(xp, self.dtype, shape, layer_spec, act)
+            else:
+                layer = cls(xp, self.dtype, shape, layer_spec)
+            self.layers.append(layer)
+            shape = layer.out_shape
+        self.output_activation = spec.layers[-1].activation
+        self.n_outputs = shape[0]
+        self.n_weights = sum(_size(la.weight_shape) for la in self.layers)
+        size = self.n_weights + sum(la.bias_size for la in self.layers)
+        self.params = xp.zeros(size, dtype=self.dtype)
+        self.grads = xp.zeros(size, dtype=self.dtype)
+        self._bind()
+        self._initialize(seed)
+        # Bound by fit (or from_bytes): how to read the outputs and prepare inputs.
+        self.loss: str | None = None
+        self.task: str | None = None
+        self.classes: np.ndarray | None = None
+        self.input_mean: np.ndarray | None = None
+        self.input_std: np.ndarray | None = None
+
+    # --- parameters -------------------------------------------------------------------------
+
+    def _bind(self) -> None:
+        w_at, b_at = 0, self.n_weights
+        for layer in self.layers:
+            if layer.weight_shape is None:
+                continue
+            w_end, b_end = w_at + _size(layer.weight_shape), b_at + layer.bias_size
+            bias = slice(b_at, b_end) if layer.bias_size else None
+            layer.bind(
+                self.params[w_at:w_end].reshape(layer.weight_shape),
+                self.params[bias] if bias else None,
+                self.grads[w_at:w_end].reshape(layer.weight_shape),
+                self.grads[bias] if bias else None,
+            )
+            w_at, b_at = w_end, b_end
+
+    def _initialize(self, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        for layer, layer_spec in zip(self.layers, self.spec.layers, strict=True):
+            if layer.weight_shape is None:
+                continue
+            name = initializers.resolve(layer_spec.init, layer_spec.activation)
+            values = initializers.INITIALIZERS[name](
+                rng, layer.weight_shape, layer.fan_in, layer.fan_out
+            )
+            layer.W[...] = self.xp.asarray(values, dtype=self.dtype)
+
+    @property
+    def weights(self) -> Any:
+        """The weight part of the flat buffer (what L1/L2 penalize)."""
+        return self.params[: self.n_weights]
+
+    # --- passes -----------------------------------------------------------------------------
+
+    def forward(self, x: Any, training: bool = False, rng: np.random.Generator | None = None):
+        """Logits ``(n, n_outputs)`` for a batch already in the internal layout."""
+        for layer in self.layers:
+            x = layer.forward(x, training, rng)
+        return x
+
+    def backward(self, grad: Any) -> None:
+        """Fill ``self.grads`` from dL/dlogits ``(n, n_outputs)``."""
+        first = self._first_trainable()
+        for index in range(len(self.layers) - 1, first - 1, -1):
+            grad = self.layers[index].backward(grad, need_input_grad=index > first)
+
+    def _first_trainable(self) -> int:
+        return next(i for i, la in enumerate(self.layers) if la.weight_shape is not None)
+
+    def to_internal(self, X: Any) -> Any:
+        """``(n, *input_shape)`` samples to the layout the first layer reads."""
+        X = self.xp.asarray(X, dtype=self.dtype)
+        if X.ndim == 2:
+            return X
+        return self.xp.ascontiguousarray(X.transpose(1, 2, 3, 0))
+
+    def check_inputs(self, X: Any) -> np.ndarray:
+        """Validate and reshape user inputs to ``(n, *input_shape)``, normalized."""
+        X = np.asarray(X)
+        expected = tuple(self.spec.input_shape)
+        if (
+            X.ndim >= 1
+            and X.shape[1:] == expected[1:]
+            and expected[:1] == (1,)
+            and len(expected) == 3
+        ):
+            X = X.reshape(X.shape[0], *expected)
+        if X.ndim < 1 or X.shape[1:] != expected:
+            raise DataError(
+                f"expected inputs of shape (n, {', '.join(map(str, expected))}); received {X.shape}"
+            )
+        if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all():
+            raise DataError("inputs must be finite numbers (no NaN or Infinity)")
+        X = X.astype(self.dtype, copy=False)
+        if self.input_mean is not None:
+            X = (X - self.input_mean) / self.input_std
+        return X
+
+    # --- inference --------------------------------------------------------------------------
+
+    def logits(self, X: Any) -> np.ndarray:
+        X = self.check_inputs(X)
+        chunks = [
+            self.backend.to_numpy(self.forward(self.to_internal(X[i : i + PREDICT_CHUNK])).copy())
+            for i in range(0, len(X), PREDICT_CHUNK)
+        ]
+        return np.concatenate(chunks) if chunks else np.empty((0, self.n_outputs), self.dtype)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Outputs ``(n, n_outputs)``: the last layer's activation of its logits."""
+        z = self.logits(X)
+        return ACTIVATIONS[self.output_activation](np, z)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities ``(n, n_classes)``, columns in the order of ``classes``."""
+        if self.task != "classification":
+            raise DataError("predict_proba needs a network trained for classification")
+        z = self.logits(X)
+        if self.loss == "cross_entropy":
+            return ACTIVATIONS["softmax"](np, z)
+        if self.loss == "binary_cross_entropy":
+            p = ACTIVATIONS["sigmoid"](np, z)
+        else:
+            p = np.clip(ACTIVATIONS[self.output_activation](np, z), 0, 1)
+            if p.shape[1] > 1:
+                total = p.sum(axis=1, keepdims=True)
+                return np.divide(p, total, out=np.full_like(p, 1 / p.shape[1]), where=total > 0)
+        return np.hstack([1 - p, p])
+
+    def predict_labels(self, X: Any) -> np.ndarray:
+        """Predicted classes ``(n,)`` in the user's own label values."""
+        return self.classes[self.predict_proba(X).argmax(axis=1)]
+
+    def to_bytes(self) -> bytes:
+        from core.serialization import network_to_bytes
+
+        return network_to_bytes(self)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Network:
+        from core.serialization import network_from_bytes
+
+        return network_from_bytes(data)
+
+
+def _size(shape: tuple[int, ...] | None) -> int:
+    return int(np.prod(shape)) if shape else 0

@@ -1,0 +1,115 @@
+"""Networks and checkpoints as ``.npz`` bytes: the spec and state as a JSON header,
+every array stored plainly. Nothing is pickled, so loading untrusted bytes is safe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core import npz
+from core.errors import DataError
+from core.spec import NetworkSpec
+
+NETWORK_FORMAT = "syn0.network/1"
+CHECKPOINT_FORMAT = "syn0.checkpoint/1"
+
+
+def network_to_bytes(net) -> bytes:
+    header = {
+        "format": NETWORK_FORMAT,
+        "spec": net.spec.model_dump(mode="json"),
+        "dtype": net.dtype.name,
+        "loss": net.loss,
+        "task": net.task,
+    }
+    arrays = {"params": net.backend.to_numpy(net.params)}
+    for name in ("classes", "input_mean", "input_std"):
+        value = getattr(net, name)
+        if value is not None:
+            arrays[name] = value
+    return npz.dump(header, arrays)
+
+
+def network_from_bytes(data: bytes):
+    from core.network import Network
+
+    header, arrays = _load(data, NETWORK_FORMAT)
+    net = Network(NetworkSpec.model_validate(header["spec"]), dtype=header["dtype"])
+    if arrays["params"].shape != net.params.shape:
+        raise DataError("the stored weights do not match the stored spec", field="weights")
+    net.params[...] = arrays["params"]
+    net.loss, net.task = header["loss"], header["task"]
+    net.classes = arrays.get("classes")
+    net.input_mean, net.input_std = arrays.get("input_mean"), arrays.get("input_std")
+    return net
+
+
+@dataclass
+class Checkpoint:
+    """Everything needed to resume training after ``epoch`` bit for bit."""
+
+    epoch: int
+    params: np.ndarray
+    optimizer: dict[str, Any]
+    schedule: dict[str, Any]
+    rng: dict[str, Any]
+    history: list[dict[str, float]] = field(default_factory=list)
+    early_stopping: dict[str, Any] | None = None
+
+    def to_bytes(self) -> bytes:
+        arrays = {"params": self.params}
+        optimizer = {}
+        for name, value in self.optimizer.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"optimizer.{name}"] = value
+            else:
+                optimizer[name] = value
+        stopping = None
+        if self.early_stopping is not None:
+            stopping = {k: v for k, v in self.early_stopping.items() if k != "best_params"}
+            if self.early_stopping["best_params"] is not None:
+                arrays["best_params"] = self.early_stopping["best_params"]
+        header = {
+            "format": CHECKPOINT_FORMAT,
+            "epoch": self.epoch,
+            "optimizer": optimizer,
+            "schedule": self.schedule,
+            "rng": self.rng,
+            "history": self.history,
+            "early_stopping": stopping,
+        }
+        return npz.dump(header, arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Checkpoint:
+        header, arrays = _load(data, CHECKPOINT_FORMAT)
+        optimizer = dict(header["optimizer"])
+        for name, value in arrays.items():
+            if name.startswith("optimizer."):
+                optimizer[name.removeprefix("optimizer.")] = value
+        stopping = header["early_stopping"]
+        if stopping is not None:
+            stopping["best_params"] = arrays.get("best_params")
+        return cls(
+            epoch=header["epoch"],
+            params=arrays["params"],
+            optimizer=optimizer,
+            schedule=header["schedule"],
+            rng=header["rng"],
+            history=header["history"],
+            early_stopping=stopping,
+        )
+
+
+def _load(data: bytes, expected: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    try:
+        header, arrays = npz.load(data)
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(f"not a {expected} file: {exc}", field="weights") from exc
+    if header.get("format") != expected:
+        raise DataError(
+            f"expected a {expected} file, received {header.get('format')!r}", field="weights"
+        )
+    return header, arrays

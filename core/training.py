@@ -1,0 +1,240 @@
+"""``fit``: mini-batch training with metrics, callbacks, checkpoints and resume.
+
+Every random draw (shuffling, dropout, augmentation) comes from one generator
+seeded by ``training.seed`` whose state is part of each checkpoint, so the same
+spec, data and seed give bitwise-identical weights, and a run resumed from the
+checkpoint of epoch k ends with the weights of the run that never stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from core import regularization
+from core.augment import augment, is_active
+from core.errors import TrainingDiverged
+from core.history import EarlyStopping, History
+from core.losses import LOSSES
+from core.optimizers import make_optimizer
+from core.prepare import Prepared, prepare
+from core.schedules import Schedule
+from core.serialization import Checkpoint
+from core.spec import TrainingSpec
+
+EpochCallback = Callable[[dict[str, float]], None]
+CheckpointCallback = Callable[[Checkpoint], None]
+
+
+def fit(
+    net,
+    X: Any,
+    y: Any,
+    training: TrainingSpec,
+    *,
+    task: str | None = None,
+    on_epoch_end: EpochCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_checkpoint: CheckpointCallback | None = None,
+    checkpoint_every: int = 1,
+    resume: Checkpoint | None = None,
+) -> History:
+    """Train ``net`` on ``X`` ``(n_samples, *input_shape)`` and ``y`` ``(n_samples,)``.
+
+    ``task`` (classification or regression) is inferred from the loss and labels when
+    None. ``on_epoch_end`` gets each epoch's metrics; ``should_stop`` is asked
+    between batches and ends training with ``stop_reason="cancelled"``;
+    ``on_checkpoint`` gets a ``Checkpoint`` every ``checkpoint_every`` epochs, and
+    ``resume`` continues from one.
+    """
+    data = prepare(net, X, y, training, task)
+    trainer = _Trainer(net, data, training, resume)
+    # Overflow on the way to a divergence is reported as TrainingDiverged, not as warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return trainer.run(
+            on_epoch_end, should_stop or (lambda: False), on_checkpoint, checkpoint_every
+        )
+
+
+class _Trainer:
+    def __init__(self, net, data: Prepared, training: TrainingSpec, resume: Checkpoint | None):
+        self.net, self.data, self.spec = net, data, training
+        self.xp = net.xp
+        self.optimizer = make_optimizer(self.xp, training.optimizer, net.params.size, net.dtype)
+        self.schedule = Schedule(training.lr_schedule, training.optimizer.learning_rate)
+        self.stopper = EarlyStopping(training.early_stopping) if training.early_stopping else None
+        self.rng = np.random.default_rng([training.seed, 2])
+        self.history = History()
+        self.start_epoch = 1
+        self.last_finite_loss: float | None = None
+        self.y_sst = None
+        self._buffers: dict[tuple, Any] = {}
+        if not data.classify:
+            self.y_sst = float(((data.y - data.y.mean(axis=0)) ** 2).sum())
+        self.X = self.xp.asarray(data.X)
+        self.y = self.xp.asarray(data.y)
+        if resume is not None:
+            self._load(resume)
+
+    # --- state ------------------------------------------------------------------------------
+
+    def checkpoint(self, epoch: int) -> Checkpoint:
+        to_np = self.net.backend.to_numpy
+        stopping = self.stopper.state() if self.stopper else None
+        if stopping and stopping["best_params"] is not None:
+            stopping["best_params"] = to_np(stopping["best_params"]).copy()
+        optimizer = {
+            k: to_np(v) if hasattr(v, "shape") else v for k, v in self.optimizer.state().items()
+        }
+        return Checkpoint(
+            epoch=epoch,
+            params=to_np(self.net.params).copy(),
+            optimizer=optimizer,
+            schedule=self.schedule.state(),
+            rng=self.rng.bit_generator.state,
+            history=[dict(row) for row in self.history.epochs],
+            early_stopping=stopping,
+        )
+
+    def _load(self, ckpt: Checkpoint) -> None:
+        self.net.params[...] = self.xp.asarray(ckpt.params)
+        self.optimizer.load_state(ckpt.optimizer)
+        self.schedule.load_state(ckpt.schedule)
+        self.rng.bit_generator.state = ckpt.rng
+        self.history.epochs = [dict(row) for row in ckpt.history]
+        if self.stopper and ckpt.early_stopping:
+            state = dict(ckpt.early_stopping)
+            if state["best_params"] is not None:
+                state["best_params"] = self.xp.asarray(state["best_params"])
+            self.stopper.load_state(state)
+        self.start_epoch = ckpt.epoch + 1
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def run(self, on_epoch_end, should_stop, on_checkpoint, checkpoint_every) -> History:
+        for epoch in range(self.start_epoch, self.spec.epochs + 1):
+            started = time.perf_counter()
+            lr = self.schedule.lr
+            totals = self._train_epoch(epoch, lr, should_stop)
+            if totals is None:
+                self.history.stop_reason = "cancelled"
+                return self.history
+            metrics = self._epoch_metrics(epoch, lr, *totals)
+            metrics["seconds"] = time.perf_counter() - started
+            self.history.epochs.append(metrics)
+            if on_epoch_end:
+                on_epoch_end(metrics)
+            monitored = metrics.get("val_loss", metrics["loss"])
+            self.schedule.end_epoch(epoch, monitored)
+            stop = self.stopper.update(epoch, metrics, self.net.params) if self.stopper else False
+            if on_checkpoint and (epoch % checkpoint_every == 0 or stop):
+                on_checkpoint(self.checkpoint(epoch))
+            if stop:
+                self.history.stop_reason = "early_stopping"
+                break
+        if self.stopper:
+            self.stopper.restore(self.net.params)
+            self.history.best_epoch = self.stopper.best_epoch
+        return self.history
+
+    def _batches(self):
+        n = len(self.data.X)
+        size = self.spec.batch_size or n
+        order = self.rng.permutation(n) if self.spec.shuffle else np.arange(n)
+        order = self.xp.asarray(order)
+        for start in range(0, n, size):
+            yield order[start : start + size]
+
+    def _train_epoch(self, epoch: int, lr: float, should_stop):
+        """One pass over the data; returns (summed loss, summed stat) or None if cancelled."""
+        xp, net, spec = self.xp, self.net, self.spec
+        loss_fn, act = LOSSES[spec.loss], net.output_activation
+        l1, l2 = spec.regularization.l1, spec.regularization.l2
+        augmenting = is_active(spec.augmentation)
+        images = self.X.ndim == 4
+        loss_sum, stat_sum, n = 0.0, None, len(self.data.X)
+        for idx in self._batches():
+            if should_stop():
+                return None
+            m = len(idx)
+            xb = xp.take(self.X, idx, axis=0, out=self._buffer("xb", (m, *self.X.shape[1:])))
+            yb = xp.take(
+                self.y, idx, axis=0, out=self._buffer("yb", (m, *self.y.shape[1:]), self.y.dtype)
+            )
+            if augmenting:
+                xb = augment(xp, xb, spec.augmentation, self.rng)
+            if images:
+                xb = self._to_internal(xb)
+            z = net.forward(xb, training=True, rng=self.rng)
+            loss, grad, stat = loss_fn(xp, z, yb, act, self.data.classify)
+            if not math.isfinite(loss):
+                raise TrainingDiverged(epoch, self.last_finite_loss)
+            self.last_finite_loss = loss
+            loss_sum += loss * m
+            stat_sum = stat if stat_sum is None else _add(stat_sum, stat)
+            net.backward(grad)
+            if l1 or l2:
+                regularization.add_gradient(xp, net.weights, net.grads[: net.n_weights], l1, l2)
+            self.optimizer.update(net.params, net.grads, lr)
+        if not bool(xp.isfinite(net.params).all()):
+            raise TrainingDiverged(epoch, self.last_finite_loss, what="weights")
+        return loss_sum / n, stat_sum
+
+    def _to_internal(self, xb):
+        internal = self._buffer("internal", (*xb.shape[1:], xb.shape[0]))
+        self.xp.copyto(internal, xb.transpose(1, 2, 3, 0))
+        return internal
+
+    def _buffer(self, name: str, shape: tuple[int, ...], dtype=None):
+        key = (name, shape)
+        if key not in self._buffers:
+            self._buffers[key] = self.xp.empty(shape, dtype=dtype or self.net.dtype)
+        return self._buffers[key]
+
+    def _epoch_metrics(self, epoch, lr, mean_loss, stat) -> dict[str, float]:
+        reg = self.spec.regularization
+        penalty = regularization.penalty(self.xp, self.net.weights, reg.l1, reg.l2)
+        metrics = {
+            "epoch": epoch,
+            "loss": mean_loss + penalty,
+            "penalty": penalty,
+            "learning_rate": lr,
+        }
+        metrics.update(self._stat_metrics("", stat, len(self.data.X), self.y_sst))
+        if self.data.X_val is not None:
+            metrics.update(self._validation_metrics())
+        return metrics
+
+    def _stat_metrics(self, prefix: str, stat, n: int, sst: float | None) -> dict[str, float]:
+        if self.data.classify:
+            return {f"{prefix}accuracy": stat / n}
+        sse, sae = stat
+        k = self.net.n_outputs
+        r2 = 1.0 - sse / sst if sst else 0.0
+        return {f"{prefix}mae": sae / (n * k), f"{prefix}r2": r2}
+
+    def _validation_metrics(self) -> dict[str, float]:
+        xp, net, data = self.xp, self.net, self.data
+        X, y = data.X_val, data.y_val
+        loss_sum, stat_sum = 0.0, None
+        chunk = 4096
+        for start in range(0, len(X), chunk):
+            z = net.forward(net.to_internal(X[start : start + chunk]), training=False)
+            yb = xp.asarray(y[start : start + chunk])
+            loss, _, stat = LOSSES[self.spec.loss](
+                xp, z.copy(), yb, net.output_activation, data.classify
+            )
+            loss_sum += loss * len(yb)
+            stat_sum = stat if stat_sum is None else _add(stat_sum, stat)
+        sst = None if data.classify else float(((y - y.mean(axis=0)) ** 2).sum())
+        metrics = {"val_loss": loss_sum / len(X)}
+        metrics.update(self._stat_metrics("val_", stat_sum, len(X), sst))
+        return metrics
+
+
+def _add(a, b):
+    return tuple(x + y for x, y in zip(a, b, strict=True)) if isinstance(a, tuple) else a + b

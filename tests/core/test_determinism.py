@@ -1,0 +1,136 @@
+"""Same spec, data and seed -> bitwise-identical weights; resume == uninterrupted."""
+
+import io
+
+import numpy as np
+import pytest
+
+from core import Checkpoint, Network, datasets, fit
+from tests.core.factories import lenet, mlp, training
+
+SPEC_CASES = {
+    "mlp-adam-dropout-aug-plateau-early": (
+        lambda: mlp(2, [16, 16], 2, activation="relu"),
+        dict(
+            optimizer={"type": "adam", "learning_rate": 0.01},
+            validation_split=0.2,
+            lr_schedule={"type": "plateau", "patience": 2},
+            normalize_inputs=True,
+            augmentation={"gaussian_noise": 0.1},
+            regularization={"l2": 1e-3},
+            early_stopping={"monitor": "val_loss", "patience": 50},
+        ),
+    ),
+    "mlp-sgd-nesterov-step": (
+        lambda: mlp(2, [16], 2),
+        dict(
+            optimizer={"type": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
+            lr_schedule={"type": "step", "every": 3},
+        ),
+    ),
+    "mlp-rmsprop-momentum": (
+        lambda: mlp(2, [16], 2),
+        dict(optimizer={"type": "rmsprop", "learning_rate": 0.01, "momentum": 0.5}),
+    ),
+}
+
+
+def _data():
+    return datasets.generate("spiral", n_samples=200, noise=0.1, seed=0)
+
+
+def _train(make_spec, options, epochs=8, **kw):
+    X, y = _data()
+    net = Network(make_spec(), seed=5)
+    history = fit(net, X, y, training(epochs=epochs, batch_size=16, seed=11, **options), **kw)
+    return net, history
+
+
+@pytest.mark.parametrize("case", SPEC_CASES)
+def test_same_seed_same_weights_bitwise(case):
+    make_spec, options = SPEC_CASES[case]
+    first, _ = _train(make_spec, options)
+    second, _ = _train(make_spec, options)
+    assert first.params.tobytes() == second.params.tobytes()
+
+
+def test_other_seed_other_weights():
+    X, y = _data()
+    a, b = Network(mlp(2, [8], 2), seed=0), Network(mlp(2, [8], 2), seed=0)
+    fit(a, X, y, training(epochs=2, seed=1))
+    fit(b, X, y, training(epochs=2, seed=2))
+    assert a.params.tobytes() != b.params.tobytes()
+
+
+@pytest.mark.parametrize("case", SPEC_CASES)
+@pytest.mark.parametrize("stop_after", [1, 4])
+def test_resume_from_checkpoint_equals_uninterrupted_run(case, stop_after):
+    # given: a full run, and its checkpoint after epoch k through bytes
+    make_spec, options = SPEC_CASES[case]
+    full, full_history = _train(make_spec, options)
+    saved = {}
+    _train(make_spec, options, on_checkpoint=lambda c: saved.setdefault(c.epoch, c.to_bytes()))
+    checkpoint = Checkpoint.from_bytes(saved[stop_after])
+    # when: a fresh network resumes from it
+    X, y = _data()
+    resumed = Network(make_spec(), seed=99)  # its own init is overwritten by the checkpoint
+    history = fit(
+        resumed, X, y, training(epochs=8, batch_size=16, seed=11, **options), resume=checkpoint
+    )
+    # then
+    assert resumed.params.tobytes() == full.params.tobytes()
+    assert [row["loss"] for row in history.epochs] == full_history.metric("loss")
+
+
+def test_lenet_with_image_augmentation_resumes_bitwise():
+    X, y = datasets.images(96, size=12, seed=0)
+    options = dict(
+        optimizer={"type": "adam", "learning_rate": 0.01},
+        augmentation={"shift_pixels": 1, "horizontal_flip": True},
+        batch_size=32,
+        seed=3,
+    )
+    full = Network(lenet(12, 4), seed=0)
+    saved = {}
+    fit(
+        full,
+        X,
+        y,
+        training(epochs=3, **options),
+        on_checkpoint=lambda c: saved.update({c.epoch: c}),
+    )
+    resumed = Network(lenet(12, 4), seed=0)
+    fit(resumed, X, y, training(epochs=3, **options), resume=saved[1])
+    assert resumed.params.tobytes() == full.params.tobytes()
+
+
+def test_checkpoint_every_n_epochs():
+    X, y = _data()
+    epochs = []
+    fit(
+        Network(mlp(2, [4], 2)),
+        X,
+        y,
+        training(epochs=7),
+        on_checkpoint=lambda c: epochs.append(c.epoch),
+        checkpoint_every=3,
+    )
+    assert epochs == [3, 6]
+
+
+def test_checkpoint_bytes_load_without_pickle():
+    X, y = _data()
+    saved = []
+    fit(
+        Network(mlp(2, [4], 2)),
+        X,
+        y,
+        training(epochs=1, optimizer={"type": "adam"}),
+        on_checkpoint=saved.append,
+    )
+    data = saved[0].to_bytes()
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        assert all(archive[name].dtype != object for name in archive.files)
+    restored = Checkpoint.from_bytes(data)
+    np.testing.assert_array_equal(restored.params, saved[0].params)
+    assert restored.optimizer["t"] == saved[0].optimizer["t"]
