@@ -16,7 +16,8 @@ Workloads, one epoch each on seeded synthetic data (labels from a random linear 
 Every implementation runs with the same thread count: ``torch.set_num_threads`` for
 PyTorch and threadpoolctl for NumPy's BLAS, which syn0 and scikit-learn share.
 Timings on a small machine swing between processes, so all peers are measured in
-one process, interleaved (per repeat: each workload's syn0, torch, sklearn), after
+one process, interleaved (per repeat and workload: syn0, torch, sklearn, in an order
+that rotates between repeats, each after a half-second pause), after
 one uncounted warm-up epoch each, and the table quotes medians with min-max.
 
 Samples/s is the sample count over the wall time of the whole training call
@@ -223,10 +224,16 @@ def run_sklearn(w: Workload, X: np.ndarray, y: np.ndarray) -> Run:
 
 
 RUNNERS = {"syn0": run_syn0, "torch": run_torch, "sklearn": run_sklearn}
+SETTLE_SECONDS = 0.5
 
 
 def measure(workloads: list[Workload], repeats: int) -> dict[tuple[str, str], list[Run]]:
-    """Interleaved epochs: one warm-up per (workload, implementation), then ``repeats`` rounds."""
+    """Interleaved epochs: one warm-up per (workload, implementation), then ``repeats`` rounds.
+
+    Each round rotates which implementation of a workload goes first, and every timed
+    epoch starts after a short pause: OpenMP and OpenBLAS worker threads spin for a
+    while after a parallel region, and would otherwise slow whoever runs next.
+    """
     data = {w.family: synthetic(w) for w in {w.family: w for w in workloads}.values()}
     plan = [(w, impl) for w in workloads for impl in w.implementations]
     print("warm-up", file=sys.stderr)
@@ -235,8 +242,11 @@ def measure(workloads: list[Workload], repeats: int) -> dict[tuple[str, str], li
     runs: dict[tuple[str, str], list[Run]] = {(w.name, impl): [] for w, impl in plan}
     for r in range(repeats):
         print(f"repeat {r + 1}/{repeats}", file=sys.stderr)
-        for w, impl in plan:
-            runs[w.name, impl].append(RUNNERS[impl](w, *data[w.family]))
+        for w in workloads:
+            shift = r % len(w.implementations)
+            for impl in w.implementations[shift:] + w.implementations[:shift]:
+                time.sleep(SETTLE_SECONDS)
+                runs[w.name, impl].append(RUNNERS[impl](w, *data[w.family]))
     return runs
 
 

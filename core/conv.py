@@ -8,8 +8,15 @@ Max pooling is a handful of strided ``maximum`` calls.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from core.activations import ACTIVATIONS, DERIVATIVES
 from core.layers import Layer
+
+# GEMMs along the long column axis (oh * ow * n) run in chunks of this many columns:
+# OpenBLAS runs a thin GEMM over ~50k columns several times slower in one call than
+# in cache-sized pieces (measured on 2 cores; see docs/benchmarks.md).
+GEMM_CHUNK = 6144
 
 
 def conv_geometry(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int]:
@@ -24,6 +31,14 @@ def conv_geometry(size: int, kernel: int, stride: int, padding: str) -> tuple[in
 def _window(x, i: int, j: int, stride: int, oh: int, ow: int):
     """The ``(c, oh, ow, n)`` slice of ``x`` that meets kernel offset ``(i, j)``."""
     return x[:, i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride]
+
+
+def _patches(xp, x, k: int, stride: int, oh: int, ow: int):
+    """A ``(c, k, k, oh, ow, n)`` strided view of ``x``: im2col in one copy, no Python loop."""
+    sc, sh, sw, sn = x.strides
+    shape = (x.shape[0], k, k, oh, ow, x.shape[3])
+    strides = (sc, sh, sw, sh * stride, sw * stride, sn)
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=False)
 
 
 class Conv2D(Layer):
@@ -62,12 +77,12 @@ class Conv2D(Layer):
             src = self._padded("padded", n)
             self._interior(src)[...] = x
         cols = self.buffer("cols", (c, k, k, oh, ow, n))
-        for i in range(k):
-            for j in range(k):
-                cols[:, i, j] = _window(src, i, j, s, oh, ow)
+        cols[...] = _patches(xp, src, k, s, oh, ow)
         self.cols = cols.reshape(c * k * k, oh * ow * n)
         out = self.buffer("out", (f, oh * ow * n))
-        xp.matmul(self.W, self.cols, out=out)
+        for start in range(0, out.shape[1], GEMM_CHUNK):
+            end = start + GEMM_CHUNK
+            xp.matmul(self.W, self.cols[:, start:end], out=out[:, start:end])
         if self.b is not None:
             out += self.b[:, None]
         self.a = ACTIVATIONS[self.activation](xp, out).reshape(f, oh, ow, n)
@@ -79,7 +94,7 @@ class Conv2D(Layer):
         n = grad.shape[-1]
         grad = DERIVATIVES[self.activation](xp, self.a, grad)
         g2 = grad.reshape(f, oh * ow * n)
-        xp.matmul(g2, self.cols.T, out=self.gW)
+        self._weight_gradient(g2)
         if self.gb is not None:
             xp.matmul(g2, self.buffer("ones", (oh * ow * n,), fill=1), out=self.gb)
         if not need_input_grad:
@@ -95,9 +110,27 @@ class Conv2D(Layer):
                 _window(dx, i, j, s, oh, ow)[...] += dcols[:, i, j]
         return dx if self.padded_hw == self.in_shape[1:] else self._interior(dx)
 
+    def _weight_gradient(self, g2) -> None:
+        """dW = g2 @ cols.T, summed over column chunks as (cols @ g2.T).T, the faster
+        orientation for a tiny output with a long inner dimension."""
+        xp = self.xp
+        k_size, p_size = self.cols.shape
+        total = self.buffer("gW_t", (k_size, g2.shape[0]))
+        part = self.buffer("gW_part", total.shape)
+        for start in range(0, p_size, GEMM_CHUNK):
+            end = start + GEMM_CHUNK
+            target = total if start == 0 else part
+            xp.matmul(self.cols[:, start:end], g2[:, start:end].T, out=target)
+            if start:
+                total += part
+        self.gW[...] = total.T
+
 
 class MaxPool2D(Layer):
-    """Maximum over ``pool`` x ``pool`` windows moved by ``stride`` (no padding)."""
+    """Maximum over ``pool`` x ``pool`` windows moved by ``stride`` (no padding).
+
+    It may carry the activation of the convolution before it (see ``fuse_activations``).
+    """
 
     def __init__(self, xp, dtype, in_shape, spec):
         c, h, w = in_shape
@@ -106,6 +139,7 @@ class MaxPool2D(Layer):
         oh, _ = conv_geometry(h, self.pool, self.stride, "valid")
         ow, _ = conv_geometry(w, self.pool, self.stride, "valid")
         super().__init__(xp, dtype, in_shape, (c, oh, ow))
+        self.tiles = self.stride == self.pool and h % self.pool == 0 and w % self.pool == 0
 
     def forward(self, x, training, rng):
         _, oh, ow = self.out_shape
@@ -117,22 +151,49 @@ class MaxPool2D(Layer):
                 if i or j:
                     self.xp.maximum(out, _window(x, i, j, self.stride, oh, ow), out=out)
         self.out = out
-        return out
+        if self.activation == "linear":
+            return out
+        self.a = self.buffer("a", out.shape)
+        self.a[...] = out
+        return ACTIVATIONS[self.activation](self.xp, self.a)
 
     def backward(self, grad, need_input_grad):
-        """Route each output gradient to the first position in its window holding the max."""
+        """Route each output gradient to the first position in its window holding the max.
+
+        ``remaining`` holds the gradient not yet routed; subtracting what was routed
+        (instead of masked assignment, several times slower) keeps ties from routing twice.
+        """
         xp = self.xp
         _, oh, ow = self.out_shape
-        n = grad.shape[-1]
-        dx = self.buffer("dx", (*self.in_shape, n))
-        dx.fill(0)
+        if self.activation != "linear":
+            grad = DERIVATIVES[self.activation](xp, self.a, grad)
+        dx = self.buffer("dx", (*self.in_shape, grad.shape[-1]))
+        if not self.tiles:
+            dx.fill(0)
         remaining = self.buffer("remaining", grad.shape)
         remaining[...] = grad
         routed = self.buffer("routed", grad.shape)
+        is_max = self.xp.empty(grad.shape, dtype=bool)
         for i in range(self.pool):
             for j in range(self.pool):
-                is_max = _window(self.x, i, j, self.stride, oh, ow) == self.out
-                xp.multiply(remaining, is_max, out=routed)
-                _window(dx, i, j, self.stride, oh, ow)[...] += routed
-                remaining[is_max] = 0
+                xp.equal(_window(self.x, i, j, self.stride, oh, ow), self.out, out=is_max)
+                target = _window(dx, i, j, self.stride, oh, ow)
+                if self.tiles:
+                    # Windows tile the input: each dx position is written exactly once.
+                    routed = xp.multiply(remaining, is_max, out=target)
+                else:
+                    xp.multiply(remaining, is_max, out=routed)
+                    target += routed
+                remaining -= routed
         return dx
+
+
+def fuse_activations(layers: list) -> None:
+    """Move a convolution's activation behind the max pooling that follows it.
+
+    For a non-decreasing f, max(f(z)) = f(max(z)): applying f after pooling gives the
+    same outputs and gradients while touching a quarter of the values (for 2x2 pools).
+    """
+    for conv, pool in pairwise(layers):
+        if isinstance(conv, Conv2D) and isinstance(pool, MaxPool2D):
+            pool.activation, conv.activation = conv.activation, "linear"

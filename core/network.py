@@ -16,7 +16,7 @@ from core import initializers
 from core.activations import ACTIVATIONS
 from core.backend import get_backend
 from core.checks import infer_shapes
-from core.conv import Conv2D, MaxPool2D
+from core.conv import Conv2D, MaxPool2D, fuse_activations
 from core.errors import DataError
 from core.layers import Dense, Dropout, Flatten, Layer
 from core.spec import NetworkSpec
@@ -64,6 +64,7 @@ class Network:
                 layer = cls(xp, self.dtype, shape, layer_spec)
             self.layers.append(layer)
             shape = layer.out_shape
+        fuse_activations(self.layers)
         self.output_activation = spec.layers[-1].activation
         self.n_outputs = shape[0]
         self.n_weights = sum(_size(la.weight_shape) for la in self.layers)
