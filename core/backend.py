@@ -2,8 +2,8 @@
 
 NumPy is the default. A second module with NumPy's API (CuPy) can be plugged in
 by name, so the same layers, losses and optimizers run on it unchanged. Random
-numbers for shuffling, dropout masks and augmentation come from the backend's
-own generator, so a run is deterministic per device.
+numbers (shuffling, dropout masks, augmentation) are drawn on the host from one
+seeded NumPy generator and moved to the device, so a run is deterministic.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ class Backend:
 
     name: str
     xp: ModuleType
-
-    def asarray(self, a: Any, dtype: Any = None) -> Any:
-        return self.xp.asarray(a, dtype=dtype)
 
     def to_numpy(self, a: Any) -> np.ndarray:
         """Copy an array of this backend to host memory (a no-op view for NumPy)."""

@@ -156,6 +156,12 @@ def check_spec(network: NetworkSpec, training: TrainingSpec) -> None:
             f"activation={last.activation!r}",
             where,
         )
+    if last.activation == "softmax" and last.units == 1:
+        raise SpecError(
+            f"layer {last_index} (dense) has one softmax unit, whose output is always 1; "
+            "use sigmoid for one unit, or one softmax unit per class",
+            (*where, "activation"),
+        )
     stopping = training.early_stopping
     if stopping and stopping.monitor.startswith("val_") and training.validation_split == 0:
         raise SpecError(
@@ -178,67 +184,106 @@ def check_against_dataset(
     input_shape: Shape,
     task: Task,
     n_outputs: int,
+    n_samples: int | None = None,
 ) -> list[str]:
     """Check the spec against a dataset; return warnings, raise ``SpecError`` on misfit.
 
-    ``n_outputs`` is the number of classes for classification and the number of
-    target columns for regression.
+    ``input_shape`` is the shape of one sample; ``n_outputs`` is the number of classes
+    for classification and the number of target columns for regression.
     """
     check_spec(network, training)
-    expected = tuple(network.input_shape)
-    if tuple(input_shape) not in (expected, expected[1:] if expected[:1] == (1,) else None):
-        raise SpecError(
-            f"input_shape {list(expected)} does not match the dataset's samples of shape "
-            f"{list(input_shape)}; set input_shape to {list(input_shape)}",
-            ("network", "input_shape"),
-        )
-    last = network.layers[-1]
-    where = ("network", "layers", len(network.layers) - 1, "units")
-    loss = training.loss
-    warnings = []
+    _check_input_shape(tuple(network.input_shape), tuple(input_shape))
+    if n_samples is not None:
+        _check_samples(training, n_samples)
     if task == "regression":
-        if loss != "mse":
+        return _check_regression(network, training, n_outputs)
+    return _check_classification(network, training, n_outputs)
+
+
+def _check_input_shape(expected: Shape, received: Shape) -> None:
+    single_channel = len(expected) == 3 and expected[0] == 1 and received == expected[1:]
+    if received == expected or single_channel:
+        return
+    if len(received) == 3 and received[-1] in (1, 3, 4) and received[0] not in (1, 3, 4):
+        fix = "the samples look channels-last; transpose them to (channels, height, width)"
+    elif len(received) == 2:
+        fix = f"treat them as one-channel images with input_shape {[1, *received]}"
+    elif len(received) in (1, 3):
+        fix = f"set input_shape to {list(received)}"
+    else:
+        fix = "samples must be (features,), (height, width) or (channels, height, width)"
+    raise SpecError(
+        f"input_shape {list(expected)} does not match the dataset's samples of shape "
+        f"{list(received)}; {fix}",
+        ("network", "input_shape"),
+    )
+
+
+def validation_size(n: int, fraction: float) -> int:
+    """Samples held out for validation: ``n * fraction`` rounded half up."""
+    return int(n * fraction + 0.5)
+
+
+def _check_samples(training: TrainingSpec, n_samples: int) -> None:
+    if training.validation_split:
+        n_val = validation_size(n_samples, training.validation_split)
+        if n_val < 1 or n_samples - n_val < 1:
             raise SpecError(
-                f"loss {loss} needs a classification dataset; this dataset is regression, "
-                "use loss 'mse'",
-                ("training", "loss"),
+                f"validation_split={training.validation_split} leaves no samples for training "
+                f"or validation with {n_samples} samples",
+                ("training", "validation_split"),
             )
-        if last.units != n_outputs:
-            raise SpecError(
-                f"the last layer has {last.units} units but the dataset has {n_outputs} "
-                f"target column(s); set units={n_outputs}",
-                where,
-            )
-        if last.activation in ("sigmoid", "softmax", "relu"):
-            warnings.append(
-                f"a {last.activation} output limits the range of a regression; 'linear' is usual"
-            )
-        return warnings
-    if n_outputs < 2:
+
+
+def _check_regression(network: NetworkSpec, training: TrainingSpec, n_outputs: int) -> list[str]:
+    last = network.layers[-1]
+    if training.loss != "mse":
         raise SpecError(
-            f"a classification dataset needs at least 2 classes; it has {n_outputs}",
-            ("dataset_id",),
-        )
-    binary_ok = last.units == 1 and n_outputs == 2
-    if loss == "binary_cross_entropy" and n_outputs != 2:
-        raise SpecError(
-            f"loss binary_cross_entropy needs 2 classes; the dataset has "
-            f"{n_outputs}; use cross_entropy with units={n_outputs}",
+            f"loss {training.loss} needs a classification dataset; this dataset is "
+            "regression, use loss 'mse'",
             ("training", "loss"),
         )
-    if (
-        loss != "binary_cross_entropy"
-        and last.units != n_outputs
-        and not (loss == "mse" and binary_ok)
-    ):
+    stopping = training.early_stopping
+    if stopping and stopping.monitor == "val_accuracy":
         raise SpecError(
-            f"the last layer has {last.units} units but the dataset has "
-            f"{n_outputs} classes; set units={n_outputs}",
-            where,
+            "early_stopping cannot monitor val_accuracy on a regression task; monitor val_loss",
+            ("training", "early_stopping", "monitor"),
+        )
+    if last.units != n_outputs:
+        raise SpecError(
+            f"the last layer has {last.units} units but the dataset has {n_outputs} "
+            f"target column(s); set units={n_outputs}",
+            ("network", "layers", len(network.layers) - 1, "units"),
+        )
+    if last.activation in ("sigmoid", "softmax", "relu"):
+        return [f"a {last.activation} output limits the range of a regression; 'linear' is usual"]
+    return []
+
+
+def _check_classification(
+    network: NetworkSpec, training: TrainingSpec, n_classes: int
+) -> list[str]:
+    last, loss = network.layers[-1], training.loss
+    if n_classes < 2:
+        raise SpecError(
+            f"a classification dataset needs at least 2 classes; it has {n_classes}", ()
+        )
+    if loss == "binary_cross_entropy" and n_classes != 2:
+        raise SpecError(
+            f"loss binary_cross_entropy needs 2 classes; the dataset has {n_classes}; "
+            f"use cross_entropy with units={n_classes}",
+            ("training", "loss"),
+        )
+    single_unit_ok = loss == "mse" and last.units == 1 and n_classes == 2
+    if loss != "binary_cross_entropy" and last.units != n_classes and not single_unit_ok:
+        raise SpecError(
+            f"the last layer has {last.units} units but the dataset has {n_classes} classes; "
+            f"set units={n_classes}",
+            ("network", "layers", len(network.layers) - 1, "units"),
         )
     if loss == "mse":
-        warnings.append(
+        return [
             f"mse with a {last.activation} output on a classification task; "
             "cross_entropy usually trains faster"
-        )
-    return warnings
+        ]
+    return []

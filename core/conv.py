@@ -34,11 +34,14 @@ def _window(x, i: int, j: int, stride: int, oh: int, ow: int):
 
 
 def _patches(xp, x, k: int, stride: int, oh: int, ow: int):
-    """A ``(c, k, k, oh, ow, n)`` strided view of ``x``: im2col in one copy, no Python loop."""
+    """A ``(c, k, k, oh, ow, n)`` strided view of ``x``: im2col in one copy, no Python loop.
+
+    The view's windows overlap, so it is only ever read.
+    """
     sc, sh, sw, sn = x.strides
     shape = (x.shape[0], k, k, oh, ow, x.shape[3])
     strides = (sc, sh, sw, sh * stride, sw * stride, sn)
-    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
 
 
 class Conv2D(Layer):

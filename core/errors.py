@@ -41,3 +41,4 @@ class TrainingDiverged(ArithmeticError):
         )
         self.epoch = epoch
         self.last_finite_loss = last_finite_loss
+        self.what = what

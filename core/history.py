@@ -17,12 +17,15 @@ class History:
     epoch's batches plus the weight penalty at the epoch's end), ``penalty``,
     ``learning_rate``, ``seconds``, and ``accuracy`` for classification or ``mae``
     and ``r2`` for regression; with a validation split also ``val_loss`` (data loss
-    only) and ``val_accuracy`` or ``val_mae`` / ``val_r2``.
+    only, so early stopping on ``loss`` and on ``val_loss`` compare different things)
+    and ``val_accuracy`` or ``val_mae`` / ``val_r2``. ``r2`` pools all target columns and
+    is None when the targets are constant. ``warnings`` are the spec checks' warnings.
     """
 
     epochs: list[dict[str, float]] = field(default_factory=list)
     stop_reason: StopReason = "completed"
     best_epoch: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def metric(self, name: str) -> list[float]:
         return [row[name] for row in self.epochs]
@@ -56,6 +59,11 @@ class EarlyStopping:
                 self.best_params = params.copy()
             return False
         self.wait += 1
+        return self.wait >= self.spec.patience
+
+    @property
+    def exhausted(self) -> bool:
+        """Patience ran out: training stops (also true right after resuming at the stop)."""
         return self.wait >= self.spec.patience
 
     def restore(self, params: Any) -> None:

@@ -31,14 +31,20 @@ class Layer:
     def __init__(self, xp, dtype, in_shape: tuple[int, ...], out_shape: tuple[int, ...]):
         self.xp, self.dtype = xp, dtype
         self.in_shape, self.out_shape = in_shape, out_shape
-        self._buffers: dict[tuple, Array] = {}
+        self._buffers: dict[str, dict[tuple[int, ...], Array]] = {}
 
     def buffer(self, name: str, shape: tuple[int, ...], fill: float | None = None) -> Array:
-        """A cached work array; ``fill`` sets its value once, when it is made."""
-        key = (name, shape)
-        buf = self._buffers.get(key)
+        """A cached work array; ``fill`` sets its value once, when it is made.
+
+        Two shapes are kept per name (a full batch and the last, smaller one), so
+        requests of ever-new sizes do not make the cache grow.
+        """
+        shapes = self._buffers.setdefault(name, {})
+        buf = shapes.get(shape)
         if buf is None:
-            buf = self._buffers[key] = self.xp.empty(shape, dtype=self.dtype)
+            if len(shapes) >= 2:
+                shapes.pop(next(iter(shapes)))
+            buf = shapes[shape] = self.xp.empty(shape, dtype=self.dtype)
             if fill is not None:
                 buf.fill(fill)
         return buf

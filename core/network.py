@@ -137,25 +137,21 @@ class Network:
             return X
         return self.xp.ascontiguousarray(X.transpose(1, 2, 3, 0))
 
-    def check_inputs(self, X: Any) -> np.ndarray:
-        """Validate and reshape user inputs to ``(n, *input_shape)``, normalized."""
+    def check_inputs(self, X: Any, normalize: bool = True) -> np.ndarray:
+        """Validate user inputs and return them as ``(n, *input_shape)`` in the network's
+        dtype (single-channel images may come as ``(n, h, w)``), normalized by default."""
         X = np.asarray(X)
         expected = tuple(self.spec.input_shape)
-        if (
-            X.ndim >= 1
-            and X.shape[1:] == expected[1:]
-            and expected[:1] == (1,)
-            and len(expected) == 3
-        ):
+        if len(expected) == 3 and expected[0] == 1 and X.ndim == 3 and X.shape[1:] == expected[1:]:
             X = X.reshape(X.shape[0], *expected)
         if X.ndim < 1 or X.shape[1:] != expected:
             raise DataError(
                 f"expected inputs of shape (n, {', '.join(map(str, expected))}); received {X.shape}"
             )
-        if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all():
+        if X.dtype.kind not in "biuf" or not np.isfinite(X).all():
             raise DataError("inputs must be finite numbers (no NaN or Infinity)")
         X = X.astype(self.dtype, copy=False)
-        if self.input_mean is not None:
+        if normalize and self.input_mean is not None:
             X = (X - self.input_mean) / self.input_std
         return X
 

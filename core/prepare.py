@@ -8,62 +8,71 @@ from typing import Any
 import numpy as np
 
 from core import targets
-from core.checks import check_against_dataset
-from core.errors import DataError, SpecError
+from core.checks import check_against_dataset, validation_size
+from core.errors import DataError
 from core.spec import TrainingSpec
 
 
 @dataclass
 class Prepared:
-    """Training (and validation) arrays, normalized and encoded for the loss."""
+    """Training (and validation) arrays, normalized and encoded for the loss, and what
+    ``fit`` binds to the network once every check has passed."""
 
     X: np.ndarray
     y: np.ndarray
     X_val: np.ndarray | None
     y_val: np.ndarray | None
-    classify: bool
+    task: str
+    classes: np.ndarray | None
+    input_mean: np.ndarray | None
+    input_std: np.ndarray | None
     warnings: list[str]
+
+    @property
+    def classify(self) -> bool:
+        return self.task == "classification"
+
+    def bind(self, net, loss: str) -> None:
+        net.loss, net.task, net.classes = loss, self.task, self.classes
+        net.input_mean, net.input_std = self.input_mean, self.input_std
 
 
 def prepare(net, X: Any, y: Any, training: TrainingSpec, task: str | None) -> Prepared:
-    """Check the data against the spec and bind task, classes and input statistics to ``net``."""
+    """Check ``X`` ``(n_samples, *input_shape)`` and ``y`` against the spec; touches nothing
+    on ``net``, so a failed call leaves a trained network as it was."""
     X, y = np.asarray(X), np.asarray(y)
+    if len(X) == 0:
+        raise DataError("the dataset has no samples")
     if len(y) != len(X):
         raise DataError(f"X has {len(X)} samples but y has {len(y)}", field="y")
     task = task or targets.infer_task(y, training.loss)
     classes = targets.find_classes(y) if task == "classification" else None
     n_outputs = len(classes) if classes is not None else int(np.prod(y.shape[1:], dtype=int))
-    warnings = check_against_dataset(net.spec, training, X.shape[1:], task, n_outputs)
-    if (
-        task == "regression"
-        and training.early_stopping
-        and training.early_stopping.monitor == "val_accuracy"
-    ):
-        raise SpecError(
-            "early_stopping cannot monitor val_accuracy on a regression task; monitor val_loss",
-            ("training", "early_stopping", "monitor"),
-        )
-    net.input_mean = net.input_std = None
-    X = net.check_inputs(X)
+    warnings = check_against_dataset(
+        net.spec, training, X.shape[1:], task, n_outputs, n_samples=len(X)
+    )
+    X = net.check_inputs(X, normalize=False)
     encoded = targets.encode(y, training.loss, task, classes, net.n_outputs, net.dtype)
-    net.loss, net.task, net.classes = training.loss, task, classes
-
     train_idx, val_idx = split_indices(len(X), training.validation_split, training.seed)
     X_train, y_train, X_val, y_val = X, encoded, None, None
     if val_idx is not None:
         X_train, y_train = X[train_idx], encoded[train_idx]
         X_val, y_val = X[val_idx], encoded[val_idx]
+    mean = std = None
     if training.normalize_inputs:
-        net.input_mean, net.input_std = input_statistics(X_train)
-        X_train = (X_train - net.input_mean) / net.input_std
+        mean, std = input_statistics(X_train)
+        X_train = (X_train - mean) / std
         if X_val is not None:
-            X_val = (X_val - net.input_mean) / net.input_std
+            X_val = (X_val - mean) / std
     return Prepared(
         X=np.ascontiguousarray(X_train, dtype=net.dtype),
         y=y_train,
         X_val=X_val,
         y_val=y_val,
-        classify=task == "classification",
+        task=task,
+        classes=classes,
+        input_mean=mean,
+        input_std=std,
         warnings=warnings,
     )
 
@@ -72,13 +81,7 @@ def split_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.nd
     """A seeded random split, so class-sorted data still validates on every class."""
     if fraction == 0:
         return np.arange(n), None
-    n_val = round(n * fraction)
-    if n_val < 1 or n - n_val < 1:
-        raise DataError(
-            f"validation_split={fraction} leaves no samples for training or "
-            f"validation with {n} samples",
-            field="validation_split",
-        )
+    n_val = validation_size(n, fraction)
     order = np.random.default_rng([seed, 1]).permutation(n)
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from core import npz
+from core.checks import summary
 from core.errors import DataError
 from core.spec import NetworkSpec
 
@@ -36,11 +37,14 @@ def network_from_bytes(data: bytes):
     from core.network import Network
 
     header, arrays = _load(data, NETWORK_FORMAT)
-    net = Network(NetworkSpec.model_validate(header["spec"]), dtype=header["dtype"])
-    if arrays["params"].shape != net.params.shape:
+    if header.get("dtype") not in ("float32", "float64") or "params" not in arrays:
+        raise DataError("the weights file is incomplete or has an unknown dtype", field="weights")
+    spec = NetworkSpec.model_validate(header["spec"])
+    if arrays["params"].size != summary(spec).total_params:
         raise DataError("the stored weights do not match the stored spec", field="weights")
+    net = Network(spec, dtype=header["dtype"])
     net.params[...] = arrays["params"]
-    net.loss, net.task = header["loss"], header["task"]
+    net.loss, net.task = header.get("loss"), header.get("task")
     net.classes = arrays.get("classes")
     net.input_mean, net.input_std = arrays.get("input_mean"), arrays.get("input_std")
     return net

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationInfo
 
 Activation = Literal["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax"]
 Init = Literal[
@@ -52,7 +52,10 @@ def _open_unit(value: float, info: ValidationInfo) -> float:
     return value
 
 
-PositiveInt = Annotated[int, AfterValidator(_positive), Field(json_schema_extra={"minimum": 1})]
+# Integers are strict: true, 2.5 or "3" is an error, not 1, 2 or 3.
+PositiveInt = Annotated[
+    int, Strict(), AfterValidator(_positive), Field(json_schema_extra={"minimum": 1})
+]
 PositiveFloat = Annotated[
     float, AfterValidator(_positive), Field(json_schema_extra={"exclusiveMinimum": 0})
 ]
@@ -60,7 +63,7 @@ NonNegativeFloat = Annotated[
     float, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})
 ]
 NonNegativeInt = Annotated[
-    int, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})
+    int, Strict(), AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})
 ]
 Fraction = Annotated[
     float,

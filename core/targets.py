@@ -11,33 +11,51 @@ from core.errors import DataError
 MAX_CLASSES_INFERRED = 50
 
 
-def infer_task(y: Any, loss: str | None = None) -> str:
-    """``classification`` for a classification loss or labels that look like classes.
+def as_labels(y: Any) -> np.ndarray:
+    """Labels as a plain NumPy array: ``(n, 1)`` squeezed to ``(n,)``, object arrays
+    re-inferred (ints stay ints; mixed values become strings), storable without pickle."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.dtype.kind == "O":
+        y = np.array(y.tolist())
+        if y.dtype.kind == "O":
+            y = y.astype(str)
+    return y
 
-    Strings, booleans and integers with at most ``MAX_CLASSES_INFERRED`` distinct
-    values are classes; anything else is a regression target.
+
+def infer_task(y: Any, loss: str | None = None) -> str:
+    """The task a dataset or a fit call is about.
+
+    A classification loss means classification, and mse means regression. Without a
+    loss (a dataset uploaded on its own), strings, booleans and integers with at
+    most ``MAX_CLASSES_INFERRED`` distinct values are classes; anything else is a
+    regression target.
     """
     if loss in ("cross_entropy", "binary_cross_entropy"):
         return "classification"
-    y = np.asarray(y)
-    if y.dtype.kind in "USOb":
+    y = as_labels(y)
+    if y.dtype.kind in "USb":
         return "classification"
     if loss == "mse":
         return "regression"
-    if y.dtype.kind in "iu" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0)):
-        return "classification" if len(np.unique(y)) <= MAX_CLASSES_INFERRED else "regression"
+    whole = y.dtype.kind in "iu" or (
+        y.dtype.kind == "f" and np.isfinite(y).all() and np.all(np.mod(y, 1) == 0)
+    )
+    if whole and y.ndim == 1 and len(np.unique(y)) <= MAX_CLASSES_INFERRED:
+        return "classification"
     return "regression"
 
 
 def find_classes(y: Any) -> np.ndarray:
-    """The sorted distinct labels, as a NumPy array storable without pickle."""
-    y = np.asarray(y)
+    """The sorted distinct labels of ``y`` ``(n,)``."""
+    y = as_labels(y)
     if y.ndim != 1:
         raise DataError(
             f"class labels must be one value per sample; received shape {y.shape}", field="y"
         )
-    if y.dtype.kind == "O":
-        y = y.astype(str)
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise DataError("class labels must not be NaN or Infinity", field="y")
     return np.unique(y)
 
 
@@ -49,18 +67,16 @@ def encode(
     cross_entropy: class indices ``(n,)``; binary_cross_entropy: 0/1 ``(n, 1)``;
     mse on classes: one-hot ``(n, k)`` or 0/1 ``(n, 1)``; regression ``(n, k)``.
     """
-    y = np.asarray(y)
     if task == "regression":
-        if y.dtype.kind not in "iuf":
+        y = np.asarray(y)
+        if y.dtype.kind not in "iufb":
             raise DataError("regression targets must be numbers", field="y")
         y = y.reshape(len(y), -1).astype(dtype)
         if not np.isfinite(y).all():
             raise DataError("targets must be finite numbers (no NaN or Infinity)", field="y")
         return y
-    if y.dtype.kind == "O":
-        y = y.astype(str)
-    index = np.searchsorted(classes, y)
-    index = np.minimum(index, len(classes) - 1)
+    y = as_labels(y)
+    index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
     unknown = classes[index] != y
     if unknown.any():
         raise DataError(

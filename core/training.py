@@ -17,7 +17,7 @@ import numpy as np
 
 from core import regularization
 from core.augment import augment, is_active
-from core.errors import TrainingDiverged
+from core.errors import DataError, TrainingDiverged
 from core.history import EarlyStopping, History
 from core.losses import LOSSES
 from core.optimizers import make_optimizer
@@ -43,7 +43,8 @@ def fit(
     checkpoint_every: int = 1,
     resume: Checkpoint | None = None,
 ) -> History:
-    """Train ``net`` on ``X`` ``(n_samples, *input_shape)`` and ``y`` ``(n_samples,)``.
+    """Train ``net`` on ``X`` ``(n_samples, *input_shape)`` and targets ``y``: labels
+    ``(n_samples,)`` for classification, ``(n_samples,)`` or ``(n_samples, k)`` for regression.
 
     ``task`` (classification or regression) is inferred from the loss and labels when
     None. ``on_epoch_end`` gets each epoch's metrics; ``should_stop`` is asked
@@ -51,8 +52,14 @@ def fit(
     ``on_checkpoint`` gets a ``Checkpoint`` every ``checkpoint_every`` epochs, and
     ``resume`` continues from one.
     """
+    if checkpoint_every < 1:
+        raise ValueError(
+            "Received an invalid value for `checkpoint_every`, expected a positive integer. "
+            f"Received: checkpoint_every={checkpoint_every!r}"
+        )
     data = prepare(net, X, y, training, task)
     trainer = _Trainer(net, data, training, resume)
+    data.bind(net, training.loss)
     # Overflow on the way to a divergence is reported as TrainingDiverged, not as warnings.
     with np.errstate(over="ignore", invalid="ignore"):
         return trainer.run(
@@ -68,7 +75,7 @@ class _Trainer:
         self.schedule = Schedule(training.lr_schedule, training.optimizer.learning_rate)
         self.stopper = EarlyStopping(training.early_stopping) if training.early_stopping else None
         self.rng = np.random.default_rng([training.seed, 2])
-        self.history = History()
+        self.history = History(warnings=list(data.warnings))
         self.start_epoch = 1
         self.last_finite_loss: float | None = None
         self.y_sst = None
@@ -101,6 +108,12 @@ class _Trainer:
         )
 
     def _load(self, ckpt: Checkpoint) -> None:
+        if ckpt.params.shape != self.net.params.shape:
+            raise DataError(
+                f"the checkpoint holds {ckpt.params.size} parameters but the network has "
+                f"{self.net.params.size}; it belongs to another spec",
+                field="checkpoint",
+            )
         self.net.params[...] = self.xp.asarray(ckpt.params)
         self.optimizer.load_state(ckpt.optimizer)
         self.schedule.load_state(ckpt.schedule)
@@ -116,11 +129,16 @@ class _Trainer:
     # --- the loop ---------------------------------------------------------------------------
 
     def run(self, on_epoch_end, should_stop, on_checkpoint, checkpoint_every) -> History:
-        for epoch in range(self.start_epoch, self.spec.epochs + 1):
+        first = self.start_epoch
+        if self.stopper and self.stopper.exhausted:  # resumed from the stopping epoch
+            first = self.spec.epochs + 1
+            self.history.stop_reason = "early_stopping"
+        for epoch in range(first, self.spec.epochs + 1):
             started = time.perf_counter()
             lr = self.schedule.lr
             totals = self._train_epoch(epoch, lr, should_stop)
             if totals is None:
+                # The weights are those of the cancelled epoch's last batch.
                 self.history.stop_reason = "cancelled"
                 return self.history
             metrics = self._epoch_metrics(epoch, lr, *totals)
@@ -214,7 +232,7 @@ class _Trainer:
             return {f"{prefix}accuracy": stat / n}
         sse, sae = stat
         k = self.net.n_outputs
-        r2 = 1.0 - sse / sst if sst else 0.0
+        r2 = 1.0 - sse / sst if sst else None  # undefined for constant targets
         return {f"{prefix}mae": sae / (n * k), f"{prefix}r2": r2}
 
     def _validation_metrics(self) -> dict[str, float]:

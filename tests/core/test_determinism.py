@@ -134,3 +134,41 @@ def test_checkpoint_bytes_load_without_pickle():
     restored = Checkpoint.from_bytes(data)
     np.testing.assert_array_equal(restored.params, saved[0].params)
     assert restored.optimizer["t"] == saved[0].optimizer["t"]
+
+
+def test_resuming_the_checkpoint_of_the_stopping_epoch_trains_no_further():
+    X, y = datasets.generate("xor", n_samples=120, noise=0.5, seed=2)
+    options = dict(
+        epochs=300,
+        optimizer={"type": "adam", "learning_rate": 0.02},
+        validation_split=0.3,
+        early_stopping={"monitor": "val_loss", "patience": 3},
+    )
+    full = Network(mlp(2, [64, 64], 2, activation="relu"), seed=0)
+    saved = []
+    history = fit(full, X, y, training(**options), on_checkpoint=saved.append)
+    assert history.stop_reason == "early_stopping"
+    resumed = Network(mlp(2, [64, 64], 2, activation="relu"), seed=0)
+    again = fit(
+        resumed, X, y, training(**options), resume=Checkpoint.from_bytes(saved[-1].to_bytes())
+    )
+    assert again.stop_reason == "early_stopping"
+    assert len(again.epochs) == len(history.epochs)
+    assert resumed.params.tobytes() == full.params.tobytes()
+
+
+def test_checkpoint_carries_the_optimizer_state():
+    X, y = _data()
+    saved = []
+    fit(
+        Network(mlp(2, [4], 2)),
+        X,
+        y,
+        training(epochs=2, optimizer={"type": "adam"}),
+        on_checkpoint=saved.append,
+    )
+    restored = Checkpoint.from_bytes(saved[-1].to_bytes())
+    for slot in ("m", "v"):
+        np.testing.assert_array_equal(restored.optimizer[slot], saved[-1].optimizer[slot])
+        assert np.abs(restored.optimizer[slot]).sum() > 0
+    assert restored.rng == saved[-1].rng

@@ -88,3 +88,24 @@ def test_dropout_on_images():
 @pytest.mark.parametrize(("l1", "l2"), [(0.01, 0.0), (0.0, 0.05), (0.01, 0.05)])
 def test_weight_penalties(l1, l2):
     _check([dense(4, "tanh"), dense(2)], [3], "mse", l1=l1, l2=l2)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "elu"])
+def test_conv_activation_moved_behind_pool(activation):
+    layers = [
+        conv(2, 3, padding="same", activation=activation),
+        {"type": "maxpool2d", "pool_size": 2},
+        {"type": "flatten"},
+        dense(2, "softmax"),
+    ]
+    _check(layers, [1, 8, 8], "cross_entropy", n=3)
+
+
+def test_same_padding_with_asymmetric_pad():
+    layers = [
+        conv(2, 2),
+        conv(2, 4, stride=2, padding="same", activation="tanh"),
+        {"type": "flatten"},
+        dense(2),
+    ]
+    _check(layers, [1, 8, 8], "mse", n=3)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core import DataError, Network, NetworkSpec, SpecError, TrainingDiverged, datasets, fit
+from core.prepare import split_indices
 from tests.core.factories import dense, lenet, mlp, training
 
 
@@ -172,10 +173,74 @@ def test_wrong_input_width_names_the_expected_shape():
 
 
 def test_validation_split_too_large_for_tiny_data():
-    with pytest.raises(DataError, match="leaves no samples"):
+    with pytest.raises(SpecError, match="leaves no samples"):
         fit(
             Network(mlp(2, [4], 2)),
             np.zeros((2, 2)),
             np.array([0, 1]),
             training(validation_split=0.9),
         )
+
+
+def test_a_failed_fit_leaves_a_trained_network_as_it_was():
+    net, X, _ = _trained_classifier()
+    before = (net.predict(X), net.input_mean.copy(), net.classes.copy())
+    with pytest.raises(SpecError):
+        fit(net, X[:2], np.array(["inside", "outside"]), training(validation_split=0.9))
+    np.testing.assert_array_equal(net.predict(X), before[0])
+    np.testing.assert_array_equal(net.input_mean, before[1])
+    assert net.classes.tolist() == before[2].tolist()
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (np.array([[0], [1], [0], [1]] * 10), [0, 1]),
+        (np.array([0, 1, 0, 1] * 10, dtype=object), [0, 1]),
+        (np.array([True, False, True, False] * 10), [False, True]),
+        (np.array(["b", "a", "b", "a"] * 10, dtype=object), ["a", "b"]),
+    ],
+)
+def test_labels_keep_the_users_values(labels, expected):
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]] * 10)
+    net = Network(mlp(2, [4], 2), seed=0)
+    fit(net, X, labels, training(epochs=30, optimizer={"type": "adam", "learning_rate": 0.1}))
+    assert net.classes.tolist() == expected
+    predicted = net.predict_labels(X[:2]).tolist()
+    assert predicted == np.asarray(labels).reshape(-1)[:2].tolist()
+    assert all(type(p) is type(expected[0]) for p in predicted)
+
+
+def test_validation_metrics_match_predictions():
+    X, y = datasets.generate("plane", n_samples=200, seed=0)
+    net = Network(mlp(2, [8], 1, out_activation="linear"), seed=0)
+    history = fit(net, X, y, training("mse", epochs=5, validation_split=0.25))
+    _, val = split_indices(200, 0.25, 0)
+    residual = net.predict(X[val])[:, 0] - y[val]
+    assert history.last["val_mae"] == pytest.approx(np.abs(residual).mean(), rel=1e-5)
+    r2 = 1 - (residual**2).sum() / ((y[val] - y[val].mean()) ** 2).sum()
+    assert history.last["val_r2"] == pytest.approx(r2, rel=1e-4)
+    assert history.last["val_loss"] == pytest.approx((residual**2).mean(), rel=1e-5)
+
+
+def test_plateau_schedule_lowers_the_rate_to_its_floor():
+    X, y = datasets.generate("xor", n_samples=50, seed=0)
+    history = fit(
+        Network(mlp(2, [4], 2)),
+        X,
+        y,
+        training(
+            epochs=12,
+            optimizer={"type": "sgd", "learning_rate": 1e-9},
+            lr_schedule={
+                "type": "plateau",
+                "patience": 2,
+                "factor": 0.5,
+                "min_lr": 3e-10,
+                "min_delta": 1.0,
+            },
+        ),
+    )
+    rates = history.metric("learning_rate")
+    assert rates[:3] == [1e-9] * 3
+    assert rates[3] == 5e-10 and min(rates) == 3e-10

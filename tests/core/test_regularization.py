@@ -138,3 +138,23 @@ def test_image_augmentation_shifts_and_flips_the_batch():
     rows, cols = np.nonzero(shifted[:, 0].max(axis=0))
     assert set(rows) == {1, 2, 3} and set(cols) == {0, 1, 2}
     assert np.array_equal(images[:, 0, 2, 1], np.ones(200))  # input untouched
+
+
+def test_loss_is_data_loss_plus_penalty():
+    X, y = _gauss(200)
+    net = Network(mlp(2, [8], 2), seed=0)
+    history = fit(
+        net,
+        X,
+        y,
+        training(
+            epochs=1,
+            batch_size=None,
+            optimizer={"type": "sgd", "learning_rate": 1e-12},
+            regularization={"l1": 0.01, "l2": 0.01},
+        ),
+    )
+    proba = net.predict_proba(X)
+    data_loss = -np.log(proba[np.arange(len(y)), y]).mean()
+    row = history.last
+    assert row["loss"] - row["penalty"] == pytest.approx(data_loss, rel=1e-4)

@@ -216,3 +216,25 @@ def test_specs_produce_a_clean_json_schema():
     layer_union = NetworkSpec.model_json_schema()["properties"]["layers"]["items"]
     assert layer_union["discriminator"]["propertyName"] == "type"
     assert '"minimum": 1' in schema
+
+
+def test_one_softmax_unit_is_rejected():
+    with pytest.raises(SpecError, match="one softmax unit"):
+        check_spec(mlp(2, [4], 1, out_activation="softmax"), training("mse"))
+
+
+def test_val_accuracy_on_regression_is_rejected_before_training():
+    spec = mlp(2, [4], 1, out_activation="linear")
+    stopping = training("mse", validation_split=0.2, early_stopping={"monitor": "val_accuracy"})
+    with pytest.raises(SpecError, match="cannot monitor val_accuracy on a regression"):
+        check_against_dataset(spec, stopping, (2,), "regression", 1)
+
+
+def test_channels_last_images_get_a_transpose_hint():
+    with pytest.raises(SpecError, match="look channels-last; transpose"):
+        check_against_dataset(lenet(12, 4), training(), (12, 12, 1), "classification", 4)
+
+
+def test_integers_are_strict():
+    _, msg = _error(NetworkSpec, input_shape=[2], layers=[dense(True)])
+    assert "valid integer" in msg
