@@ -1,0 +1,64 @@
+"""Dataset rows and their arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from store import blobs
+from store.orm import ACTIVE, Dataset, Job
+from store.paging import page
+
+
+def add_dataset(
+    session: Session,
+    *,
+    name: str,
+    task: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    classes: list | None,
+    n_outputs: int,
+) -> Dataset:
+    data = blobs.pack(X=X, y=y)
+    dataset = Dataset(
+        name=name,
+        task=task,
+        n_samples=len(X),
+        input_shape=list(X.shape[1:]),
+        n_outputs=n_outputs,
+        classes=classes,
+        sha256=blobs.sha256(data),
+        data=data,
+    )
+    session.add(dataset)
+    session.flush()
+    return dataset
+
+
+def get_dataset(session: Session, dataset_id: str) -> Dataset | None:
+    return session.get(Dataset, dataset_id)
+
+
+def load_arrays(session: Session, dataset_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """The dataset's ``(X, y)``, after checking the stored bytes against their sha256."""
+    row = session.execute(
+        select(Dataset.data, Dataset.sha256).where(Dataset.id == dataset_id)
+    ).one()
+    arrays = blobs.unpack(row.data, row.sha256, "dataset")
+    return arrays["X"], arrays["y"]
+
+
+def list_datasets(session: Session, limit: int, cursor: str | None):
+    return page(session, select(Dataset), Dataset, limit, cursor)
+
+
+def dataset_in_use(session: Session, dataset_id: str) -> bool:
+    """True while a queued or running job trains on it."""
+    query = select(exists().where(Job.dataset_id == dataset_id, Job.status.in_(ACTIVE)))
+    return bool(session.scalar(query))
+
+
+def delete_dataset(session: Session, dataset_id: str) -> None:
+    session.execute(delete(Dataset).where(Dataset.id == dataset_id))

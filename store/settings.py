@@ -1,0 +1,50 @@
+"""One typed ``Settings``, read once from ``SYN0_*`` environment variables.
+
+The API, the worker, the store and the migrations all read this object, so a
+deployment is configured in one place. Outside ``development`` it refuses the
+embedded defaults (a SQLite file and a broker on SQLite) so a production stack
+never starts on them by accident.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_DATABASE = "sqlite:///var/syn0.db"
+EMBEDDED_BROKER = "sqla+sqlite:///var/broker.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYN0_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = EMBEDDED_DATABASE
+    broker_url: str = EMBEDDED_BROKER
+
+    # Limits, enforced before any work starts and reported with their value.
+    max_request_bytes: int = Field(64 * 2**20, gt=0)
+    max_dataset_cells: int = Field(20_000_000, gt=0, description="rows x features")
+    max_parameters: int = Field(20_000_000, gt=0)
+    max_epoch_samples: int = Field(200_000_000, gt=0, description="epochs x samples")
+    page_size_max: int = Field(100, gt=0)
+    predict_cache_size: int = Field(32, gt=0, description="models kept loaded per process")
+    metrics_flush_seconds: float = Field(0.5, ge=0, description="batching of metric writes")
+    cancel_poll_seconds: float = Field(0.25, ge=0)
+
+    @model_validator(mode="after")
+    def _no_embedded_defaults_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("SYN0_DATABASE_URL must name a server database in production")
+            if self.broker_url.startswith("sqla+"):
+                raise ValueError("SYN0_BROKER_URL must name a broker server in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

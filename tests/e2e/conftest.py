@@ -1,0 +1,122 @@
+"""A real stack per test module: a uvicorn API and a Celery worker as subprocesses.
+
+``postgres-redis`` runs on the machine's PostgreSQL (in a private schema) and Redis;
+``embedded`` on a SQLite file and a SQLite broker, as ``make run`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.services import ROOT, migrate, require_postgres, require_redis
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _postgres_schema(base: str):
+    schema = f"e2e_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    return f"{base}?options=-csearch_path%3D{schema}", drop
+
+
+class Stack:
+    """The running API and worker; ``client`` talks to the API over real HTTP."""
+
+    def __init__(self, kind: str, tmp: Path):
+        self.kind, self.tmp = kind, tmp
+        self.cleanups = []
+        if kind == "postgres-redis":
+            database, drop = _postgres_schema(require_postgres())
+            self.cleanups.append(drop)
+            queue_db = 1 + uuid.uuid4().int % 14  # keep clear of db 0 and of other runs
+            broker = f"{require_redis().rsplit('/', 1)[0]}/{queue_db}"
+        else:
+            database = f"sqlite:///{tmp / 'syn0.db'}"
+            broker = f"sqla+sqlite:///{tmp / 'broker.db'}"
+        migrate(database)
+        self.env = {**os.environ, "SYN0_DATABASE_URL": database, "SYN0_BROKER_URL": broker,
+                    "SYN0_METRICS_FLUSH_SECONDS": "0"}
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.processes = [
+            self._spawn("worker", "-m", "celery", "-A", "worker.app", "worker",
+                        "--pool=solo", "--loglevel=INFO", "--without-heartbeat",
+                        "--without-mingle", "--without-gossip"),
+            self._spawn("api", "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
+                        "--port", str(self.port)),
+        ]
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self._wait_until_ready()
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+    def _wait_until_ready(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if self.client.get("/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"the {self.kind} stack did not become ready:\n{self.logs()}")
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')[-4000:]}"
+                         for p in sorted(self.tmp.glob("*.log")))
+
+    def stop(self) -> None:
+        self.client.close()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for cleanup in self.cleanups:
+            cleanup()
+
+
+@pytest.fixture(scope="module", params=["postgres-redis", "embedded"])
+def stack(request, tmp_path_factory):
+    running = Stack(request.param, tmp_path_factory.mktemp(request.param))
+    yield running
+    running.stop()
+
+
+def wait_for(client: httpx.Client, job_id: str, statuses: set[str], seconds: float = 60):
+    """Poll a job until its status is in ``statuses``; return the job."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["status"] in statuses:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {job['status']} after {seconds} s")

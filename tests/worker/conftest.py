@@ -1,0 +1,14 @@
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from store.db import make_engine
+from tests.services import migrate
+
+
+@pytest.fixture
+def factory(tmp_path):
+    url = f"sqlite:///{tmp_path / 'worker.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()

@@ -1,0 +1,90 @@
+"""``run_job`` against a real SQLite store: the job's whole life, called without Celery."""
+
+import numpy as np
+from sqlalchemy import update
+
+from core import Network, datasets
+from store import datasets as dataset_rows
+from store import jobs, models
+from store.orm import Job
+from worker.train import run_job
+
+SPIRAL_NET = {"input_shape": [2], "layers": [
+    {"type": "dense", "units": 16, "activation": "tanh"},
+    {"type": "dense", "units": 2, "activation": "softmax"}]}
+
+
+def _submit(factory, training=None, X=None, y=None, task="classification"):
+    if X is None:
+        X, y = datasets.spiral(200, noise=0.1, seed=0)
+    training = {"loss": "cross_entropy", "epochs": 5,
+                "optimizer": {"type": "adam", "learning_rate": 0.01}, **(training or {})}
+    with factory.begin() as session:
+        classes = np.unique(y).tolist() if task == "classification" else None
+        dataset = dataset_rows.add_dataset(session, name="d", task=task, X=X, y=y,
+                                           classes=classes, n_outputs=len(classes or [1]))
+        job = jobs.create_job(session, dataset_id=dataset.id, network=SPIRAL_NET,
+                              training=training, epochs=training["epochs"], idempotency_key=None)
+        return job.id, X
+
+
+def test_success_stores_metrics_per_epoch_and_a_model_that_predicts(factory):
+    # given
+    job_id, X = _submit(factory)
+    # when
+    assert run_job(job_id, factory) == "succeeded"
+    # then
+    with factory() as session:
+        job = jobs.get_job(session, job_id)
+        assert job.status == "succeeded" and job.attempts == 1 and job.epoch == 5
+        assert [m.epoch for m in jobs.list_metrics(session, job_id)] == [1, 2, 3, 4, 5]
+        model = models.get_model(session, job.model_id)
+        assert model.n_params == 2 * 16 + 16 + 16 * 2 + 2
+        assert model.metrics["epoch"] == 5
+        net = Network.from_bytes(models.load_weights(session, model.id))
+    assert net.predict_labels(X).shape == (200,)
+
+
+def test_a_second_delivery_finds_nothing_to_claim(factory):
+    job_id, _ = _submit(factory)
+    assert run_job(job_id, factory) == "succeeded"
+    assert run_job(job_id, factory) == "not-claimed"
+    with factory() as session:
+        assert len(jobs.list_metrics(session, job_id)) == 5
+
+
+def test_cancel_flag_stops_training_as_cancelled(factory):
+    job_id, _ = _submit(factory, {"epochs": 10_000, "batch_size": 8})
+    with factory.begin() as session:
+        # the API sets this flag on a running job; here it is set before the claim
+        session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
+    assert run_job(job_id, factory) == "cancelled"
+    with factory() as session:
+        job = jobs.get_job(session, job_id)
+        assert job.status == "cancelled" and job.model_id is None
+
+
+def test_divergence_fails_with_an_actionable_reason(factory):
+    X, y = datasets.plane(200, seed=0)
+    job_id, _ = _submit(factory, {"loss": "mse", "optimizer": {"type": "sgd",
+                                                                 "learning_rate": 1e6}},
+                        X=X * 1e3, y=y, task="regression")
+    with factory.begin() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(network={
+            "input_shape": [2], "layers": [{"type": "dense", "units": 8, "activation": "relu"},
+                                           {"type": "dense", "units": 1}]}))
+    assert run_job(job_id, factory) == "failed"
+    with factory() as session:
+        error = jobs.get_job(session, job_id).error
+    assert error["type"] == "diverged"
+    assert error["epoch"] >= 1 and "lower the learning rate" in error["detail"]
+
+
+def test_deleted_dataset_fails_the_job_not_the_worker(factory):
+    job_id, _ = _submit(factory)
+    with factory.begin() as session:
+        dataset_rows.delete_dataset(session, jobs.get_job(session, job_id).dataset_id)
+    assert run_job(job_id, factory) == "failed"
+    with factory() as session:
+        job = jobs.get_job(session, job_id)
+        assert job.status == "failed" and job.error["type"] == "bad-data"
