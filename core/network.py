@@ -34,6 +34,9 @@ PREDICT_CHUNK = 4096
 class Network:
     """A trainable network. ``fit`` binds the loss, task, classes and input statistics.
 
+    A network reuses its work buffers between calls, so one instance runs one pass at a
+    time: serve it from one thread, or hold a lock around each call.
+
     Parameters
     ----------
     spec : NetworkSpec
@@ -172,19 +175,25 @@ class Network:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(n, n_classes)``, columns in the order of ``classes``."""
+        return self.predict_with_proba(X)[1]
+
+    def predict_with_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs and class probabilities from one forward pass (for serving)."""
         if self.task != "classification":
             raise DataError("predict_proba needs a network trained for classification")
         z = self.logits(X)
+        outputs = ACTIVATIONS[self.output_activation](np, z.copy())
         if self.loss == "cross_entropy":
-            return ACTIVATIONS["softmax"](np, z)
+            return outputs, ACTIVATIONS["softmax"](np, z)
         if self.loss == "binary_cross_entropy":
             p = ACTIVATIONS["sigmoid"](np, z)
         else:
-            p = np.clip(ACTIVATIONS[self.output_activation](np, z), 0, 1)
+            p = np.clip(outputs, 0, 1)
             if p.shape[1] > 1:
                 total = p.sum(axis=1, keepdims=True)
-                return np.divide(p, total, out=np.full_like(p, 1 / p.shape[1]), where=total > 0)
-        return np.hstack([1 - p, p])
+                fallback = np.full_like(p, 1 / p.shape[1])
+                return outputs, np.divide(p, total, out=fallback, where=total > 0)
+        return outputs, np.hstack([1 - p, p])
 
     def predict_labels(self, X: Any) -> np.ndarray:
         """Predicted classes ``(n,)`` in the user's own label values."""

@@ -56,24 +56,47 @@ class Stack:
             database = f"sqlite:///{tmp / 'syn0.db'}"
             broker = f"sqla+sqlite:///{tmp / 'broker.db'}"
         migrate(database)
-        self.env = {**os.environ, "SYN0_DATABASE_URL": database, "SYN0_BROKER_URL": broker,
-                    "SYN0_METRICS_FLUSH_SECONDS": "0"}
+        self.env = {
+            **os.environ,
+            "SYN0_DATABASE_URL": database,
+            "SYN0_BROKER_URL": broker,
+            "SYN0_METRICS_FLUSH_SECONDS": "0",
+        }
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.processes = [
-            self._spawn("worker", "-m", "celery", "-A", "worker.app", "worker",
-                        "--pool=solo", "--loglevel=INFO", "--without-heartbeat",
-                        "--without-mingle", "--without-gossip"),
-            self._spawn("api", "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
-                        "--port", str(self.port)),
+            self._spawn(
+                "worker",
+                "-m",
+                "celery",
+                "-A",
+                "worker.app",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+            ),
+            self._spawn(
+                "api",
+                "-m",
+                "uvicorn",
+                "api.app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ),
         ]
         self.client = httpx.Client(base_url=self.url, timeout=30)
         self._wait_until_ready()
 
     def _spawn(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def _wait_until_ready(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
@@ -88,8 +111,10 @@ class Stack:
         pytest.fail(f"the {self.kind} stack did not become ready:\n{self.logs()}")
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')[-4000:]}"
-                         for p in sorted(self.tmp.glob("*.log")))
+        return "\n".join(
+            f"--- {p.name} ---\n{p.read_text(errors='replace')[-4000:]}"
+            for p in sorted(self.tmp.glob("*.log"))
+        )
 
     def stop(self) -> None:
         self.client.close()

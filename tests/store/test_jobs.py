@@ -9,16 +9,29 @@ from store.orm import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, Model
 
 
 def _job(session, key=None):
-    dataset = datasets.add_dataset(session, name="d", task="classification",
-                                   X=np.zeros((4, 2), np.float32), y=np.array([0, 1, 0, 1]),
-                                   classes=[0, 1], n_outputs=2)
-    return jobs.create_job(session, dataset_id=dataset.id, network={}, training={}, epochs=3,
-                           idempotency_key=key)
+    dataset = datasets.add_dataset(
+        session,
+        name="d",
+        task="classification",
+        X=np.zeros((4, 2), np.float32),
+        y=np.array([0, 1, 0, 1]),
+        classes=[0, 1],
+        n_outputs=2,
+    )
+    return jobs.create_job(
+        session, dataset_id=dataset.id, network={}, training={}, epochs=3, idempotency_key=key
+    )
 
 
 def _row(epoch):
-    return {"epoch": epoch, "loss": 1.0 / epoch, "penalty": 0.0, "learning_rate": 0.1,
-            "seconds": 0.01, "accuracy": 0.5}
+    return {
+        "epoch": epoch,
+        "loss": 1.0 / epoch,
+        "penalty": 0.0,
+        "learning_rate": 0.1,
+        "seconds": 0.01,
+        "accuracy": 0.5,
+    }
 
 
 def test_claim_happens_once(factory):
@@ -59,9 +72,18 @@ def test_success_writes_the_model_and_the_status_together(factory):
         job = _job(session)
         attempt = jobs.claim_job(session, job.id)
     weights = blobs.pack(params=np.ones(3))
-    model = Model(job_id=job.id, dataset_id=job.dataset_id, network={}, training={},
-                  task="classification", classes=[0, 1], metrics={"loss": 0.1}, n_params=3,
-                  sha256=blobs.sha256(weights), weights=weights)
+    model = Model(
+        job_id=job.id,
+        dataset_id=job.dataset_id,
+        network={},
+        training={},
+        task="classification",
+        classes=[0, 1],
+        metrics={"loss": 0.1},
+        n_params=3,
+        sha256=blobs.sha256(weights),
+        weights=weights,
+    )
     with factory.begin() as session:
         assert jobs.finish_succeeded(session, job.id, attempt, model)
     with factory.begin() as session:
@@ -119,9 +141,15 @@ def test_list_pages_newest_first(factory):
 
 def test_dataset_blob_is_checked_on_load(factory):
     with factory.begin() as session:
-        dataset = datasets.add_dataset(session, name="d", task="regression",
-                                       X=np.ones((3, 2), np.float32), y=np.ones(3), classes=None,
-                                       n_outputs=1)
+        dataset = datasets.add_dataset(
+            session,
+            name="d",
+            task="regression",
+            X=np.ones((3, 2), np.float32),
+            y=np.ones(3),
+            classes=None,
+            n_outputs=1,
+        )
         dataset.sha256 = "0" * 64
     with factory() as session, pytest.raises(blobs.CorruptBlob, match="sha256"):
         datasets.load_arrays(session, dataset.id)

@@ -9,22 +9,37 @@ from store import jobs, models
 from store.orm import Job
 from worker.train import run_job
 
-SPIRAL_NET = {"input_shape": [2], "layers": [
-    {"type": "dense", "units": 16, "activation": "tanh"},
-    {"type": "dense", "units": 2, "activation": "softmax"}]}
+SPIRAL_NET = {
+    "input_shape": [2],
+    "layers": [
+        {"type": "dense", "units": 16, "activation": "tanh"},
+        {"type": "dense", "units": 2, "activation": "softmax"},
+    ],
+}
 
 
 def _submit(factory, training=None, X=None, y=None, task="classification"):
     if X is None:
         X, y = datasets.spiral(200, noise=0.1, seed=0)
-    training = {"loss": "cross_entropy", "epochs": 5,
-                "optimizer": {"type": "adam", "learning_rate": 0.01}, **(training or {})}
+    training = {
+        "loss": "cross_entropy",
+        "epochs": 5,
+        "optimizer": {"type": "adam", "learning_rate": 0.01},
+        **(training or {}),
+    }
     with factory.begin() as session:
         classes = np.unique(y).tolist() if task == "classification" else None
-        dataset = dataset_rows.add_dataset(session, name="d", task=task, X=X, y=y,
-                                           classes=classes, n_outputs=len(classes or [1]))
-        job = jobs.create_job(session, dataset_id=dataset.id, network=SPIRAL_NET,
-                              training=training, epochs=training["epochs"], idempotency_key=None)
+        dataset = dataset_rows.add_dataset(
+            session, name="d", task=task, X=X, y=y, classes=classes, n_outputs=len(classes or [1])
+        )
+        job = jobs.create_job(
+            session,
+            dataset_id=dataset.id,
+            network=SPIRAL_NET,
+            training=training,
+            epochs=training["epochs"],
+            idempotency_key=None,
+        )
         return job.id, X
 
 
@@ -66,13 +81,27 @@ def test_cancel_flag_stops_training_as_cancelled(factory):
 
 def test_divergence_fails_with_an_actionable_reason(factory):
     X, y = datasets.plane(200, seed=0)
-    job_id, _ = _submit(factory, {"loss": "mse", "optimizer": {"type": "sgd",
-                                                                 "learning_rate": 1e6}},
-                        X=X * 1e3, y=y, task="regression")
+    job_id, _ = _submit(
+        factory,
+        {"loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 1e6}},
+        X=X * 1e3,
+        y=y,
+        task="regression",
+    )
     with factory.begin() as session:
-        session.execute(update(Job).where(Job.id == job_id).values(network={
-            "input_shape": [2], "layers": [{"type": "dense", "units": 8, "activation": "relu"},
-                                           {"type": "dense", "units": 1}]}))
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                network={
+                    "input_shape": [2],
+                    "layers": [
+                        {"type": "dense", "units": 8, "activation": "relu"},
+                        {"type": "dense", "units": 1},
+                    ],
+                }
+            )
+        )
     assert run_job(job_id, factory) == "failed"
     with factory() as session:
         error = jobs.get_job(session, job_id).error

@@ -1,0 +1,82 @@
+"""What routes receive: the settings, a session per request, the model cache, paging."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.errors import InvalidInput
+from store.db import make_engine
+from store.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """One app's wiring. The engine is made on first use, in the serving process,
+    so importing ``api.app`` (or forking workers after it) opens no connections."""
+
+    settings: Settings
+    _factory: sessionmaker[Session] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _owns_engine: bool = False
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._factory is None:
+            with self._lock:
+                if self._factory is None:
+                    engine = make_engine(self.settings.database_url)
+                    self._factory = sessionmaker(engine, expire_on_commit=False)
+                    self._owns_engine = True
+        return self._factory
+
+    def dispose(self) -> None:
+        """Close the engine this runtime made (a factory passed in belongs to its owner)."""
+        if self._owns_engine and self._factory is not None:
+            self._factory.kw["bind"].dispose()
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def app_settings(request: Request) -> Settings:
+    return request.app.state.runtime.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; the route commits, anything uncommitted is rolled back."""
+    with get_runtime(request).sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, description="items per page")] = 20,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> PageParams:
+    if limit > settings.page_size_max:
+        raise InvalidInput(
+            f"limit must be at most {settings.page_size_max}; received limit={limit}",
+            "query.limit",
+        )
+    return PageParams(limit, cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

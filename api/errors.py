@@ -1,0 +1,236 @@
+"""Domain exceptions and the one set of handlers that renders every error.
+
+Services raise the exceptions below (never ``HTTPException``); the handlers turn them,
+and everything else that can go wrong, into ``application/problem+json`` (RFC 9457):
+``type`` (a stable URI), ``title``, ``status``, ``detail`` and, for input errors, an
+``errors`` array of ``{loc, msg}`` naming the failing field paths (``"network.layers.3"``).
+No stack trace ever leaves the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from core import SpecError
+from store.blobs import CorruptBlob
+from store.paging import BadCursor
+
+log = logging.getLogger(__name__)
+
+PROBLEMS = "https://syn0.dev/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemResponse(Response):
+    media_type = PROBLEM_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+# --- domain exceptions --------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    """Base of the domain exceptions: a status, a stable problem slug and a human title."""
+
+    status = 500
+    slug = "internal-error"
+    title = "Internal server error"
+
+    def __init__(self, detail: str, *, errors: Sequence[dict] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.extra = extra
+
+
+class NotFound(ApiError):
+    status, slug, title = 404, "not-found", "Resource not found"
+
+
+class Conflict(ApiError):
+    status, slug, title = 409, "conflict", "Conflict with the resource's current state"
+
+
+class InvalidInput(ApiError):
+    """Request data that cannot be used; ``loc`` names the field when there is one."""
+
+    status, slug, title = 422, "validation-error", "Invalid request"
+
+    def __init__(self, detail: str, loc: str | None = None, **extra: Any):
+        errors = [{"loc": loc, "msg": detail}] if loc else None
+        super().__init__(detail, errors=errors, **extra)
+
+
+class InvalidSpec(InvalidInput):
+    status, slug, title = 422, "invalid-spec", "Invalid network or training spec"
+
+
+class LimitExceeded(InvalidInput):
+    """A configured limit; the reply carries the ``limit``, the ``value`` and the setting."""
+
+    status, slug, title = 422, "limit-exceeded", "Limit exceeded"
+
+    def __init__(self, what: str, value: int, limit: int, setting: str, loc: str):
+        detail = (
+            f"{what} is {value:,}, over the limit of {limit:,} "
+            f"(set by SYN0_{setting.upper()}); make the request smaller"
+        )
+        super().__init__(detail, loc, limit=limit, value=value, setting=setting)
+
+
+class UnsupportedMediaType(ApiError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class CorruptData(ApiError):
+    """Stored bytes that fail their checksum: the store's fault, never the client's."""
+
+    status, slug, title = 500, "corrupt-data", "Stored data is corrupt"
+
+
+class ServiceUnavailable(ApiError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemResponse:
+    """A problem+json response; ``slug`` is appended to the problem-type base URI."""
+    body: dict[str, Any] = {
+        "type": slug if slug == "about:blank" else PROBLEMS + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """``("body", "network", "layers", 3)`` -> ``"network.layers.3"``."""
+    parts = [str(part) for part in loc]
+    if parts[:1] == ["body"]:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+async def _api_error(request: Request, exc: ApiError) -> Response:
+    if exc.status >= 500:
+        level = logging.WARNING if exc.status == 503 else logging.ERROR
+        log.log(level, "%s %s: %s", request.method, request.url.path, exc.detail)
+    return problem(exc.status, exc.slug, exc.title, exc.detail, exc.errors, **exc.extra)
+
+
+def _validation_message(error: dict) -> str:
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error") or error.get("msg", "")
+        return f"the request body is not valid JSON: {reason}"
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
+def validation_errors(raw: Sequence[dict]) -> list[dict]:
+    """Pydantic/FastAPI errors as ``{loc, msg}`` with dotted field paths."""
+    errors = []
+    for error in raw:
+        loc = ("body",) if error.get("type") == "json_invalid" else error.get("loc", ())
+        errors.append({"loc": field_path(loc), "msg": _validation_message(error)})
+    return errors
+
+
+async def _request_validation(request: Request, exc: RequestValidationError) -> Response:
+    errors = validation_errors(exc.errors())
+    first = errors[0] if errors else {"loc": "body", "msg": "invalid request"}
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    detail = f"{first['loc']}: {first['msg']}{more}"
+    return problem(422, "validation-error", InvalidInput.title, detail, errors)
+
+
+async def _spec_error(request: Request, exc: SpecError) -> Response:
+    errors = [{"loc": field_path(exc.loc) if exc.loc else "body", "msg": exc.message}]
+    return problem(422, InvalidSpec.slug, InvalidSpec.title, exc.message, errors)
+
+
+async def _bad_cursor(request: Request, exc: BadCursor) -> Response:
+    detail = f"{exc}; pass a next_cursor from a previous page, or none for the first page"
+    return problem(
+        422,
+        "validation-error",
+        InvalidInput.title,
+        detail,
+        [{"loc": "query.cursor", "msg": detail}],
+    )
+
+
+async def _corrupt_blob(request: Request, exc: CorruptBlob) -> Response:
+    return await _api_error(request, CorruptData(f"{exc}; the operators must restore it"))
+
+
+async def _database_down(request: Request, exc: OperationalError) -> Response:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    detail = "the database is unavailable; retry later"
+    return problem(
+        503, ServiceUnavailable.slug, ServiceUnavailable.title, detail, headers={"Retry-After": "5"}
+    )
+
+
+_HTTP_PROBLEMS = {
+    400: ("bad-request", "Bad request"),
+    404: (NotFound.slug, NotFound.title),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("payload-too-large", "Payload too large"),
+    415: (UnsupportedMediaType.slug, UnsupportedMediaType.title),
+}
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    phrase = HTTPStatus(exc.status_code).phrase
+    slug, title = _HTTP_PROBLEMS.get(exc.status_code, ("about:blank", phrase))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no endpoint at {request.url.path}"
+    return problem(exc.status_code, slug, title, detail, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        500,
+        "internal-error",
+        ApiError.title,
+        "an unexpected error occurred; it has been logged for the operators",
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register every handler: the only place errors become responses."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(SpecError, _spec_error)
+    app.add_exception_handler(BadCursor, _bad_cursor)
+    app.add_exception_handler(CorruptBlob, _corrupt_blob)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

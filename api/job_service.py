@@ -1,0 +1,152 @@
+"""Jobs: check a spec against its dataset and the limits, submit once per
+Idempotency-Key, cancel, and send the committed job to the broker."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from api.schemas import EstimatedWork, JobIn, Validation
+from core import check_against_dataset, summary
+from store import datasets, jobs
+from store.orm import Dataset, Job, JobMetric
+from store.settings import Settings
+from worker.app import enqueue_training
+
+log = logging.getLogger(__name__)
+
+
+def validate(session: Session, body: JobIn, settings: Settings) -> Validation:
+    """Every check a submit runs, in order; raises on the first failure."""
+    dataset = _dataset(session, body.dataset_id)
+    network, training = body.network, body.training
+    warnings = check_against_dataset(
+        network,
+        training,
+        tuple(dataset.input_shape),
+        dataset.task,
+        dataset.n_outputs,
+        n_samples=dataset.n_samples,
+    )
+    spec_summary = summary(network)
+    if spec_summary.total_params > settings.max_parameters:
+        raise LimitExceeded(
+            "the number of parameters",
+            spec_summary.total_params,
+            settings.max_parameters,
+            "max_parameters",
+            "network",
+        )
+    epoch_samples = training.epochs * dataset.n_samples
+    if epoch_samples > settings.max_epoch_samples:
+        raise LimitExceeded(
+            f"epochs x samples ({training.epochs} x {dataset.n_samples})",
+            epoch_samples,
+            settings.max_epoch_samples,
+            "max_epoch_samples",
+            "training.epochs",
+        )
+    work = EstimatedWork(
+        flops_per_sample=spec_summary.total_flops,
+        samples=dataset.n_samples,
+        epochs=training.epochs,
+        total_flops=spec_summary.total_flops * epoch_samples,
+    )
+    return Validation(
+        dataset_id=dataset.id, summary=spec_summary, estimated_work=work, warnings=warnings
+    )
+
+
+def _dataset(session: Session, dataset_id: str) -> Dataset:
+    dataset = datasets.get_dataset(session, dataset_id)
+    if dataset is None:
+        raise InvalidInput(f"no dataset with id {dataset_id!r}; upload one first", "dataset_id")
+    return dataset
+
+
+@dataclass
+class Submitted:
+    job: Job
+    created: bool  # False: an Idempotency-Key replay of an earlier submit
+
+
+def submit(session: Session, body: JobIn, key: str | None, settings: Settings) -> Submitted:
+    """Check and add the job (flushed, not committed); a known key returns its first job.
+
+    The same key with a different body is a 409: a key names one request.
+    """
+    if key is not None and (first := jobs.job_by_idempotency_key(session, key)):
+        return Submitted(_replay(first, body, key), created=False)
+    validate(session, body, settings)
+    try:
+        job = jobs.create_job(
+            session,
+            dataset_id=body.dataset_id,
+            network=body.network.model_dump(mode="json"),
+            training=body.training.model_dump(mode="json"),
+            epochs=body.training.epochs,
+            idempotency_key=key,
+        )
+    except IntegrityError:
+        # A concurrent submit with the same key committed first, or the dataset was
+        # deleted since the checks above.
+        session.rollback()
+        first = jobs.job_by_idempotency_key(session, key) if key else None
+        if first is None:
+            _dataset(session, body.dataset_id)
+            raise
+        return Submitted(_replay(first, body, key), created=False)
+    return Submitted(job, created=True)
+
+
+def _replay(first: Job, body: JobIn, key: str) -> Job:
+    same = (
+        first.dataset_id == body.dataset_id
+        and first.network == body.network.model_dump(mode="json")
+        and first.training == body.training.model_dump(mode="json")
+    )
+    if not same:
+        raise Conflict(
+            f"Idempotency-Key {key!r} was already used for job {first.id} with a different "
+            "request body; use a new key for a new job",
+            job_id=first.id,
+        )
+    return first
+
+
+def send(job_id: str) -> None:
+    """Send a committed job to the workers. If the broker is down the job stays queued
+    (the reaper re-sends stale queued jobs) and the submit still succeeds."""
+    try:
+        enqueue_training(job_id)
+    except Exception:
+        log.exception("could not send job %s to the broker; it stays queued", job_id)
+
+
+def get(session: Session, job_id: str) -> Job:
+    job = jobs.get_job(session, job_id)
+    if job is None:
+        raise NotFound(f"no job with id {job_id!r}")
+    return job
+
+
+def cancel(session: Session, job_id: str) -> Job:
+    """Cancel a queued job now or flag a running one; a finished job is a 409."""
+    job = get(session, job_id)
+    if not jobs.cancel_job(session, job_id):
+        session.refresh(job)
+        raise Conflict(
+            f"job {job_id} already finished with status {job.status!r}; only queued or "
+            "running jobs can be cancelled",
+            job_status=job.status,
+        )
+    return job
+
+
+def metrics(session: Session, job_id: str) -> list[JobMetric]:
+    get(session, job_id)
+    return jobs.list_metrics(session, job_id)

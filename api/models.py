@@ -1,0 +1,83 @@
+"""``/v1/models``: list, get, predict, download the weights."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from api import predict as serving
+from api.deps import PageDep, SessionDep
+from api.errors import NotFound
+from api.schemas import ModelOut, Page, PredictIn, PredictOut, problems
+from store import models as store
+from store.orm import Model
+
+router = APIRouter(prefix="/v1/models", tags=["models"])
+
+
+def _model(model_id: str, session: SessionDep) -> Model:
+    model = store.get_model(session, model_id)
+    if model is None:
+        raise NotFound(f"no model with id {model_id!r}")
+    return model
+
+
+ModelDep = Annotated[Model, Depends(_model)]
+
+
+@router.get("", responses=problems(422))
+def list_models(session: SessionDep, page: PageDep) -> Page[ModelOut]:
+    """Newest first."""
+    rows, next_cursor = store.list_models(session, page.limit, page.cursor)
+    return Page[ModelOut](
+        items=[ModelOut.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/{model_id}", responses=problems(404))
+def get_model(model: ModelDep) -> ModelOut:
+    return ModelOut.model_validate(model)
+
+
+@router.post(
+    "/{model_id}/predict",
+    response_class=Response,
+    responses={
+        200: {"model": PredictOut, "description": "Outputs (and labels, probabilities)"},
+        **problems(404, 413, 422, 500),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PredictIn.model_json_schema()}},
+        }
+    },
+)
+async def predict(model_id: str, request: Request) -> Response:
+    """Outputs for ``inputs`` ``(n, *input_shape)``; classifiers add ``labels`` in the
+    dataset's own class values and ``probabilities`` (columns in ``classes`` order).
+    Wrong shapes are a 422 naming the expected shape."""
+    content = await serving.respond(request.app.state.models, model_id, await request.body())
+    return Response(content, media_type="application/json")
+
+
+@router.get(
+    "/{model_id}/weights",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The .npz file"},
+        **problems(404, 500),
+    },
+)
+def download_weights(model: ModelDep, session: SessionDep) -> Response:
+    """The ``.npz`` file ``core.Network.from_bytes`` reads (checked against its sha256)."""
+    weights = store.load_weights(session, model.id)
+    return Response(
+        weights,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="model-{model.id}.npz"',
+            "ETag": f'"{model.sha256}"',
+        },
+    )

@@ -1,0 +1,212 @@
+"""Load the running API over loopback: predict (1 and 100 rows) next to a bare endpoint.
+
+Run by hand: ``.venv/bin/python bench/serve.py`` (needs ``wrk``: ``apt-get install
+wrk``). It migrates a temporary SQLite store, trains a small spiral model through
+``worker.train.run_job``, starts one uvicorn worker (uvloop + httptools) on the
+embedded default, and runs wrk against ``GET /healthz`` (the bare endpoint of the same
+app) and ``POST /v1/models/{id}/predict`` with 1 and 100 rows, in rounds that
+rotate the order. It prints req/s and p50/p99 latency medians, and predict's
+throughput as a share of the bare endpoint's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+_BENCH = Path(__file__).resolve().parent
+ROOT = _BENCH.parent
+sys.path[:] = [str(ROOT) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
+
+import numpy as np  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from core import datasets  # noqa: E402
+from store import datasets as dataset_rows  # noqa: E402
+from store import jobs  # noqa: E402
+from store.db import make_engine  # noqa: E402
+from tests.services import migrate  # noqa: E402
+from worker.train import run_job  # noqa: E402
+
+NETWORK = {
+    "input_shape": [2],
+    "layers": [
+        {"type": "dense", "units": 16, "activation": "tanh"},
+        {"type": "dense", "units": 16, "activation": "tanh"},
+        {"type": "dense", "units": 2, "activation": "softmax"},
+    ],
+}
+TRAINING = {
+    "loss": "cross_entropy",
+    "epochs": 5,
+    "optimizer": {"type": "adam", "learning_rate": 0.01},
+}
+
+
+def train_model(url: str) -> str:
+    factory = sessionmaker(make_engine(url), expire_on_commit=False)
+    X, y = datasets.spiral(500, noise=0.1, seed=0)
+    with factory.begin() as session:
+        dataset = dataset_rows.add_dataset(
+            session, name="bench", task="classification", X=X, y=y, classes=[0, 1], n_outputs=2
+        )
+        job_id = jobs.create_job(
+            session,
+            dataset_id=dataset.id,
+            network=NETWORK,
+            training=TRAINING,
+            epochs=5,
+            idempotency_key=None,
+        ).id
+    assert run_job(job_id, factory) == "succeeded"
+    with factory() as session:
+        return jobs.get_job(session, job_id).model_id
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:app",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz")
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the API did not start")
+
+
+def wrk(url: str, body: bytes | None, seconds: int, connections: int, tmp: Path) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if body is not None:
+        script = tmp / f"post-{len(body)}.lua"
+        script.write_text(
+            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(body.decode())}\n"
+        )
+        command[1:1] = ["-s", str(script)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"wrk saw {errors.group(1)} error responses:\n{out}")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": _latency(out, "50%"),
+        "p99_ms": _latency(out, "99%"),
+    }
+
+
+def _latency(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    url = f"sqlite:///{tmp / 'serve.db'}"
+    migrate(url)
+    model_id = train_model(url)
+    env = {
+        **os.environ,
+        "SYN0_DATABASE_URL": url,
+        "SYN0_BROKER_URL": f"sqla+sqlite:///{tmp / 'broker.db'}",
+    }
+    port = free_port()
+    server = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    rng = np.random.default_rng(0)
+    cases = {
+        "GET /healthz (bare)": (f"{base}/healthz", None),
+        "predict, 1 row": (
+            f"{base}/v1/models/{model_id}/predict",
+            json.dumps({"inputs": rng.normal(size=(1, 2)).round(4).tolist()}),
+        ),
+        "predict, 100 rows": (
+            f"{base}/v1/models/{model_id}/predict",
+            json.dumps({"inputs": rng.normal(size=(100, 2)).round(4).tolist()}),
+        ),
+    }
+    results: dict[str, list[dict]] = {name: [] for name in cases}
+    try:
+        for _, (target, body) in cases.items():  # warm-up: loads the model into the cache
+            wrk(target, body and body.encode(), 2, args.connections, tmp)
+        names = list(cases)
+        for r in range(args.rounds):
+            for name in names[r % 3 :] + names[: r % 3]:
+                target, body = cases[name]
+                results[name].append(
+                    wrk(target, body and body.encode(), args.seconds, args.connections, tmp)
+                )
+    finally:
+        server.terminate()
+        server.wait()
+    print(report(results, args))
+
+
+def report(results: dict[str, list[dict]], args) -> str:
+    med = {
+        name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        for name, runs in results.items()
+    }
+    bare = med["GET /healthz (bare)"]["rps"]
+    lines = [
+        f"## API throughput, {datetime.now(UTC).isoformat(timespec='seconds')}",
+        "",
+        f"- Machine: {os.cpu_count()} CPUs; one uvicorn worker (uvloop, httptools); wrk -t2 "
+        f"-c{args.connections} -d{args.seconds}s on the same machine; medians of "
+        f"{args.rounds} rounds",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | share of bare |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, m in med.items():
+        lines.append(
+            f"| {name} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | "
+            f"{m['rps'] / bare:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
