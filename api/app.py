@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import datasets, errors, jobs, models, ops
 from api.body_limit import BodyLimit
 from api.deps import Runtime
+from api.fast_predict import FastPredict
 from api.predict import ModelCache
 from store.settings import Settings, get_settings
 
@@ -41,6 +42,8 @@ def create_app(
     app.state.runtime = runtime
     app.state.models = ModelCache(runtime, settings.predict_cache_size)
     errors.install(app)
+    # Added last, so outermost: the body limit applies to the predict fast path too.
+    app.add_middleware(FastPredict, fastapi_app=app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     for module in (datasets, jobs, models, ops):
         app.include_router(module.router)

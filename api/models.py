@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api import predict as serving
 from api.deps import PageDep, SessionDep
 from api.errors import NotFound
+from api.fast_predict import predict_response
 from api.schemas import ModelOut, Page, PredictIn, PredictOut, problems
 from store import models as store
 from store.orm import Model
@@ -57,9 +57,9 @@ def get_model(model: ModelDep) -> ModelOut:
 async def predict(model_id: str, request: Request) -> Response:
     """Outputs for ``inputs`` ``(n, *input_shape)``; classifiers add ``labels`` in the
     dataset's own class values and ``probabilities`` (columns in ``classes`` order).
-    Wrong shapes are a 422 naming the expected shape."""
-    content = await serving.respond(request.app.state.models, model_id, await request.body())
-    return Response(content, media_type="application/json")
+    Wrong shapes are a 422 naming the expected shape. (Requests are answered by
+    ``api.fast_predict`` before routing; this route documents the operation.)"""
+    return await predict_response(request.app.state.models, request, model_id)
 
 
 @router.get(

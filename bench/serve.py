@@ -5,7 +5,8 @@ wrk``). It migrates a temporary SQLite store, trains a small spiral model throug
 ``worker.train.run_job``, starts one uvicorn worker (uvloop + httptools) on the
 embedded default, and runs wrk against ``GET /healthz`` (the bare endpoint of the same
 app) and ``POST /v1/models/{id}/predict`` with 1 and 100 rows, in rounds that
-rotate the order. It prints req/s and p50/p99 latency medians, and predict's
+rotate the order. wrk runs one thread (32 connections), so on a 2-core machine the
+server keeps a core of its own. It prints req/s and p50/p99 latency medians, and predict's
 throughput as a share of the bare endpoint's.
 """
 
@@ -113,7 +114,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
 
 
 def wrk(url: str, body: bytes | None, seconds: int, connections: int, tmp: Path) -> dict:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if body is not None:
         script = tmp / f"post-{len(body)}.lua"
         script.write_text(
@@ -193,7 +194,7 @@ def report(results: dict[str, list[dict]], args) -> str:
     lines = [
         f"## API throughput, {datetime.now(UTC).isoformat(timespec='seconds')}",
         "",
-        f"- Machine: {os.cpu_count()} CPUs; one uvicorn worker (uvloop, httptools); wrk -t2 "
+        f"- Machine: {os.cpu_count()} CPUs; one uvicorn worker (uvloop, httptools); wrk -t1 "
         f"-c{args.connections} -d{args.seconds}s on the same machine; medians of "
         f"{args.rounds} rounds",
         "",
