@@ -28,7 +28,7 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/alembic upgrade head
 	@echo "syn0 is running at http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
-	@$(BIN)/celery -A worker.app worker --pool=solo --loglevel=WARNING & worker=$$!; \
+	@$(BIN)/celery -A worker.app --quiet worker --pool=solo --loglevel=WARNING & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/uvicorn api.app:app --host 127.0.0.1 --port $(PORT) --log-level warning
 
