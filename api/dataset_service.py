@@ -11,6 +11,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,8 @@ class Arrays:
 
 def from_json(body: DatasetIn, settings: Settings) -> Arrays:
     X = _features(body.features, settings)
-    return Arrays(body.name, X, _targets(body.targets, len(X)), body.task)
+    y = _targets(body.targets, len(X), settings.max_label_chars)
+    return Arrays(body.name, X, y, body.task)
 
 
 def from_upload(
@@ -54,7 +56,7 @@ def from_upload(
     settings: Settings,
 ) -> Arrays:
     """A CSV (with ``target`` naming the label column) or an ``.npz`` holding X and y."""
-    name = name or filename or "dataset"
+    name = _name(name or filename or "dataset")
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".npz"):
         X, y = _npz(data, settings)
     else:
@@ -62,9 +64,21 @@ def from_upload(
             raise InvalidInput(
                 "a CSV upload needs the form field `target` naming the target column", "target"
             )
-        X, y = tabular.parse_csv(data, target, settings.max_dataset_cells)
+        X, y = tabular.parse_csv(data, target, settings.max_dataset_cells, settings.max_label_chars)
     X = _features(X, settings)
-    return Arrays(name, X, _targets(y, len(X)), task)
+    return Arrays(name, X, _targets(y, len(X), settings.max_label_chars), task)
+
+
+def _name(name: str) -> str:
+    if len(name) > 200 or re.search(r"[\x00-\x1f\x7f]", name):
+        raise InvalidInput("name must be 1 to 200 printable characters", "name")
+    return name
+
+
+# What an .npz array may hold: numbers, or (for y) class labels of bounded length.
+_NPZ_KINDS = {"X": "iufb", "y": "iufbU"}
+# Reading a damaged or unusual zip member raises any of these.
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
 
 
 def _npz(data: bytes, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
@@ -78,14 +92,31 @@ def _npz(data: bytes, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
                 )
             for key in ("X", "y"):
                 with archive.open(members[key]) as member:
-                    _check_cells(_npy_shape(member), settings, f"the .npz array {key}")
+                    _check_header(key, *_npy_header(member), settings)
             arrays = {key: _load_npy(archive, members[key], key) for key in ("X", "y")}
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise InvalidInput(f"the file is not a readable .npz archive: {exc}", "file") from exc
     return arrays["X"], arrays["y"]
 
 
-def _npy_shape(member) -> tuple[int, ...]:
+def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype, settings: Settings) -> None:
+    """Shape and dtype from the header, before a byte of data is read."""
+    _check_cells(shape, settings, f"the .npz array {key}")
+    if dtype.kind not in _NPZ_KINDS[key]:
+        raise InvalidInput(
+            f"the .npz array {key} holds {dtype}; it must hold numbers"
+            + (" or class labels (strings)" if key == "y" else ""),
+            "file",
+        )
+    if dtype.kind == "U" and dtype.itemsize // 4 > settings.max_label_chars:
+        raise InvalidInput(
+            f"the .npz array y holds labels of up to {dtype.itemsize // 4} characters; the "
+            f"limit is {settings.max_label_chars} (SYN0_MAX_LABEL_CHARS)",
+            "file",
+        )
+
+
+def _npy_header(member) -> tuple[tuple[int, ...], np.dtype]:
     """Read only an ``.npy`` header, so a compressed archive cannot expand unchecked."""
     try:
         version = np.lib.format.read_magic(member)
@@ -94,7 +125,8 @@ def _npy_shape(member) -> tuple[int, ...]:
             if version == (1, 0)
             else np.lib.format.read_array_header_2_0
         )
-        return read(member)[0]
+        shape, _, dtype = read(member)
+        return shape, dtype
     except ValueError as exc:
         raise InvalidInput(f"the .npz file holds an unreadable array: {exc}", "file") from exc
 
@@ -179,22 +211,27 @@ def _check_finite(values: np.ndarray, field: str) -> None:
         )
 
 
-def _targets(targets: Any, n_samples: int) -> np.ndarray:
+def _targets(targets: Any, n_samples: int, max_label_chars: int) -> np.ndarray:
     if isinstance(targets, list):
         kinds = {isinstance(t, str) for t in targets}
         if len(kinds) > 1:
             raise InvalidInput(
                 "targets must be all numbers or all strings (class labels)", "targets"
             )
+        if kinds == {True}:
+            _check_label_lengths(targets, max_label_chars)
         y = _rectangular(targets, "targets")
     else:
         y = np.asarray(targets)
-    if len(y) != n_samples:
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column of targets is one target per sample
+    if y.ndim == 0 or len(y) != n_samples:
+        n_targets = 1 if y.ndim == 0 else len(y)
         raise InvalidInput(
-            f"there are {n_samples} samples but {len(y)} targets; give one target per sample",
+            f"there are {n_samples} samples but {n_targets} targets; give one target per sample",
             "targets",
         )
-    if y.ndim not in (1, 2) or y.dtype.kind not in "iufbU":
+    if y.ndim not in (1, 2) or 0 in y.shape or y.dtype.kind not in "iufbU":
         raise InvalidInput(
             "targets must be one number or class label per sample, or one row "
             f"of numbers per sample; received shape {y.shape} of {y.dtype}",
@@ -205,7 +242,20 @@ def _targets(targets: Any, n_samples: int) -> np.ndarray:
     return y
 
 
-def _task_and_classes(y: np.ndarray, forced: str | None) -> tuple[str, list | None, int]:
+def _check_label_lengths(labels: list[str], limit: int) -> None:
+    """Before any array is made: NumPy sizes every string cell to the longest one."""
+    longest = max(len(label) for label in labels)
+    if longest > limit:
+        raise InvalidInput(
+            f"class labels may have up to {limit} characters (SYN0_MAX_LABEL_CHARS); one "
+            f"has {longest}",
+            "targets",
+        )
+
+
+def _task_and_classes(
+    y: np.ndarray, forced: str | None, max_classes: int
+) -> tuple[str, list | None, int]:
     task = forced or infer_task(y)
     if task == "regression":
         if y.dtype.kind not in "iuf":
@@ -222,19 +272,25 @@ def _task_and_classes(y: np.ndarray, forced: str | None) -> tuple[str, list | No
             "targets",
         )
     classes = find_classes(y).tolist()
+    if len(classes) > max_classes:
+        raise InvalidInput(
+            f"the targets hold {len(classes)} distinct class labels; the limit is "
+            f"{max_classes} (SYN0_MAX_CLASSES); for numeric targets use task=regression",
+            "targets",
+        )
     return task, classes, len(classes)
 
 
 # --- the service --------------------------------------------------------------------------
 
 
-def create(session: Session, arrays: Arrays) -> Dataset:
+def create(session: Session, arrays: Arrays, settings: Settings) -> Dataset:
     """Store checked arrays (flush only; the route commits)."""
-    task, classes, n_outputs = _task_and_classes(arrays.y, arrays.task)
+    task, classes, n_outputs = _task_and_classes(arrays.y, arrays.task, settings.max_classes)
     y = arrays.y.astype(np.float32) if task == "regression" else arrays.y
     return store.add_dataset(
         session,
-        name=arrays.name[:200],
+        name=arrays.name,
         task=task,
         X=arrays.X,
         y=y,
@@ -262,7 +318,8 @@ def get(session: Session, dataset_id: str) -> Dataset:
 
 
 def delete(session: Session, dataset_id: str) -> None:
-    get(session, dataset_id)
+    if store.lock_dataset(session, dataset_id) is None:
+        raise NotFound(f"no dataset with id {dataset_id!r}")
     if store.dataset_in_use(session, dataset_id):
         raise Conflict(
             f"dataset {dataset_id!r} is used by a queued or running job; cancel "

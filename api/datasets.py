@@ -58,7 +58,7 @@ async def create_dataset(
             f"send a dataset as application/json or multipart/form-data; received "
             f"{media_type or 'no Content-Type'}"
         )
-    out = await run_in_threadpool(_store, session, parse)
+    out = await run_in_threadpool(_store, session, parse, settings)
     response.headers["Location"] = f"/v1/datasets/{out.id}"
     return out
 
@@ -89,8 +89,8 @@ def _json_arrays(body: bytes, settings: Settings) -> Arrays:
     return dataset_service.from_json(parsed, settings)
 
 
-def _store(session: Session, parse: Callable[[], Arrays]) -> DatasetOut:
-    dataset = dataset_service.create(session, parse())
+def _store(session: Session, parse: Callable[[], Arrays], settings: Settings) -> DatasetOut:
+    dataset = dataset_service.create(session, parse(), settings)
     session.commit()
     return DatasetOut.model_validate(dataset)
 
@@ -100,7 +100,7 @@ def generate_dataset(
     body: GenerateIn, response: Response, session: SessionDep, settings: SettingsDep
 ) -> DatasetOut:
     """One of core's toy generators (the TensorFlow Playground's data sets and moons)."""
-    out = _store(session, partial(dataset_service.generate, body, settings))
+    out = _store(session, partial(dataset_service.generate, body, settings), settings)
     response.headers["Location"] = f"/v1/datasets/{out.id}"
     return out
 

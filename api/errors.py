@@ -18,6 +18,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -189,7 +190,8 @@ async def _corrupt_blob(request: Request, exc: CorruptBlob) -> Response:
 
 
 async def _database_down(request: Request, exc: OperationalError) -> Response:
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    reason = getattr(exc, "orig", None) or exc
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
     detail = "the database is unavailable; retry later"
     return problem(
         503, ServiceUnavailable.slug, ServiceUnavailable.title, detail, headers={"Retry-After": "5"}
@@ -232,5 +234,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BadCursor, _bad_cursor)
     app.add_exception_handler(CorruptBlob, _corrupt_blob)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(PoolTimeout, _database_down)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -120,7 +120,8 @@ def _replay(first: Job, body: JobIn, key: str) -> Job:
 
 def send(job_id: str) -> None:
     """Send a committed job to the workers. If the broker is down the job stays queued
-    (the reaper re-sends stale queued jobs) and the submit still succeeds."""
+    and the submit still succeeds; the error is logged. Nothing re-sends such a job
+    automatically yet: cancel it and submit again once the broker is back."""
     try:
         enqueue_training(job_id)
     except Exception:

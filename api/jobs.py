@@ -38,7 +38,7 @@ def submit_job(
     A missing dataset is a 422 naming ``dataset_id`` (it is a body field). The same
     ``Idempotency-Key`` with the same body returns the first job and sends nothing; with
     a different body it is a 409. If the broker is unreachable the job is still
-    accepted (202) and stays queued until it is re-sent.
+    accepted (202) and stays queued; nothing re-sends it automatically yet.
     """
     submitted = job_service.submit(session, body, idempotency_key, settings)
     session.commit()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import Runtime, RuntimeDep
 from api.errors import ServiceUnavailable
 from api.schemas import Health, Readiness, problems
+from store.db import ping
 from worker import app as worker_app
 
 router = APIRouter(tags=["ops"])
@@ -37,7 +37,7 @@ def readyz(runtime: RuntimeDep) -> Readiness:
 def _database(runtime: Runtime) -> str:
     try:
         with runtime.sessions() as session:
-            session.execute(select(1))
+            ping(session)
     except SQLAlchemyError as exc:
         log.warning("readiness: database unreachable: %s", exc)
         return "unavailable"

@@ -104,7 +104,7 @@ def parse_inputs(body: bytes) -> np.ndarray:
     except orjson.JSONDecodeError as exc:
         try:  # NaN and Infinity literals parse here and fail the finite check later
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidInput(f"the request body is not valid JSON: {exc}", "body") from None
     if not isinstance(payload, dict) or "inputs" not in payload:
         raise InvalidInput(_SHAPE_HINT, "inputs")
@@ -115,14 +115,14 @@ def parse_inputs(body: bytes) -> np.ndarray:
     if not isinstance(inputs, list) or not inputs:
         raise InvalidInput(f"inputs must be a non-empty list; {_SHAPE_HINT}", "inputs")
     try:
-        X = np.asarray(inputs)
-    except ValueError:
+        # float64 from the start: an array of strings would be sized to the longest one.
+        return np.asarray(inputs, dtype=np.float64)
+    except (ValueError, TypeError):
         raise InvalidInput(
-            "inputs must be a rectangular nested list: every sample needs the same shape", "inputs"
+            "inputs must be a rectangular nested list of numbers: every sample needs the "
+            "same shape",
+            "inputs",
         ) from None
-    if X.dtype.kind not in "iuf":
-        raise InvalidInput("inputs must be numbers (no strings, booleans or nulls)", "inputs")
-    return X
 
 
 def predict(net: Network, model_id: str, X: np.ndarray) -> bytes:

@@ -41,12 +41,16 @@ class Page(BaseModel, Generic[Item]):
 # --- datasets -----------------------------------------------------------------------------
 
 
+# Printable names only: no NUL or other control characters.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+
 class DatasetIn(_In):
     """A dataset as JSON. Features are ``(n, features)``, ``(n, height, width)`` or
     ``(n, channels, height, width)``; targets one value per sample (numbers or class
     labels), or one row of numbers per sample for multi-output regression."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN)
     features: list[Any] = Field(min_length=1, description="rectangular nested list of numbers")
     targets: list[Any] = Field(min_length=1, description="one target per sample")
     task: Task | None = Field(None, description="inferred from the targets when absent")
@@ -66,7 +70,7 @@ class GenerateIn(_In):
     n_samples: int = Field(500, ge=2)
     noise: float = Field(0.0, ge=0, le=1)
     seed: int = Field(0, ge=0)
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=NAME_PATTERN)
 
 
 class DatasetOut(_Out):
@@ -153,7 +157,9 @@ def progress_of(job: Job) -> Progress:
     eta = None
     if job.status == "running" and isinstance(seconds, int | float):
         eta = round(seconds * remaining, 3)
-    fraction = job.epoch / job.epochs if job.epochs else 0.0
+    # An early-stopped job ends before its last epoch; it is still all done.
+    done = job.status == "succeeded"
+    fraction = 1.0 if done else (job.epoch / job.epochs if job.epochs else 0.0)
     return Progress(epoch=job.epoch, epochs=job.epochs, fraction=fraction, eta_seconds=eta)
 
 

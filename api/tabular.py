@@ -11,7 +11,9 @@ import numpy as np
 from api.errors import InvalidInput, LimitExceeded
 
 
-def parse_csv(data: bytes, target: str, max_cells: int) -> tuple[np.ndarray, np.ndarray]:
+def parse_csv(
+    data: bytes, target: str, max_cells: int, max_chars: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``X`` float64 ``(n, columns - 1)`` and the target column ``y`` ``(n,)``.
 
     The target becomes int64 or float64 when every value is a number, else strings.
@@ -32,7 +34,10 @@ def parse_csv(data: bytes, target: str, max_cells: int) -> tuple[np.ndarray, np.
         )
     if len(header) < 2:
         raise InvalidInput("the CSV needs at least one feature column besides the target", "file")
-    rows = _rows(reader, len(header))
+    try:
+        rows = _rows(reader, len(header), max_chars)
+    except csv.Error as exc:
+        raise InvalidInput(f"CSV line {reader.line_num} cannot be read: {exc}", "file") from exc
     cells = len(rows) * (len(header) - 1)
     if cells > max_cells:
         raise LimitExceeded(
@@ -49,7 +54,9 @@ def parse_csv(data: bytes, target: str, max_cells: int) -> tuple[np.ndarray, np.
     return X, _labels(np.char.strip(table[:, column]))
 
 
-def _rows(reader, width: int) -> list[list[str]]:
+def _rows(reader, width: int, max_chars: int) -> list[list[str]]:
+    """The data rows; a field may be at most ``max_chars`` long, because NumPy sizes every
+    cell of the table to its longest field."""
     rows = []
     for row in reader:
         if not any(cell.strip() for cell in row):
@@ -57,6 +64,12 @@ def _rows(reader, width: int) -> list[list[str]]:
         if len(row) != width:
             raise InvalidInput(
                 f"CSV line {reader.line_num} has {len(row)} fields; the header has {width}",
+                "file",
+            )
+        if max(map(len, row)) > max_chars:
+            raise InvalidInput(
+                f"CSV line {reader.line_num} has a field of {max(map(len, row))} characters; "
+                f"the limit is {max_chars} (SYN0_MAX_LABEL_CHARS)",
                 "file",
             )
         rows.append(row)

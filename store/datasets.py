@@ -7,7 +7,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from store import blobs
-from store.orm import ACTIVE, Dataset, Job
+from store.orm import ACTIVE, Dataset, Job, is_id
 from store.paging import page
 
 
@@ -38,7 +38,18 @@ def add_dataset(
 
 
 def get_dataset(session: Session, dataset_id: str) -> Dataset | None:
-    return session.get(Dataset, dataset_id)
+    return session.get(Dataset, dataset_id) if is_id(dataset_id) else None
+
+
+def lock_dataset(session: Session, dataset_id: str) -> Dataset | None:
+    """The dataset row, locked until the transaction ends (PostgreSQL ``FOR UPDATE``).
+
+    A submit referencing the row holds a key-share lock until it commits, so a delete
+    that locks first sees every job submitted before it, and no job sees a deleted row.
+    """
+    if not is_id(dataset_id):
+        return None
+    return session.scalar(select(Dataset).where(Dataset.id == dataset_id).with_for_update())
 
 
 def load_arrays(session: Session, dataset_id: str) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,6 +46,11 @@ def engine() -> Engine:
 @lru_cache
 def session_factory() -> sessionmaker[Session]:
     return sessionmaker(engine(), expire_on_commit=False)
+
+
+def ping(session: Session) -> None:
+    """Raise if the database does not answer."""
+    session.execute(text("SELECT 1"))
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from store.orm import (
@@ -21,6 +21,7 @@ from store.orm import (
     Job,
     JobMetric,
     Model,
+    is_id,
     utcnow,
 )
 from store.paging import page
@@ -48,7 +49,7 @@ def create_job(
 
 
 def get_job(session: Session, job_id: str) -> Job | None:
-    return session.get(Job, job_id)
+    return session.get(Job, job_id) if is_id(job_id) else None
 
 
 def job_by_idempotency_key(session: Session, key: str) -> Job | None:
@@ -66,17 +67,8 @@ def list_jobs(
     if status:
         query = query.where(Job.status == status)
     if dataset_id:
-        query = query.where(Job.dataset_id == dataset_id)
+        query = query.where(Job.dataset_id == (dataset_id if is_id(dataset_id) else None))
     return page(session, query, Job, limit, cursor)
-
-
-def count_active(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(Job).where(Job.status.in_((QUEUED, RUNNING)))
-        )
-        or 0
-    )
 
 
 def cancel_job(session: Session, job_id: str) -> bool:

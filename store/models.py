@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import blobs
-from store.orm import Model
+from store.orm import Model, is_id
 from store.paging import page
 
 
 def get_model(session: Session, model_id: str) -> Model | None:
-    return session.get(Model, model_id)
+    return session.get(Model, model_id) if is_id(model_id) else None
 
 
 def list_models(session: Session, limit: int, cursor: str | None):

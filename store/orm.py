@@ -44,6 +44,14 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_id(value: str) -> bool:
+    """True for a string shaped like an id this store hands out (32 lowercase hex digits).
+
+    Anything else can name no row, so lookups answer "not found" without asking the
+    database (which may refuse odd bytes such as NUL outright)."""
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_
 
+from store.orm import is_id
+
 
 class BadCursor(ValueError):
     """A cursor that this server did not hand out."""
@@ -22,6 +24,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, row_id = raw.split("|", 1)
+        if not is_id(row_id):
+            raise ValueError(row_id)
         return datetime.fromisoformat(stamp), row_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadCursor(f"invalid cursor {cursor!r}") from exc

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     max_dataset_cells: int = Field(20_000_000, gt=0, description="rows x features")
     max_parameters: int = Field(20_000_000, gt=0)
     max_epoch_samples: int = Field(200_000_000, gt=0, description="epochs x samples")
+    max_classes: int = Field(1000, gt=1, description="distinct labels of one dataset")
+    max_label_chars: int = Field(200, gt=0, description="characters of one class label")
     page_size_max: int = Field(100, gt=0)
     predict_cache_size: int = Field(32, gt=0, description="models kept loaded per process")
     metrics_flush_seconds: float = Field(0.5, ge=0, description="batching of metric writes")

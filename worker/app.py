@@ -18,8 +18,10 @@ def make_celery() -> Celery:
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
-        # Acknowledge after the task ran, so a job whose worker dies is redelivered; the
-        # task's conditional claim makes a second delivery harmless.
+        # Acknowledge after the task ran, so a message whose worker died is delivered
+        # again; the conditional claim makes a second delivery harmless. (Resuming a
+        # job that was already running when its worker died is not implemented yet: the
+        # redelivered message finds it running and leaves it.)
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         # One long CPU job at a time per process: no prefetched jobs waiting behind it.

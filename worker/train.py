@@ -7,6 +7,7 @@ Every write carries the attempt number returned by the claim (see ``store.jobs``
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -37,18 +38,28 @@ class _Progress:
     flushed_at: float = field(default_factory=time.monotonic)
 
     def add(self, metrics: dict) -> None:
-        self.rows.append(dict(metrics))
+        self.rows.append(finite(metrics))
         if time.monotonic() - self.flushed_at >= self.flush_seconds:
             self.flush()
 
     def flush(self) -> None:
-        if not self.rows:
-            return
         with session_scope(self.factory) as session:
-            if not jobs.record_metrics(session, self.job_id, self.attempt, self.rows):
-                raise LostOwnership(self.job_id)
+            self.write(session)
+
+    def write(self, session: Session) -> None:
+        """Write the buffered rows in the caller's transaction."""
+        if self.rows and not jobs.record_metrics(session, self.job_id, self.attempt, self.rows):
+            raise LostOwnership(self.job_id)
         self.rows = []
         self.flushed_at = time.monotonic()
+
+
+def finite(metrics: dict) -> dict:
+    """Metrics as JSON can hold them: a non-finite value (an overflowing validation
+    loss, say) becomes None; PostgreSQL's JSON refuses NaN and Infinity."""
+    return {
+        k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in metrics.items()
+    }
 
 
 @dataclass
@@ -82,26 +93,28 @@ def run_job(job_id: str, factory: sessionmaker[Session] | None = None) -> str:
         network, training, dataset_id = job.network, job.training, job.dataset_id
     settings = get_settings()
     progress = _Progress(factory, job_id, attempt, settings.metrics_flush_seconds)
+    should_stop = _CancelCheck(factory, job_id, settings.cancel_poll_seconds)
     try:
-        net, history = _train(
-            factory,
-            dataset_id,
-            network,
-            training,
-            progress,
-            _CancelCheck(factory, job_id, settings.cancel_poll_seconds),
-        )
-        progress.flush()
+        net, history = _train(factory, dataset_id, network, training, progress, should_stop)
+        with session_scope(factory) as session:
+            # The last metrics land in the same transaction as the job's outcome.
+            progress.write(session)
+            if history.stop_reason == "cancelled":
+                jobs.finish_unsuccessful(session, job_id, attempt, CANCELLED, None)
+                return CANCELLED
+            if not jobs.finish_succeeded(
+                session,
+                job_id,
+                attempt,
+                _model(job_id, dataset_id, network, training, net, history),
+            ):
+                raise LostOwnership(job_id)
+        return "succeeded"
     except LostOwnership:
         log.warning("job %s attempt %s lost ownership; stopping", job_id, attempt)
         return "lost-ownership"
     except Exception as exc:  # every failure ends the job, none leaves it running
         return _fail(factory, job_id, attempt, progress, exc)
-    if history.stop_reason == "cancelled":
-        with session_scope(factory) as session:
-            jobs.finish_unsuccessful(session, job_id, attempt, CANCELLED, None)
-        return CANCELLED
-    return _succeed(factory, job_id, attempt, dataset_id, network, training, net, history)
 
 
 def _train(factory, dataset_id, network, training, progress, should_stop):
@@ -121,36 +134,34 @@ def _train(factory, dataset_id, network, training, progress, should_stop):
     return net, history
 
 
-def _succeed(factory, job_id, attempt, dataset_id, network, training, net, history) -> str:
+def _model(job_id, dataset_id, network, training, net, history) -> Model:
     weights = net.to_bytes()
     final = history.epochs[history.best_epoch - 1] if history.best_epoch else history.last
-    model = Model(
+    classes = None if net.classes is None else net.classes.tolist()
+    return Model(
         job_id=job_id,
         dataset_id=dataset_id,
         network=network,
         training=training,
         task=net.task,
-        classes=None if net.classes is None else net.classes.tolist(),
-        metrics=final,
+        classes=classes,
+        metrics=finite(final),
         n_params=int(net.params.size),
         sha256=blobs.sha256(weights),
         weights=weights,
     )
-    with session_scope(factory) as session:
-        if not jobs.finish_succeeded(session, job_id, attempt, model):
-            session.rollback()
-            return "lost-ownership"
-    return "succeeded"
 
 
 def _fail(factory, job_id, attempt, progress, exc: Exception) -> str:
-    error = describe_failure(exc)
+    error = finite(describe_failure(exc))
     if error["type"] == "internal-error":
         log.exception("job %s failed unexpectedly", job_id)
     try:
         progress.flush()
     except LostOwnership:
         return "lost-ownership"
+    except Exception:  # the epochs before the failure are lost; the failure is not
+        log.exception("job %s: could not store its last metrics", job_id)
     with session_scope(factory) as session:
         jobs.finish_unsuccessful(session, job_id, attempt, FAILED, error)
     return FAILED

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from api.app import create_app  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from store.settings import Settings  # noqa: E402
-from tests.api.factories import Broker  # noqa: E402
+from tests.api.factories import Broker, mlp, points, train_model, training  # noqa: E402
 from tests.services import migrate  # noqa: E402
 from worker import app as worker_app  # noqa: E402
 
@@ -93,3 +93,10 @@ def broker() -> Broker:
             f"its broker is {actual!r}"
         )
     return Broker(BROKER_DB)
+
+
+@pytest.fixture
+def classifier(client, sessions):
+    """A model trained by core on string labels, stored as the worker would."""
+    X, y = points(40, labels=("no", "yes"))
+    return train_model(sessions, client, X, y, mlp(), training(epochs=20))

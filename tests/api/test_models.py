@@ -15,13 +15,6 @@ from tests.api.factories import assert_problem, mlp, points, train_model, traini
 
 
 @pytest.fixture
-def classifier(client, sessions):
-    """A model trained by core on string labels, stored as the worker would."""
-    X, y = points(40, labels=("no", "yes"))
-    return train_model(sessions, client, X, y, mlp(), training(epochs=20))
-
-
-@pytest.fixture
 def regressor(client, sessions):
     X, _ = points(30)
     y = (X[:, 0] - X[:, 1]) / 4

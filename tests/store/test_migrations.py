@@ -1,11 +1,13 @@
 """Alembic builds the schema on SQLite and PostgreSQL, and every step goes back down."""
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
 
-from tests.services import downgrade, migrate, require_postgres
+from store.db import make_engine
+from store.orm import Base
+from tests.services import downgrade, migrate
 
 TABLES = {"alembic_version", "datasets", "jobs", "job_metrics", "models"}
 
@@ -31,19 +33,20 @@ def test_upgrade_downgrade_upgrade_on_sqlite(tmp_path):
     _round_trip(f"sqlite:///{tmp_path / 'm.db'}")
 
 
-@pytest.fixture
-def postgres_schema():
-    """A private schema, so this test never touches the tables other tests use."""
-    base = require_postgres()
-    schema = f"mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+def test_upgrade_downgrade_upgrade_on_postgres(postgres_url):
+    _round_trip(postgres_url)
 
 
-def test_upgrade_downgrade_upgrade_on_postgres(postgres_schema):
-    _round_trip(postgres_schema)
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_schema_matches_the_models(backend, tmp_path, request):
+    url = (
+        f"sqlite:///{tmp_path / 'm.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    migrate(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()

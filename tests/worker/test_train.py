@@ -4,9 +4,10 @@ import numpy as np
 from sqlalchemy import update
 
 from core import Network, datasets
+from core.prepare import split_indices
 from store import datasets as dataset_rows
 from store import jobs, models
-from store.orm import Job
+from store.orm import Job, Model
 from worker.train import run_job
 
 SPIRAL_NET = {
@@ -117,3 +118,56 @@ def test_deleted_dataset_fails_the_job_not_the_worker(factory):
     with factory() as session:
         job = jobs.get_job(session, job_id)
         assert job.status == "failed" and job.error["type"] == "bad-data"
+
+
+def test_a_non_finite_validation_metric_is_stored_as_null_on_postgres(postgres_factory):
+    # given: one validation sample so far out that its loss overflows to infinity
+    X, y = datasets.plane(50, seed=0)
+    _, validation = split_indices(50, 0.5, seed=0)
+    X[validation[0]] = 1e30
+    job_id, _ = _submit(
+        postgres_factory,
+        {
+            "loss": "mse",
+            "epochs": 2,
+            "validation_split": 0.5,
+            "optimizer": {"type": "sgd", "learning_rate": 1e-9},
+        },
+        X=X,
+        y=y,
+        task="regression",
+    )
+    with postgres_factory.begin() as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(network={"input_shape": [2], "layers": [{"type": "dense", "units": 1}]})
+        )
+    # when
+    status = run_job(job_id, postgres_factory)
+    # then
+    with postgres_factory() as session:
+        job = jobs.get_job(session, job_id)
+        rows = jobs.list_metrics(session, job_id)
+    assert status == job.status == "succeeded"
+    assert [r.val_loss for r in rows] == [None, None]
+    assert job.latest_metrics["val_loss"] is None
+
+
+def test_a_job_taken_over_by_another_attempt_stores_no_model(factory):
+    job_id, _ = _submit(factory, {"epochs": 3})
+    # another attempt claims the job while this one trains: simulate by bumping the fence
+    original = jobs.record_metrics
+
+    def bump_then_record(session, job_id_, attempt, rows):
+        session.execute(update(Job).where(Job.id == job_id_).values(attempts=attempt + 1))
+        return original(session, job_id_, attempt, rows)
+
+    jobs.record_metrics = bump_then_record
+    try:
+        assert run_job(job_id, factory) == "lost-ownership"
+    finally:
+        jobs.record_metrics = original
+    with factory() as session:
+        job = jobs.get_job(session, job_id)
+        assert job.model_id is None and session.query(Model).count() == 0

@@ -1,0 +1,42 @@
+"""Fixtures shared by the store and worker tests: a migrated store and its sessions."""
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from store.db import make_engine
+from tests.services import migrate, require_postgres
+
+
+@pytest.fixture
+def factory(tmp_path):
+    """A migrated SQLite store in a temporary folder and its session factory."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    """A private schema in the machine's PostgreSQL, dropped afterwards."""
+    base = require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_factory(postgres_url):
+    migrate(postgres_url)
+    engine = make_engine(postgres_url)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
