@@ -48,6 +48,7 @@ class ApiError(Exception):
     status = 500
     slug = "internal-error"
     title = "Internal server error"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, *, errors: Sequence[dict] | None = None, **extra: Any):
         super().__init__(detail)
@@ -89,6 +90,21 @@ class LimitExceeded(InvalidInput):
             f"(set by SYN0_{setting.upper()}); make the request smaller"
         )
         super().__init__(detail, loc, limit=limit, value=value, setting=setting)
+
+
+class TooManyJobs(ApiError):
+    """``max_queued_jobs`` queued or running: try again later (429 with Retry-After)."""
+
+    status, slug, title = 429, "too-many-jobs", "Too many jobs"
+
+    def __init__(self, active: int, limit: int, retry_after: int):
+        super().__init__(
+            f"{active:,} jobs are queued or running, the limit is {limit:,} (set by "
+            f"SYN0_MAX_QUEUED_JOBS); retry after {retry_after} s, or cancel a job",
+            limit=limit,
+            value=active,
+        )
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class UnsupportedMediaType(ApiError):
@@ -142,7 +158,9 @@ async def _api_error(request: Request, exc: ApiError) -> Response:
     if exc.status >= 500:
         level = logging.WARNING if exc.status == 503 else logging.ERROR
         log.log(level, "%s %s: %s", request.method, request.url.path, exc.detail)
-    return problem(exc.status, exc.slug, exc.title, exc.detail, exc.errors, **exc.extra)
+    return problem(
+        exc.status, exc.slug, exc.title, exc.detail, exc.errors, headers=exc.headers, **exc.extra
+    )
 
 
 def _validation_message(error: dict) -> str:

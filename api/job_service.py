@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from api.errors import Conflict, InvalidInput, LimitExceeded, NotFound, TooManyJobs
 from api.schemas import EstimatedWork, JobIn, Validation
 from core import check_against_dataset, summary
 from store import datasets, jobs
@@ -18,6 +18,9 @@ from store.settings import Settings
 from worker.app import enqueue_training
 
 log = logging.getLogger(__name__)
+
+# A client told 429 may try again after this long; queues drain at training speed.
+RETRY_AFTER_SECONDS = 30
 
 
 def validate(session: Session, body: JobIn, settings: Settings) -> Validation:
@@ -40,6 +43,14 @@ def validate(session: Session, body: JobIn, settings: Settings) -> Validation:
             settings.max_parameters,
             "max_parameters",
             "network",
+        )
+    if (body.max_runtime_seconds or 0) > settings.max_runtime_seconds:
+        raise LimitExceeded(
+            "max_runtime_seconds",
+            body.max_runtime_seconds,
+            settings.max_runtime_seconds,
+            "max_runtime_seconds",
+            "max_runtime_seconds",
         )
     epoch_samples = training.epochs * dataset.n_samples
     if epoch_samples > settings.max_epoch_samples:
@@ -81,6 +92,9 @@ def submit(session: Session, body: JobIn, key: str | None, settings: Settings) -
     """
     if key is not None and (first := jobs.job_by_idempotency_key(session, key)):
         return Submitted(_replay(first, body, key), created=False)
+    active = jobs.count_active(session)
+    if active >= settings.max_queued_jobs:
+        raise TooManyJobs(active, settings.max_queued_jobs, RETRY_AFTER_SECONDS)
     validate(session, body, settings)
     try:
         job = jobs.create_job(
@@ -90,6 +104,8 @@ def submit(session: Session, body: JobIn, key: str | None, settings: Settings) -
             training=body.training.model_dump(mode="json"),
             epochs=body.training.epochs,
             idempotency_key=key,
+            max_attempts=settings.max_attempts,
+            max_runtime_seconds=body.max_runtime_seconds,
         )
     except IntegrityError:
         # A concurrent submit with the same key committed first, or the dataset was

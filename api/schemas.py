@@ -92,6 +92,12 @@ class JobIn(_In):
     dataset_id: str = Field(min_length=1, max_length=32)
     network: NetworkSpec
     training: TrainingSpec
+    max_runtime_seconds: int | None = Field(
+        None,
+        gt=0,
+        description="fail the job as time-limit after this long (default and "
+        "ceiling: the server's SYN0_MAX_RUNTIME_SECONDS)",
+    )
 
 
 class EstimatedWork(BaseModel):
@@ -136,6 +142,10 @@ class JobOut(_Out):
     model_id: str | None
     error: JobError | None
     attempts: int
+    history: list[dict[str, Any]] | None = Field(
+        description="one entry per attempt: started_at, ended_at, outcome"
+    )
+    max_runtime_seconds: int | None
     cancel_requested: bool
     created_at: Timestamp
     started_at: Timestamp | None

@@ -1,29 +1,12 @@
-"""Job rows: submit, claim, progress, cancel, finish.
-
-A worker's writes are fenced by the attempt number it claimed: each statement
-matches ``status = 'running' AND attempts = :attempt``, so a stale or duplicate
-delivery can never overwrite the attempt that owns the job.
-"""
+"""Job rows as the API sees them: submit, read, list, cancel. A worker's side of a
+job (claim, progress, outcome) is in ``store.attempts``."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.orm import (
-    CANCELLED,
-    METRIC_FIELDS,
-    QUEUED,
-    RUNNING,
-    SUCCEEDED,
-    Job,
-    JobMetric,
-    Model,
-    is_id,
-    utcnow,
-)
+from store.orm import ACTIVE, CANCELLED, QUEUED, RUNNING, Job, JobMetric, is_id, utcnow
 from store.paging import page
 
 
@@ -35,11 +18,16 @@ def create_job(
     training: dict,
     epochs: int,
     idempotency_key: str | None,
+    max_attempts: int = 3,
+    max_runtime_seconds: int | None = None,
 ) -> Job:
     job = Job(
         dataset_id=dataset_id,
         network=network,
         training=training,
+        max_attempts=max_attempts,
+        max_runtime_seconds=max_runtime_seconds,
+        queued_at=utcnow(),
         epochs=epochs,
         idempotency_key=idempotency_key,
     )
@@ -71,6 +59,12 @@ def list_jobs(
     return page(session, query, Job, limit, cursor)
 
 
+def count_active(session: Session) -> int:
+    """Jobs queued or running: what ``max_queued_jobs`` limits."""
+    query = select(func.count()).select_from(Job).where(Job.status.in_(ACTIVE))
+    return session.scalar(query) or 0
+
+
 def cancel_job(session: Session, job_id: str) -> bool:
     """Cancel a queued job at once or flag a running one; False if it already ended."""
     now = utcnow()
@@ -87,76 +81,8 @@ def cancel_job(session: Session, job_id: str) -> bool:
     return bool(running.rowcount)
 
 
-# --- the worker's side --------------------------------------------------------------------
-
-
-def claim_job(session: Session, job_id: str) -> int | None:
-    """``queued -> running`` in one conditional UPDATE; the attempt number, or None."""
-    now = utcnow()
-    result = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == QUEUED)
-        .values(status=RUNNING, attempts=Job.attempts + 1, started_at=now, heartbeat_at=now)
-    )
-    if not result.rowcount:
-        return None
-    return session.scalar(select(Job.attempts).where(Job.id == job_id))
-
-
-def _owned(job_id: str, attempt: int):
-    return (Job.id == job_id, Job.status == RUNNING, Job.attempts == attempt)
-
-
 def cancel_requested(session: Session, job_id: str) -> bool:
     return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
-
-
-def record_metrics(session: Session, job_id: str, attempt: int, rows: list[dict]) -> bool:
-    """Store finished epochs (one row each) and the progress; False if not the owner."""
-    if not rows:
-        return True
-    owned = session.execute(
-        update(Job)
-        .where(*_owned(job_id, attempt))
-        .values(epoch=rows[-1]["epoch"], latest_metrics=rows[-1], heartbeat_at=utcnow())
-    )
-    if not owned.rowcount:
-        return False
-    session.execute(
-        insert(JobMetric),
-        [
-            {
-                "job_id": job_id,
-                "epoch": row["epoch"],
-                **{name: row.get(name) for name in METRIC_FIELDS},
-            }
-            for row in rows
-        ],
-    )
-    return True
-
-
-def finish_succeeded(session: Session, job_id: str, attempt: int, model: Model) -> bool:
-    """Model row and ``succeeded`` in the caller's one transaction; False if not the owner."""
-    session.add(model)
-    session.flush()
-    owned = session.execute(
-        update(Job)
-        .where(*_owned(job_id, attempt))
-        .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow())
-    )
-    return bool(owned.rowcount)
-
-
-def finish_unsuccessful(
-    session: Session, job_id: str, attempt: int, status: str, error: dict[str, Any] | None
-) -> bool:
-    owned = session.execute(
-        update(Job)
-        .where(*_owned(job_id, attempt))
-        .values(status=status, error=error, finished_at=utcnow())
-    )
-    return bool(owned.rowcount)
 
 
 def list_metrics(session: Session, job_id: str) -> list[JobMetric]:

@@ -93,6 +93,11 @@ class Job(Base):
     epoch: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    max_runtime_seconds: Mapped[int | None] = mapped_column(Integer)
+    # One entry per attempt: {attempt, started_at, ended_at, outcome}.
+    history: Mapped[list[Any] | None] = mapped_column(JSON)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     latest_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -157,3 +162,16 @@ class Model(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+
+
+class Checkpoint(Base):
+    """The latest checkpoint of a job (one row per job, replaced as training goes on)."""
+
+    __tablename__ = "checkpoints"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    epoch: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = _blob()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -36,6 +36,29 @@ class Settings(BaseSettings):
     predict_cache_size: int = Field(32, gt=0, description="models kept loaded per process")
     metrics_flush_seconds: float = Field(0.5, ge=0, description="batching of metric writes")
     cancel_poll_seconds: float = Field(0.25, ge=0)
+    max_queued_jobs: int = Field(1000, gt=0, description="queued + running jobs (429 past it)")
+
+    # Recovery: heartbeats, the reaper, checkpoints, attempts and time limits.
+    heartbeat_seconds: float = Field(5.0, gt=0, description="a running job's heartbeat period")
+    heartbeat_grace_seconds: float = Field(
+        60.0, gt=0, description="no heartbeat for this long: the reaper requeues the job"
+    )
+    queued_grace_seconds: float = Field(
+        120.0, gt=0, description="queued this long without a worker: the reaper sends it again"
+    )
+    reap_interval_seconds: float = Field(15.0, gt=0, description="how often beat runs the reaper")
+    max_attempts: int = Field(3, gt=0, description="attempts before a lost job is failed")
+    checkpoint_every_epochs: int = Field(5, gt=0)
+    max_runtime_seconds: int = Field(
+        6 * 3600, gt=0, description="ceiling of a job's max_runtime_seconds (and its default)"
+    )
+    db_retry_seconds: float = Field(
+        120.0, ge=0, description="how long a worker retries writes while the database is down"
+    )
+    worker_blas_threads: int | None = Field(
+        None, gt=0, description="BLAS threads per worker process (default: the library's)"
+    )
+    beat_schedule_file: str = "var/celerybeat-schedule"
 
     @model_validator(mode="after")
     def _no_embedded_defaults_in_production(self) -> Settings:

@@ -4,34 +4,72 @@ tasks by name; it never imports training code."""
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from store.settings import get_settings
 
 TRAIN_TASK = "jobs.train"
+REAP_TASK = "jobs.reap"
+# Celery's own time limits back up the per-job limit that the training loop enforces.
+TIME_LIMIT_MARGIN_SECONDS = 60
 
 
 def make_celery() -> Celery:
     settings = get_settings()
+    soft_limit = settings.max_runtime_seconds + TIME_LIMIT_MARGIN_SECONDS
+    hard_limit = soft_limit + TIME_LIMIT_MARGIN_SECONDS
     app = Celery("syn0", broker=settings.broker_url, include=["worker.tasks"])
     app.conf.update(
-        # Results live in SQL; the broker only carries job ids.
+        # Results live in SQL; the broker only carries job ids, as JSON.
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
-        # Acknowledge after the task ran, so a message whose worker died is delivered
-        # again; the conditional claim makes a second delivery harmless. (Resuming a
-        # job that was already running when its worker died is not implemented yet: the
-        # redelivered message finds it running and leaves it.)
+        # Acknowledge a message after its task ran, so one whose worker died is
+        # delivered again instead of lost; the conditional claim makes that harmless.
         task_acks_late=True,
+        # Without this a pool child killed by SIGKILL (or the OOM killer) counts as a
+        # finished task: the message is acknowledged and the job is lost.
         task_reject_on_worker_lost=True,
-        # One long CPU job at a time per process: no prefetched jobs waiting behind it.
+        # One long CPU job at a time per process, none prefetched behind it: a free
+        # worker takes the next job (fair scheduling, Celery's default since 5.0).
         worker_prefetch_multiplier=1,
+        # The soft limit raises inside the task, which keeps its last checkpoint and
+        # fails the job as "time-limit"; the hard limit kills a task that ignores it.
+        task_soft_time_limit=soft_limit,
+        task_time_limit=hard_limit,
+        broker_transport_options=_transport_options(settings.broker_url, hard_limit),
         broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "reap": {"task": REAP_TASK, "schedule": settings.reap_interval_seconds},
+        },
+        beat_schedule_filename=settings.beat_schedule_file,
     )
     return app
 
 
+def _transport_options(broker_url: str, hard_limit: int) -> dict:
+    """Redis hands an unacknowledged message to another worker after its visibility
+    timeout; kept above the hard limit, a job still running is never started twice."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": hard_limit + 300}
+    return {}
+
+
 celery_app = make_celery()
+
+
+@worker_process_init.connect
+def _fresh_process(**_) -> None:
+    """In each pool child: database connections of its own (never the parent's, across a
+    fork), and BLAS threads bounded so concurrent jobs do not oversubscribe the cores."""
+    from threadpoolctl import threadpool_limits
+
+    from store.db import engine
+
+    engine().dispose(close=False)
+    threads = get_settings().worker_blas_threads
+    if threads:
+        threadpool_limits(threads)
 
 
 def enqueue_training(job_id: str) -> None:

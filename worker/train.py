@@ -1,7 +1,9 @@
-"""Train one job: claim it, fit with callbacks that write progress, store the outcome.
+"""Train one job: claim it, resume from its checkpoint, fit with callbacks that write
+progress, heartbeats and checkpoints, and store the outcome.
 
 Plain functions that tests call directly; ``worker.tasks`` only adapts them to Celery.
-Every write carries the attempt number returned by the claim (see ``store.jobs``).
+Every write carries the attempt number returned by the claim (``store.attempts``), and
+while the database is down the worker keeps training and retries its writes.
 """
 
 from __future__ import annotations
@@ -9,15 +11,27 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import DataError, Network, NetworkSpec, SpecError, TrainingDiverged, TrainingSpec, fit
-from store import blobs, datasets, jobs
+from core import (
+    Checkpoint,
+    DataError,
+    Network,
+    NetworkSpec,
+    SpecError,
+    TrainingDiverged,
+    TrainingSpec,
+    fit,
+)
+from store import attempts, blobs, datasets, jobs
 from store.db import session_factory, session_scope
 from store.orm import CANCELLED, FAILED, Model
-from store.settings import get_settings
+from store.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -26,32 +40,104 @@ class LostOwnership(RuntimeError):
     """Another attempt owns the job now (or it was finished elsewhere): stop writing."""
 
 
+class TimeLimit(RuntimeError):
+    """The job ran past its ``max_runtime_seconds``."""
+
+
 @dataclass
-class _Progress:
-    """Buffers finished epochs and writes them at most every ``flush_seconds``."""
+class _Attempt:
+    """One attempt's writes: metrics (buffered), heartbeats, cancel checks, checkpoints."""
 
     factory: sessionmaker[Session]
     job_id: str
-    attempt: int
-    flush_seconds: float
+    number: int
+    settings: Settings
+    deadline: float
     rows: list[dict] = field(default_factory=list)
     flushed_at: float = field(default_factory=time.monotonic)
+    beat_at: float = field(default_factory=time.monotonic)
+    polled_at: float = field(default_factory=time.monotonic)
+    cancelled: bool = False
+    stopped_for_time: bool = False
+    saved_epoch: int = 0
 
-    def add(self, metrics: dict) -> None:
+    def _write(self, action: Callable[[Session], bool]) -> bool:
+        """Run a fenced write; False while the database is down (it is tried again later)."""
+        try:
+            with session_scope(self.factory) as session:
+                if not action(session):
+                    raise LostOwnership(self.job_id)
+        except OperationalError as exc:
+            log.warning("job %s: database unavailable, will retry: %s", self.job_id, exc.orig)
+            return False
+        return True
+
+    # --- fit's callbacks ---------------------------------------------------------------
+
+    def on_epoch_end(self, metrics: dict) -> None:
         self.rows.append(finite(metrics))
-        if time.monotonic() - self.flushed_at >= self.flush_seconds:
+        if time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
             self.flush()
 
-    def flush(self) -> None:
-        with session_scope(self.factory) as session:
-            self.write(session)
+    def on_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Called every ``checkpoint_every_epochs``; the metrics go first, so a stored
+        checkpoint is never ahead of the stored epochs."""
+        data = checkpoint.to_bytes()
 
-    def write(self, session: Session) -> None:
+        def save(session: Session) -> bool:
+            return self.write_metrics(session) and attempts.save_checkpoint(
+                session, self.job_id, self.number, checkpoint.epoch, data
+            )
+
+        if self._write(save):
+            self.saved_epoch = checkpoint.epoch
+
+    def should_stop(self) -> bool:
+        """Asked between batches: the time limit, a heartbeat every ``heartbeat_seconds``,
+        and the cancel flag every ``cancel_poll_seconds``."""
+        now = time.monotonic()
+        if now >= self.deadline:
+            self.stopped_for_time = True
+            return True
+        if now - self.beat_at >= self.settings.heartbeat_seconds:
+            self.beat_at = self.polled_at = now
+            self._write(self._beat)
+        elif now - self.polled_at >= self.settings.cancel_poll_seconds:
+            self.polled_at = now
+            self._write(self._poll)
+        return self.cancelled
+
+    def _beat(self, session: Session) -> bool:
+        owner, self.cancelled = attempts.heartbeat(session, self.job_id, self.number)
+        return owner
+
+    def _poll(self, session: Session) -> bool:
+        self.cancelled = jobs.cancel_requested(session, self.job_id)
+        return True
+
+    # --- writes ------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        if self._write(self.write_metrics):
+            self.flushed_at = time.monotonic()
+
+    def write_metrics(self, session: Session) -> bool:
         """Write the buffered rows in the caller's transaction."""
-        if self.rows and not jobs.record_metrics(session, self.job_id, self.attempt, self.rows):
-            raise LostOwnership(self.job_id)
+        if self.rows and not attempts.record_metrics(session, self.job_id, self.number, self.rows):
+            return False
         self.rows = []
-        self.flushed_at = time.monotonic()
+        return True
+
+    def finish(self, outcome: Callable[[Session], bool]) -> None:
+        """The outcome and the last metrics in one transaction, retried while the
+        database is down (up to ``db_retry_seconds``; after that the reaper takes over)."""
+        give_up = time.monotonic() + self.settings.db_retry_seconds
+        delay = 0.5
+        while not self._write(lambda s: self.write_metrics(s) and outcome(s)):
+            if time.monotonic() > give_up:
+                raise OperationalError("finishing the job", {}, Exception("database down"))
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
 
 
 def finite(metrics: dict) -> dict:
@@ -62,63 +148,68 @@ def finite(metrics: dict) -> dict:
     }
 
 
-@dataclass
-class _CancelCheck:
-    """``should_stop`` for fit: reads the job's cancel flag at most every ``poll_seconds``."""
-
-    factory: sessionmaker[Session]
-    job_id: str
-    poll_seconds: float
-    checked_at: float = 0.0
-    cancelled: bool = False
-
-    def __call__(self) -> bool:
-        now = time.monotonic()
-        if not self.cancelled and now - self.checked_at >= self.poll_seconds:
-            with session_scope(self.factory) as session:
-                self.cancelled = jobs.cancel_requested(session, self.job_id)
-            self.checked_at = now
-        return self.cancelled
-
-
 def run_job(job_id: str, factory: sessionmaker[Session] | None = None) -> str:
     """Train job ``job_id`` if it is still queued; return the status it ends in."""
     factory = factory or session_factory()
+    settings = get_settings()
     with session_scope(factory) as session:
-        attempt = jobs.claim_job(session, job_id)
-        if attempt is None:
+        number = attempts.claim_job(session, job_id)
+        if number is None:
             log.info("job %s is not queued; nothing to do", job_id)
             return "not-claimed"
         job = jobs.get_job(session, job_id)
-        network, training, dataset_id = job.network, job.training, job.dataset_id
-    settings = get_settings()
-    progress = _Progress(factory, job_id, attempt, settings.metrics_flush_seconds)
-    should_stop = _CancelCheck(factory, job_id, settings.cancel_poll_seconds)
+        spec = (job.network, job.training, job.dataset_id)
+        runtime = min(
+            job.max_runtime_seconds or settings.max_runtime_seconds, settings.max_runtime_seconds
+        )
+        resume = _checkpoint(session, job_id)
+    attempt = _Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
     try:
-        net, history = _train(factory, dataset_id, network, training, progress, should_stop)
-        with session_scope(factory) as session:
-            # The last metrics land in the same transaction as the job's outcome.
-            progress.write(session)
-            if history.stop_reason == "cancelled":
-                jobs.finish_unsuccessful(session, job_id, attempt, CANCELLED, None)
-                return CANCELLED
-            if not jobs.finish_succeeded(
-                session,
-                job_id,
-                attempt,
-                _model(job_id, dataset_id, network, training, net, history),
-            ):
-                raise LostOwnership(job_id)
+        net, history = _train(attempt, *spec, resume)
+        if attempt.stopped_for_time:
+            raise TimeLimit(runtime)
+        if history.stop_reason == "cancelled":
+            attempt.finish(
+                lambda s: attempts.finish_unsuccessful(s, job_id, number, CANCELLED, None)
+            )
+            return CANCELLED
+        model = _model(job_id, spec, net, history)
+        attempt.finish(lambda s: attempts.finish_succeeded(s, job_id, number, model))
         return "succeeded"
     except LostOwnership:
-        log.warning("job %s attempt %s lost ownership; stopping", job_id, attempt)
+        log.warning("job %s attempt %s lost ownership; stopping", job_id, number)
         return "lost-ownership"
-    except Exception as exc:  # every failure ends the job, none leaves it running
-        return _fail(factory, job_id, attempt, progress, exc)
+    except (TimeLimit, SoftTimeLimitExceeded):
+        kept = (
+            f"its last checkpoint (epoch {attempt.saved_epoch}) is kept"
+            if attempt.saved_epoch
+            else "it wrote no checkpoint"
+        )
+        error = {
+            "type": "time-limit",
+            "epoch": attempt.saved_epoch or None,
+            "detail": f"the job ran longer than its {runtime} s (max_runtime_seconds); {kept}",
+        }
+        return _end(attempt, FAILED, error)
+    except OperationalError:
+        raise  # the database stayed down: the reaper requeues the job later
+    except Exception as exc:  # every other failure ends the job, none leaves it running
+        return _end(attempt, FAILED, describe_failure(exc))
 
 
-def _train(factory, dataset_id, network, training, progress, should_stop):
-    with session_scope(factory) as session:
+def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
+    try:
+        data = attempts.load_checkpoint(session, job_id)
+    except blobs.CorruptBlob:
+        # Training again from the start gives the same weights; a corrupt checkpoint
+        # only costs time.
+        log.error("job %s: its checkpoint failed the sha256 check; starting over", job_id)
+        return None
+    return Checkpoint.from_bytes(data) if data else None
+
+
+def _train(attempt: _Attempt, network, training, dataset_id, resume: Checkpoint | None):
+    with session_scope(attempt.factory) as session:
         dataset = datasets.get_dataset(session, dataset_id) if dataset_id else None
         if dataset is None:
             raise DataError(
@@ -129,12 +220,22 @@ def _train(factory, dataset_id, network, training, progress, should_stop):
     training_spec = TrainingSpec.model_validate(training)
     net = Network(NetworkSpec.model_validate(network), seed=training_spec.seed)
     history = fit(
-        net, X, y, training_spec, task=task, on_epoch_end=progress.add, should_stop=should_stop
+        net,
+        X,
+        y,
+        training_spec,
+        task=task,
+        on_epoch_end=attempt.on_epoch_end,
+        should_stop=attempt.should_stop,
+        on_checkpoint=attempt.on_checkpoint,
+        checkpoint_every=attempt.settings.checkpoint_every_epochs,
+        resume=resume,
     )
     return net, history
 
 
-def _model(job_id, dataset_id, network, training, net, history) -> Model:
+def _model(job_id: str, spec: tuple, net: Network, history) -> Model:
+    network, training, dataset_id = spec
     weights = net.to_bytes()
     final = history.epochs[history.best_epoch - 1] if history.best_epoch else history.last
     classes = None if net.classes is None else net.classes.tolist()
@@ -152,19 +253,18 @@ def _model(job_id, dataset_id, network, training, net, history) -> Model:
     )
 
 
-def _fail(factory, job_id, attempt, progress, exc: Exception) -> str:
-    error = finite(describe_failure(exc))
+def _end(attempt: _Attempt, status: str, error: dict) -> str:
     if error["type"] == "internal-error":
-        log.exception("job %s failed unexpectedly", job_id)
+        log.exception("job %s failed unexpectedly", attempt.job_id)
     try:
-        progress.flush()
+        attempt.finish(
+            lambda s: attempts.finish_unsuccessful(
+                s, attempt.job_id, attempt.number, status, finite(error)
+            )
+        )
     except LostOwnership:
         return "lost-ownership"
-    except Exception:  # the epochs before the failure are lost; the failure is not
-        log.exception("job %s: could not store its last metrics", job_id)
-    with session_scope(factory) as session:
-        jobs.finish_unsuccessful(session, job_id, attempt, FAILED, error)
-    return FAILED
+    return status
 
 
 def describe_failure(exc: Exception) -> dict:

@@ -17,7 +17,7 @@ from httpx import Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import Network, NetworkSpec, TrainingSpec, fit
-from store import blobs, jobs
+from store import attempts, blobs
 from store.db import session_scope
 from store.orm import Model
 
@@ -139,7 +139,7 @@ def train_model(
     history = fit(net, X, y, spec, task=dataset["task"])
     weights = net.to_bytes()
     with session_scope(sessions) as session:
-        attempt = jobs.claim_job(session, job["id"])
+        attempt = attempts.claim_job(session, job["id"])
         model = Model(
             job_id=job["id"],
             dataset_id=dataset["id"],
@@ -152,7 +152,7 @@ def train_model(
             sha256=blobs.sha256(weights),
             weights=weights,
         )
-        assert jobs.finish_succeeded(session, job["id"], attempt, model)
+        assert attempts.finish_succeeded(session, job["id"], attempt, model)
         model_id = model.id
     return Trained(model_id, job["id"], net, X)
 

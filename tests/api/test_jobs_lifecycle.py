@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from store import jobs as store
+from store import attempts
 from store.db import session_scope
 from store.orm import FAILED, SUCCEEDED
 from tests.api.factories import assert_problem, create_dataset, queued_job
@@ -14,8 +14,8 @@ def test_progress_metrics_and_eta_of_a_running_job(client, sessions):
     job = queued_job(client, dataset["id"], epochs=10)
     rows = [_metrics(epoch, seconds=0.5) for epoch in (1, 2)]
     with session_scope(sessions) as session:
-        attempt = store.claim_job(session, job["id"])
-        store.record_metrics(session, job["id"], attempt, rows)
+        attempt = attempts.claim_job(session, job["id"])
+        attempts.record_metrics(session, job["id"], attempt, rows)
 
     # when
     running = client.get(f"/v1/jobs/{job['id']}").json()
@@ -49,8 +49,8 @@ def test_a_failed_job_reports_why(client, sessions):
         "last_finite_loss": 12.5,
     }
     with session_scope(sessions) as session:
-        attempt = store.claim_job(session, job["id"])
-        store.finish_unsuccessful(session, job["id"], attempt, FAILED, error)
+        attempt = attempts.claim_job(session, job["id"])
+        attempts.finish_unsuccessful(session, job["id"], attempt, FAILED, error)
 
     failed = client.get(f"/v1/jobs/{job['id']}").json()
 
@@ -112,7 +112,7 @@ def test_cancel_a_running_job_asks_it_to_stop(client, sessions):
     dataset = create_dataset(client)
     job = queued_job(client, dataset["id"])
     with session_scope(sessions) as session:
-        store.claim_job(session, job["id"])
+        attempts.claim_job(session, job["id"])
 
     response = client.post(f"/v1/jobs/{job['id']}/cancel")
 
@@ -125,8 +125,8 @@ def test_cancel_a_succeeded_job_is_a_conflict(client, sessions):
     dataset = create_dataset(client)
     job = queued_job(client, dataset["id"])
     with session_scope(sessions) as session:
-        attempt = store.claim_job(session, job["id"])
-        store.finish_unsuccessful(session, job["id"], attempt, SUCCEEDED, None)
+        attempt = attempts.claim_job(session, job["id"])
+        attempts.finish_unsuccessful(session, job["id"], attempt, SUCCEEDED, None)
 
     response = client.post(f"/v1/jobs/{job['id']}/cancel")
 

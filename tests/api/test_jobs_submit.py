@@ -224,3 +224,27 @@ def test_an_overlong_idempotency_key_is_refused(client):
     response = submit(client, job_body(dataset["id"]), key="k" * 201)
 
     assert_problem(response, 422, "validation-error", loc="header.Idempotency-Key")
+
+
+def test_too_many_queued_jobs_is_429_with_retry_after(make_client, sessions):
+    # given: a server that takes one queued or running job at a time
+    client = make_client(max_queued_jobs=1)
+    dataset = create_dataset(client)
+    assert submit(client, job_body(dataset["id"])).status_code == 202
+    # when
+    response = submit(client, job_body(dataset["id"]))
+    # then
+    problem = assert_problem(response, 429, "too-many-jobs")
+    assert response.headers["retry-after"] == "30"
+    assert "1 jobs are queued or running, the limit is 1" in problem["detail"]
+    assert "SYN0_MAX_QUEUED_JOBS" in problem["detail"]
+    with sessions() as session:
+        assert store.count_active(session) == 1
+
+
+def test_max_runtime_over_the_ceiling_names_the_limit(make_client):
+    client = make_client(max_runtime_seconds=60)
+    dataset = create_dataset(client)
+    body = {**job_body(dataset["id"]), "max_runtime_seconds": 61}
+    problem = assert_problem(submit(client, body), 422, "limit-exceeded", loc="max_runtime_seconds")
+    assert problem["limit"] == 60 and problem["value"] == 61

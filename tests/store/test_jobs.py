@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from store import blobs, datasets, jobs
+from store import attempts, blobs, datasets, jobs
 from store.orm import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, Model
 
 
@@ -38,39 +38,39 @@ def test_claim_happens_once(factory):
     with factory.begin() as session:
         job_id = _job(session).id
     with factory.begin() as session:
-        assert jobs.claim_job(session, job_id) == 1
+        assert attempts.claim_job(session, job_id) == 1
     with factory.begin() as session:
-        assert jobs.claim_job(session, job_id) is None
+        assert attempts.claim_job(session, job_id) is None
         assert jobs.get_job(session, job_id).status == RUNNING
 
 
 def test_writes_of_a_stale_attempt_are_refused(factory):
     with factory.begin() as session:
         job_id = _job(session).id
-        attempt = jobs.claim_job(session, job_id)
+        attempt = attempts.claim_job(session, job_id)
     with factory.begin() as session:
-        assert not jobs.record_metrics(session, job_id, attempt + 1, [_row(1)])
-        assert jobs.record_metrics(session, job_id, attempt, [_row(1), _row(2)])
+        assert not attempts.record_metrics(session, job_id, attempt + 1, [_row(1)])
+        assert attempts.record_metrics(session, job_id, attempt, [_row(1), _row(2)])
     with factory.begin() as session:
         job = jobs.get_job(session, job_id)
         assert job.epoch == 2 and job.latest_metrics["loss"] == 0.5
         assert [m.epoch for m in jobs.list_metrics(session, job_id)] == [1, 2]
-        assert not jobs.finish_unsuccessful(session, job_id, attempt + 1, FAILED, None)
+        assert not attempts.finish_unsuccessful(session, job_id, attempt + 1, FAILED, None)
 
 
 def test_metrics_are_unique_per_job_and_epoch(factory):
     with factory.begin() as session:
         job_id = _job(session).id
-        attempt = jobs.claim_job(session, job_id)
-        jobs.record_metrics(session, job_id, attempt, [_row(1)])
+        attempt = attempts.claim_job(session, job_id)
+        attempts.record_metrics(session, job_id, attempt, [_row(1)])
     with pytest.raises(IntegrityError), factory.begin() as session:
-        jobs.record_metrics(session, job_id, attempt, [_row(1)])
+        attempts.record_metrics(session, job_id, attempt, [_row(1)])
 
 
 def test_success_writes_the_model_and_the_status_together(factory):
     with factory.begin() as session:
         job = _job(session)
-        attempt = jobs.claim_job(session, job.id)
+        attempt = attempts.claim_job(session, job.id)
     weights = blobs.pack(params=np.ones(3))
     model = Model(
         job_id=job.id,
@@ -85,7 +85,7 @@ def test_success_writes_the_model_and_the_status_together(factory):
         weights=weights,
     )
     with factory.begin() as session:
-        assert jobs.finish_succeeded(session, job.id, attempt, model)
+        assert attempts.finish_succeeded(session, job.id, attempt, model)
     with factory.begin() as session:
         stored = jobs.get_job(session, job.id)
         assert stored.status == SUCCEEDED and stored.model_id == model.id
@@ -95,9 +95,9 @@ def test_success_writes_the_model_and_the_status_together(factory):
 def test_cancel_queued_at_once_running_by_flag_finished_never(factory):
     with factory.begin() as session:
         queued, running, done = _job(session), _job(session), _job(session)
-        jobs.claim_job(session, running.id)
-        attempt = jobs.claim_job(session, done.id)
-        jobs.finish_unsuccessful(session, done.id, attempt, FAILED, {"type": "x"})
+        attempts.claim_job(session, running.id)
+        attempt = attempts.claim_job(session, done.id)
+        attempts.finish_unsuccessful(session, done.id, attempt, FAILED, {"type": "x"})
     with factory.begin() as session:
         assert jobs.cancel_job(session, queued.id)
         assert jobs.cancel_job(session, running.id)

@@ -5,8 +5,8 @@ from sqlalchemy import update
 
 from core import Network, datasets
 from core.prepare import split_indices
+from store import attempts, jobs, models
 from store import datasets as dataset_rows
-from store import jobs, models
 from store.orm import Job, Model
 from worker.train import run_job
 
@@ -157,17 +157,17 @@ def test_a_non_finite_validation_metric_is_stored_as_null_on_postgres(postgres_f
 def test_a_job_taken_over_by_another_attempt_stores_no_model(factory):
     job_id, _ = _submit(factory, {"epochs": 3})
     # another attempt claims the job while this one trains: simulate by bumping the fence
-    original = jobs.record_metrics
+    original = attempts.record_metrics
 
     def bump_then_record(session, job_id_, attempt, rows):
         session.execute(update(Job).where(Job.id == job_id_).values(attempts=attempt + 1))
         return original(session, job_id_, attempt, rows)
 
-    jobs.record_metrics = bump_then_record
+    attempts.record_metrics = bump_then_record
     try:
         assert run_job(job_id, factory) == "lost-ownership"
     finally:
-        jobs.record_metrics = original
+        attempts.record_metrics = original
     with factory() as session:
         job = jobs.get_job(session, job_id)
         assert job.model_id is None and session.query(Model).count() == 0

@@ -1,0 +1,180 @@
+"""Recovery without killing processes: the reaper's decisions, resuming a lost attempt
+from its checkpoint (bitwise equal to an uninterrupted run), and the time limit."""
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from core import Network, NetworkSpec, TrainingSpec, datasets, fit
+from store import attempts, jobs, models
+from store import datasets as dataset_rows
+from store.blobs import CorruptBlob
+from store.orm import Model, utcnow
+from store.reaper import reap
+from store.settings import get_settings
+from worker.train import run_job
+
+NETWORK = {
+    "input_shape": [2],
+    "layers": [
+        {"type": "dense", "units": 16, "activation": "tanh"},
+        {"type": "dense", "units": 2, "activation": "softmax"},
+    ],
+}
+TRAINING = {
+    "loss": "cross_entropy",
+    "epochs": 6,
+    "batch_size": 16,
+    "optimizer": {"type": "adam", "learning_rate": 0.01},
+    "validation_split": 0.2,
+    "augmentation": {"gaussian_noise": 0.05},
+}
+
+
+def _submit(factory, training=TRAINING, max_attempts=3, max_runtime_seconds=None):
+    X, y = datasets.spiral(200, noise=0.1, seed=0)
+    with factory.begin() as session:
+        dataset = dataset_rows.add_dataset(
+            session, name="d", task="classification", X=X, y=y, classes=[0, 1], n_outputs=2
+        )
+        return jobs.create_job(
+            session,
+            dataset_id=dataset.id,
+            network=NETWORK,
+            training=training,
+            epochs=training["epochs"],
+            idempotency_key=None,
+            max_attempts=max_attempts,
+            max_runtime_seconds=max_runtime_seconds,
+        ).id
+
+
+def _weights(factory, job_id):
+    with factory() as session:
+        model_id = jobs.get_job(session, job_id).model_id
+        return Network.from_bytes(models.load_weights(session, model_id)).params
+
+
+def _reap_later(factory, seconds=120):
+    with factory.begin() as session:
+        return reap(session, utcnow() + timedelta(seconds=seconds), 60, 60)
+
+
+def _lose_an_attempt(factory, job_id, epochs_done):
+    """What a worker killed mid-training leaves: a running attempt with metrics and
+    checkpoints up to ``epochs_done`` and one more epoch of metrics past its checkpoint."""
+    with factory.begin() as session:
+        attempt = attempts.claim_job(session, job_id)
+    X, y = datasets.spiral(200, noise=0.1, seed=0)
+    spec = TrainingSpec.model_validate({**TRAINING, "epochs": epochs_done + 1})
+    saved = []
+    fit(
+        Network(NetworkSpec.model_validate(NETWORK), seed=spec.seed),
+        X,
+        y,
+        spec,
+        task="classification",
+        on_checkpoint=saved.append,
+    )
+    with factory.begin() as session:
+        assert attempts.record_metrics(session, job_id, attempt, saved[-1].history)
+        ckpt = saved[epochs_done - 1]
+        assert attempts.save_checkpoint(session, job_id, attempt, ckpt.epoch, ckpt.to_bytes())
+    return attempt
+
+
+def test_a_lost_attempt_resumes_from_its_checkpoint_to_the_same_weights(factory):
+    # given: the job run without interruption, and the same job whose worker was lost
+    clean = _submit(factory)
+    assert run_job(clean, factory) == "succeeded"
+    lost = _submit(factory)
+    _lose_an_attempt(factory, lost, epochs_done=3)
+    # when: the reaper notices the silence and the job runs again
+    reaped = _reap_later(factory)
+    assert reaped.requeued == [lost] and reaped.to_send == [lost]
+    assert run_job(lost, factory) == "succeeded"
+    # then
+    assert _weights(factory, lost).tobytes() == _weights(factory, clean).tobytes()
+    with factory() as session:
+        job = jobs.get_job(session, lost)
+        assert [m.epoch for m in jobs.list_metrics(session, lost)] == [1, 2, 3, 4, 5, 6]
+        assert job.attempts == 2
+        assert [h["outcome"].split(":")[0] for h in job.history] == ["lost", "succeeded"]
+
+
+def test_a_job_lost_max_attempts_times_fails_with_its_history(factory):
+    job_id = _submit(factory, max_attempts=2)
+    for _ in range(2):
+        with factory.begin() as session:
+            attempts.claim_job(session, job_id)
+        _reap_later(factory)
+    with factory() as session:
+        job = jobs.get_job(session, job_id)
+    assert job.status == "failed" and job.error["type"] == "max-attempts"
+    assert [entry["attempt"] for entry in job.error["attempts"]] == [1, 2]
+    assert "lost in each of its 2 attempts" in job.error["detail"]
+
+
+def test_a_lost_job_that_was_being_cancelled_ends_cancelled(factory):
+    job_id = _submit(factory)
+    with factory.begin() as session:
+        attempts.claim_job(session, job_id)
+        jobs.cancel_job(session, job_id)
+    assert _reap_later(factory).cancelled == [job_id]
+
+
+def test_queued_jobs_no_worker_took_are_sent_again_once_per_grace(factory):
+    job_id = _submit(factory)
+    assert _reap_later(factory, seconds=10).to_send == []
+    assert _reap_later(factory, seconds=120).to_send == [job_id]
+    with factory() as session:
+        assert jobs.get_job(session, job_id).status == "queued"
+    assert _reap_later(factory, seconds=121).to_send == []
+
+
+def test_a_live_attempt_is_left_alone(factory):
+    job_id = _submit(factory)
+    with factory.begin() as session:
+        attempt = attempts.claim_job(session, job_id)
+        assert attempts.heartbeat(session, job_id, attempt) == (True, False)
+    with factory.begin() as session:
+        assert reap(session, utcnow(), 60, 60).requeued == []
+
+
+def test_the_time_limit_fails_the_job_and_keeps_its_checkpoint(factory, monkeypatch):
+    monkeypatch.setenv("SYN0_CHECKPOINT_EVERY_EPOCHS", "1")
+    get_settings.cache_clear()
+    try:
+        long = {**TRAINING, "epochs": 100_000, "validation_split": 0.0}
+        job_id = _submit(factory, training=long, max_runtime_seconds=1)
+        assert run_job(job_id, factory) == "failed"
+    finally:
+        get_settings.cache_clear()
+    with factory() as session:
+        job = jobs.get_job(session, job_id)
+        kept = attempts.load_checkpoint(session, job_id)
+    assert job.error["type"] == "time-limit" and job.error["epoch"] >= 1
+    assert f"epoch {job.error['epoch']}" in job.error["detail"]
+    assert kept is not None
+
+
+def test_every_flipped_byte_of_stored_weights_is_detected(factory):
+    job_id = _submit(factory)
+    run_job(job_id, factory)
+    with factory() as session:
+        model_id = jobs.get_job(session, job_id).model_id
+        original = models.load_weights(session, model_id)
+    detected = 0
+    for position in range(len(original)):
+        flipped = bytearray(original)
+        flipped[position] ^= 0x01
+        with factory.begin() as session:
+            session.execute(
+                update(Model).where(Model.id == model_id).values(weights=bytes(flipped))
+            )
+        with factory() as session:
+            try:
+                models.load_weights(session, model_id)
+            except CorruptBlob:
+                detected += 1
+    assert detected == len(original)
