@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from core import SpecError
@@ -226,12 +227,43 @@ _HTTP_PROBLEMS = {
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
+    unreadable = _unreadable_body(exc)
+    if unreadable is not None:
+        errors = [{"loc": "body", "msg": unreadable}]
+        return problem(422, "validation-error", InvalidInput.title, unreadable, errors)
     phrase = HTTPStatus(exc.status_code).phrase
     slug, title = _HTTP_PROBLEMS.get(exc.status_code, ("about:blank", phrase))
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = _allowed_methods(request, exc) if exc.status_code == 405 else exc.headers
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no endpoint at {request.url.path}"
-    return problem(exc.status_code, slug, title, detail, headers=exc.headers)
+    return problem(exc.status_code, slug, title, detail, headers=headers)
+
+
+def _unreadable_body(exc: HTTPException) -> str | None:
+    """The detail for a body the framework could not read, which it reports as a bare 400:
+    FastAPI's JSON that is not text or nests too deeply, Starlette's malformed multipart.
+    They are answered like any invalid JSON, a 422 naming the body."""
+    if exc.status_code != 400:
+        return None
+    if isinstance(exc.__context__, MultiPartException):
+        return f"the multipart/form-data body cannot be parsed: {exc.__context__.message}"
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the request body is not valid JSON: it is not UTF-8 text ({cause.reason})"
+    if isinstance(cause, RecursionError):
+        return "the request body is not valid JSON: it is nested too deeply"
+    return None
+
+
+def _allowed_methods(request: Request, exc: HTTPException) -> dict[str, str] | None:
+    """A 405's ``Allow``: every method documented on the refusing route's path (Starlette
+    names only that route's own, and ``/v1/datasets`` has a GET and a POST route)."""
+    path = getattr(request.scope.get("route"), "path_format", None)
+    operations = request.app.openapi()["paths"].get(path)
+    if not operations:
+        return exc.headers
+    return {**(exc.headers or {}), "Allow": ", ".join(sorted(map(str.upper, operations)))}
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -24,7 +24,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("", status_code=202, responses=problems(409, 413, 422))
+@router.post("", status_code=202, responses=problems(409, 413, 422, 429))
 def submit_job(
     body: JobIn,
     response: Response,

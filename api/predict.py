@@ -130,18 +130,31 @@ def predict(net: Network, model_id: str, X: np.ndarray) -> bytes:
     and class probabilities (columns in the order of the model's ``classes``)."""
     try:
         if net.task != "classification":
-            result: dict[str, Any] = {"model_id": model_id, "outputs": _c(net.predict(X))}
+            outputs, proba = net.predict(X), None
         else:
             outputs, proba = net.predict_with_proba(X)
-            result = {
-                "model_id": model_id,
-                "outputs": _c(outputs),
-                "labels": net.classes[proba.argmax(axis=1)].tolist(),
-                "probabilities": _c(proba),
-            }
     except DataError as exc:
         raise InvalidInput(exc.message, "inputs") from exc
+    _check_finite(outputs, net)
+    result: dict[str, Any] = {"model_id": model_id, "outputs": _c(outputs)}
+    if proba is not None:
+        result["labels"] = net.classes[proba.argmax(axis=1)].tolist()
+        result["probabilities"] = _c(proba)
     return orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _check_finite(outputs: np.ndarray, net: Network) -> None:
+    """Finite inputs too large for the network's dtype overflow to infinities and NaN,
+    which JSON cannot carry (they would be ``null``): a 422 naming the first such sample."""
+    finite = np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1)
+    if not finite.all():
+        loc = f"inputs.{int(np.argmin(finite))}"
+        raise InvalidInput(
+            f"the model's outputs for {loc} are not finite: the values of {loc} are too "
+            f"large for the model's {np.dtype(net.dtype).name} arithmetic; send inputs on "
+            "the scale of the training data",
+            loc,
+        )
 
 
 def _c(array: np.ndarray) -> np.ndarray:

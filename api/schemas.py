@@ -67,9 +67,9 @@ class DatasetUpload(BaseModel):
 
 class GenerateIn(_In):
     kind: Literal[KINDS]  # type: ignore[valid-type]
-    n_samples: int = Field(500, ge=2)
+    n_samples: int = Field(500, ge=2, strict=True)
     noise: float = Field(0.0, ge=0, le=1)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, strict=True)
     name: str | None = Field(None, min_length=1, max_length=200, pattern=NAME_PATTERN)
 
 
@@ -259,8 +259,13 @@ _PROBLEM_DESCRIPTIONS = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input, spec or limit",
+    429: "Too many queued or running jobs; retry after Retry-After seconds",
     500: "Stored data is corrupt",
     503: "Database or broker unavailable",
+}
+
+_PROBLEM_HEADERS = {
+    429: {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
 }
 
 
@@ -270,6 +275,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {
             "model": Problem,
             "description": _PROBLEM_DESCRIPTIONS[status],
+            **({"headers": _PROBLEM_HEADERS[status]} if status in _PROBLEM_HEADERS else {}),
         }
         for status in statuses
     }

@@ -242,6 +242,13 @@ def test_too_many_queued_jobs_is_429_with_retry_after(make_client, sessions):
         assert store.count_active(session) == 1
 
 
+def test_the_429_is_documented_with_its_retry_after(client):
+    responses = client.get("/openapi.json").json()["paths"]["/v1/jobs"]["post"]["responses"]
+
+    assert "Retry-After" in responses["429"]["headers"]
+    assert "application/problem+json" in responses["429"]["content"]
+
+
 def test_max_runtime_over_the_ceiling_names_the_limit(make_client):
     client = make_client(max_runtime_seconds=60)
     dataset = create_dataset(client)

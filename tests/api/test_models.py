@@ -108,6 +108,16 @@ def test_bad_inputs(client, classifier, body, loc, words):
     assert words in problem["detail"]
 
 
+def test_inputs_that_overflow_the_models_float32_are_a_422_not_nulls(client, classifier):
+    # 1e300 is finite, but not in float32: the outputs would be NaN, sent as null
+    inputs = [[0.5, -1.0], [1e300, 1e300]]
+
+    response = client.post(f"/v1/models/{classifier.model_id}/predict", json={"inputs": inputs})
+
+    problem = assert_problem(response, 422, "validation-error", loc="inputs.1")
+    assert "not finite" in problem["detail"] and "float32" in problem["detail"]
+
+
 def test_unknown_model(client):
     assert_problem(
         client.post("/v1/models/nope/predict", json={"inputs": [[1, 2]]}), 404, "not-found"

@@ -65,6 +65,52 @@ def test_unknown_route_and_method(client):
     assert_problem(client.put("/v1/datasets"), 405, "method-not-allowed")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/v1/datasets", "GET, POST"),
+        ("OPTIONS", "/v1/datasets/abc", "DELETE, GET"),
+        ("PATCH", "/v1/datasets/generate", "POST"),
+        ("GET", "/v1/models/abc/predict", "POST"),
+    ],
+)
+def test_a_405_allows_every_documented_method_of_the_path(client, method, path, allow):
+    # Starlette names only the first route's methods; /v1/datasets has two routes.
+    response = client.request(method, path)
+
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == allow
+
+
+@pytest.mark.parametrize("path", ["/v1/jobs", "/v1/jobs/validate", "/v1/datasets/generate"])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+    ids=["not-utf8", "too-deep"],
+)
+def test_a_json_body_that_cannot_be_read_is_a_422_like_invalid_json(client, path, body, words):
+    # FastAPI answers these with a bare 400; every other bad JSON body is a 422.
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+
+    problem = assert_problem(response, 422, "validation-error", loc="body")
+    assert "not valid JSON" in problem["detail"] and words in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data", "multipart/form-data; boundary=xyz"]
+)
+def test_a_malformed_multipart_body_is_a_422(client, content_type):
+    response = client.post(
+        "/v1/datasets", content=b"garbage", headers={"content-type": content_type}
+    )
+
+    problem = assert_problem(response, 422, "validation-error", loc="body")
+    assert "multipart/form-data body cannot be parsed" in problem["detail"]
+
+
 def test_an_unexpected_error_is_a_500_without_details(make_client):
     client = make_client()
 
