@@ -9,6 +9,8 @@ COPY core ./core
 COPY store ./store
 COPY api ./api
 COPY worker ./worker
+COPY client ./client
+COPY cli ./cli
 COPY migrations ./migrations
 COPY alembic.ini ./
 RUN pip install --no-cache-dir .

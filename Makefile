@@ -24,13 +24,10 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The embedded default: a SQLite file and a SQLite broker under var/, no servers.
-# The worker runs in the background and stops with the API (Ctrl-C).
+# `syn0 serve` migrates, starts one worker in the background and serves the API;
+# Ctrl-C stops both.
 run: $(VENV)/.installed
-	$(BIN)/alembic upgrade head
-	@echo "syn0 is running at http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
-	@$(BIN)/celery -A worker.app --quiet worker --pool=solo --loglevel=WARNING & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/uvicorn api.app:app --host 127.0.0.1 --port $(PORT) --log-level warning
+	$(BIN)/syn0 serve --port $(PORT)
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .

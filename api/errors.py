@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 from fastapi import FastAPI, Request
@@ -24,6 +24,7 @@ from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from core import SpecError
+from core.spec import LAYER_TYPES, OPTIMIZER_TYPES, SCHEDULE_TYPES
 from store.blobs import CorruptBlob
 from store.paging import BadCursor
 
@@ -145,11 +146,25 @@ def problem(
 
 
 def field_path(loc: Iterable[str | int]) -> str:
-    """``("body", "network", "layers", 3)`` -> ``"network.layers.3"``."""
-    parts = [str(part) for part in loc]
+    """``("body", "network", "layers", 3, "dense", "units")`` -> ``"network.layers.3.units"``:
+    the path in the request's JSON, without pydantic's discriminated-union tags."""
+    parts: list[str] = []
+    for part in loc:
+        if part in UNION_TAGS and parts and (parts[-1].isdigit() or parts[-1] in TAGGED_FIELDS):
+            continue
+        parts.append(str(part))
     if parts[:1] == ["body"]:
         parts = parts[1:]
     return ".".join(parts) or "body"
+
+
+def _tags(*unions: Any) -> set[str]:
+    return {member.model_fields["type"].default for union in unions for member in get_args(union)}
+
+
+# Pydantic puts the chosen member's tag into the error path of a discriminated union.
+UNION_TAGS = _tags(LAYER_TYPES, OPTIMIZER_TYPES, SCHEDULE_TYPES)
+TAGGED_FIELDS = {"optimizer", "lr_schedule"}
 
 
 # --- handlers -----------------------------------------------------------------------------

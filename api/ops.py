@@ -30,7 +30,9 @@ def readyz(runtime: RuntimeDep) -> Readiness:
     checks = {"database": _database(runtime), "broker": _broker()}
     down = [name for name, state in checks.items() if state != "ok"]
     if down:
-        raise ServiceUnavailable(f"not ready: {' and '.join(down)} unreachable", checks=checks)
+        error = ServiceUnavailable(f"not ready: {' and '.join(down)} unreachable", checks=checks)
+        error.headers = {"Retry-After": "5"}
+        raise error
     return Readiness()
 
 

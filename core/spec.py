@@ -128,10 +128,8 @@ class DropoutSpec(_Spec):
     rate: Fraction
 
 
-LayerSpec = Annotated[
-    DenseSpec | Conv2DSpec | MaxPool2DSpec | FlattenSpec | DropoutSpec,
-    Field(discriminator="type"),
-]
+LAYER_TYPES = DenseSpec | Conv2DSpec | MaxPool2DSpec | FlattenSpec | DropoutSpec
+LayerSpec = Annotated[LAYER_TYPES, Field(discriminator="type")]
 
 
 def _input_shape(value: list[int], info: ValidationInfo) -> list[int]:
@@ -173,7 +171,8 @@ class RMSpropSpec(_Spec):
     epsilon: PositiveFloat = 1e-7
 
 
-OptimizerSpec = Annotated[SGDSpec | AdamSpec | RMSpropSpec, Field(discriminator="type")]
+OPTIMIZER_TYPES = SGDSpec | AdamSpec | RMSpropSpec
+OptimizerSpec = Annotated[OPTIMIZER_TYPES, Field(discriminator="type")]
 
 
 class ConstantSchedule(_Spec):
@@ -201,9 +200,8 @@ class PlateauSchedule(_Spec):
     min_delta: NonNegativeFloat = 0.0
 
 
-ScheduleSpec = Annotated[
-    ConstantSchedule | StepSchedule | PlateauSchedule, Field(discriminator="type")
-]
+SCHEDULE_TYPES = ConstantSchedule | StepSchedule | PlateauSchedule
+ScheduleSpec = Annotated[SCHEDULE_TYPES, Field(discriminator="type")]
 
 
 class RegularizationSpec(_Spec):

@@ -127,7 +127,7 @@ def test_nan_in_the_training_spec(client):
         "/v1/jobs", content=json.dumps(body), headers={"content-type": "application/json"}
     )
 
-    assert_problem(response, 422, "validation-error", loc="training.optimizer.sgd.learning_rate")
+    assert_problem(response, 422, "validation-error", loc="training.optimizer.learning_rate")
 
 
 def test_too_many_parameters_names_the_limit(make_client, sessions):

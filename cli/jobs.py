@@ -1,0 +1,120 @@
+"""``syn0 jobs``: ls, show, watch, cancel, metrics (as a table, JSON or a plot)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli import plot
+from cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
+from cli.render import job_fields, listing, metrics_line, metrics_table, when
+from cli.watch import follow, outcome
+
+STATUSES = click.Choice(["queued", "running", "succeeded", "failed", "cancelled"])
+
+
+@click.group()
+def jobs() -> None:
+    """Training jobs: list, show, watch, cancel, metrics."""
+
+
+@jobs.command("ls")
+@click.option("--status", type=STATUSES, help="Only jobs in this status.")
+@click.option("--data", "dataset_id", metavar="ID", help="Only jobs on this dataset.")
+@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@json_option
+@pass_state
+def list_jobs(
+    state: State, status: str | None, dataset_id: str | None, limit: int, as_json: bool
+) -> None:
+    """List jobs, newest first."""
+    page = state.client.jobs.list(status=status, dataset_id=dataset_id, limit=limit)
+    if as_json:
+        echo_json(dump(page))
+        return
+    rows = (
+        [
+            job.id,
+            job.status,
+            f"{job.progress.epoch}/{job.progress.epochs}",
+            metrics_line(job.latest_metrics),
+            when(job.created_at),
+        ]
+        for job in page.items
+    )
+    console().print(listing(["id", "status", "epoch", "metrics", "created"], rows))
+
+
+@jobs.command()
+@click.argument("job_id", metavar="JOB")
+@json_option
+@pass_state
+def show(state: State, job_id: str, as_json: bool) -> None:
+    """Show a job: status, progress, latest metrics, model or error, spec."""
+    job = state.client.jobs.get(job_id)
+    if as_json:
+        echo_json(dump(job))
+    else:
+        console().print(job_fields(job))
+
+
+@jobs.command()
+@click.argument("job_id", metavar="JOB")
+@json_option
+@pass_state
+@click.pass_context
+def watch(ctx: click.Context, state: State, job_id: str, as_json: bool) -> None:
+    """Follow a job until it ends (exit code 0 only if it succeeds)."""
+    job = state.client.jobs.get(job_id)
+    code = (
+        outcome(job, as_json=as_json)
+        if job.finished
+        else follow(state.client, job, as_json=as_json)
+    )
+    ctx.exit(code)
+
+
+@jobs.command()
+@click.argument("job_id", metavar="JOB")
+@json_option
+@pass_state
+def cancel(state: State, job_id: str, as_json: bool) -> None:
+    """Cancel a queued job now, or a running one at its next batch."""
+    job = state.client.jobs.cancel(job_id)
+    if as_json:
+        echo_json(dump(job))
+    elif job.status == "cancelled":
+        click.echo(f"job {job.id} cancelled")
+    else:
+        click.echo(f"job {job.id} stops at its next batch (cancel requested)")
+
+
+@jobs.command()
+@click.argument("job_id", metavar="JOB")
+@click.option(
+    "--plot",
+    "plot_to",
+    is_flag=False,
+    flag_value="-",
+    metavar="[FILE.png]",
+    help="Draw the loss curves in the terminal, or to FILE.png (needs syn0[plot]).",
+)
+@json_option
+@pass_state
+def metrics(state: State, job_id: str, plot_to: str | None, as_json: bool) -> None:
+    """Per-epoch metrics of a job, as a table (or JSON, or a plot)."""
+    rows = state.client.jobs.metrics(job_id)
+    if as_json:
+        echo_json(dump(rows))
+    elif plot_to is None:
+        console().print(metrics_table(rows))
+    elif not rows:
+        raise BadInput(f"job {job_id} has no finished epoch to plot yet")
+    elif plot_to == "-":
+        plot.terminal(job_id, rows)
+    elif not plot_to.lower().endswith(".png"):
+        raise BadInput(f"--plot writes a .png file; received {plot_to!r} (put JOB before --plot)")
+    else:
+        plot.png(job_id, rows, Path(plot_to))
+        click.echo(f"wrote {plot_to}")

@@ -1,0 +1,128 @@
+"""``syn0 predict`` and ``syn0 models``: ls, show, download."""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
+from cli.render import listing, metrics_line, model_fields, when
+from client import Model, Prediction
+
+if TYPE_CHECKING:  # imported by the one command that needs it, so the others start faster
+    import numpy as np
+
+
+@click.command()
+@click.argument("model_id", metavar="MODEL")
+@click.argument("file", type=click.File("r"), metavar="FILE.csv|-")
+@json_option
+@pass_state
+def predict(state: State, model_id: str, file: TextIO, as_json: bool) -> None:
+    """Predict the rows of a CSV (FILE, or - for stdin); CSV to stdout.
+
+    One sample per row, numbers only; a header row is skipped. Images are rows of
+    channels x height x width pixels. Classifiers print the label and one probability
+    column per class; regressions one column per output.
+    """
+    X = read_rows(file)
+    model = state.client.models.get(model_id)
+    width = math.prod(model.network["input_shape"])
+    if X.shape[1] == width:
+        X = X.reshape(len(X), *model.network["input_shape"])
+    prediction = state.client.models.predict(model_id, X)
+    if as_json:
+        echo_json(prediction.to_reply())
+    else:
+        write_rows(model, prediction, sys.stdout)
+
+
+def read_rows(file: TextIO) -> np.ndarray:
+    """The numeric rows of a CSV as ``(n, columns)``; a first row of names is a header."""
+    import numpy as np
+
+    rows = [row for row in csv.reader(file) if row and any(cell.strip() for cell in row)]
+    if rows and not _numbers(rows[0]):
+        rows = rows[1:]
+    if not rows:
+        raise BadInput(f"{file.name}: no rows to predict")
+    width = len(rows[0])
+    for number, row in enumerate(rows, start=1):
+        if len(row) != width or not _numbers(row):
+            raise BadInput(
+                f"{file.name}: data row {number} must hold {width} numbers; received {row}"
+            )
+    return np.array(rows, dtype=np.float64)
+
+
+def _numbers(row: list[str]) -> bool:
+    try:
+        [float(cell) for cell in row]
+    except ValueError:
+        return False
+    return True
+
+
+def write_rows(model: Model, prediction: Prediction, out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    if prediction.labels is not None and prediction.probabilities is not None:
+        writer.writerow(["label", *(f"p_{c}" for c in model.classes or [])])
+        for label, proba in zip(prediction.labels, prediction.probabilities, strict=True):
+            writer.writerow([label, *(f"{p:.6g}" for p in proba)])
+        return
+    outputs = prediction.outputs.reshape(len(prediction.outputs), -1)
+    width = outputs.shape[1]
+    writer.writerow(["output"] if width == 1 else [f"output_{i}" for i in range(width)])
+    writer.writerows([f"{v:.6g}" for v in row] for row in outputs)
+
+
+@click.group()
+def models() -> None:
+    """Trained models: list, show, download the weights."""
+
+
+@models.command("ls")
+@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@json_option
+@pass_state
+def list_models(state: State, limit: int, as_json: bool) -> None:
+    """List models, newest first."""
+    page = state.client.models.list(limit=limit)
+    if as_json:
+        echo_json(dump(page))
+        return
+    rows = (
+        [m.id, m.task, f"{m.n_params:,}", metrics_line(m.metrics), when(m.created_at)]
+        for m in page.items
+    )
+    console().print(listing(["id", "task", "params", "metrics", "created"], rows))
+
+
+@models.command()
+@click.argument("model_id", metavar="MODEL")
+@json_option
+@pass_state
+def show(state: State, model_id: str, as_json: bool) -> None:
+    """Show a model: task, classes, parameters, final metrics, spec."""
+    model = state.client.models.get(model_id)
+    if as_json:
+        echo_json(dump(model))
+    else:
+        console().print(model_fields(model))
+
+
+@models.command()
+@click.argument("model_id", metavar="MODEL")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="model-ID.npz"
+)
+@pass_state
+def download(state: State, model_id: str, output: Path | None) -> None:
+    """Save the weights (.npz, read by core.Network.from_bytes)."""
+    path = state.client.models.download(model_id, output or Path(f"model-{model_id}.npz"))
+    click.echo(f"wrote {path}")

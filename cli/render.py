@@ -1,0 +1,164 @@
+"""How datasets, jobs, models and metrics read in a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.table import Table
+
+from client import Dataset, Job, Metric, Model
+
+# The fields that say what a layer is; the rest are defaults most of the time.
+LAYER_FIELDS = {
+    "dense": ("units", "activation"),
+    "conv2d": ("filters", "kernel_size", "activation"),
+    "maxpool2d": ("pool_size",),
+    "dropout": ("rate",),
+}
+# The score shown next to the loss, best first: validation beats training.
+SCORES = ("val_accuracy", "val_r2", "accuracy", "r2")
+METRIC_COLUMNS = (
+    "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "r2", "val_r2",
+    "learning_rate", "seconds",
+)  # fmt: skip
+
+
+def number(value: Any) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def when(value: datetime | None) -> str:
+    return "-" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def eta(seconds: float | None) -> str:
+    return "-" if seconds is None else str(timedelta(seconds=round(seconds)))
+
+
+def metrics_line(metrics: dict[str, Any] | None) -> str:
+    """``loss 0.023  val_loss 0.039  val_accuracy 0.98``: the loss and the best score."""
+    if not metrics:
+        return ""
+    score = next((key for key in SCORES if metrics.get(key) is not None), None)
+    keys = ["loss", "val_loss", *([score] if score else [])]
+    return "  ".join(
+        f"{key} {number(metrics[key])}" for key in keys if metrics.get(key) is not None
+    )
+
+
+def network_line(network: dict[str, Any]) -> str:
+    """``[2] -> dense(16, tanh) -> dropout(0.1) -> dense(2, softmax)``."""
+    parts = [str(network.get("input_shape"))]
+    for layer in network.get("layers", []):
+        values = [str(layer[key]) for key in LAYER_FIELDS.get(layer["type"], ()) if key in layer]
+        parts.append(f"{layer['type']}({', '.join(values)})" if values else layer["type"])
+    return " -> ".join(parts)
+
+
+def training_line(training: dict[str, Any]) -> str:
+    """``cross_entropy, adam lr 0.01, 200 epochs, batch 32, validation 0.2``."""
+    optimizer = training.get("optimizer", {})
+    batch = training.get("batch_size")
+    parts = [
+        training.get("loss", "?"),
+        f"{optimizer.get('type', '?')} lr {optimizer.get('learning_rate', '?')}",
+        f"{training.get('epochs', '?')} epochs",
+        f"batch {batch if batch else 'full'}",
+    ]
+    if training.get("validation_split"):
+        parts.append(f"validation {training['validation_split']}")
+    penalties = training.get("regularization") or {}
+    parts += [f"{name} {value}" for name, value in penalties.items() if value]
+    return ", ".join(parts)
+
+
+def dataset_line(dataset: Dataset) -> str:
+    """``spiral (500, noise 0.1, seed 0): classification, 500 samples of [2], classes [0, 1]``."""
+    outputs = (
+        f"classes {dataset.classes}" if dataset.classes is not None else f"{dataset.n_outputs} out"
+    )
+    return (
+        f"{dataset.name}: {dataset.task}, {dataset.n_samples} samples of "
+        f"{dataset.input_shape}, {outputs}"
+    )
+
+
+def fields(rows: Iterable[tuple[str, Any]]) -> Table:
+    """A two-column ``name  value`` table for one resource."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for name, value in rows:
+        table.add_row(name, "-" if value in (None, "") else str(value))
+    return table
+
+
+def listing(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    table = Table(*columns, box=None, pad_edge=False, header_style="bold")
+    for row in rows:
+        table.add_row(*("-" if value in (None, "") else str(value) for value in row))
+    return table
+
+
+def dataset_fields(dataset: Dataset) -> Table:
+    return fields(
+        [
+            ("id", dataset.id),
+            ("name", dataset.name),
+            ("task", dataset.task),
+            ("samples", dataset.n_samples),
+            ("input_shape", dataset.input_shape),
+            ("classes", dataset.classes if dataset.classes is not None else dataset.n_outputs),
+            ("created", when(dataset.created_at)),
+        ]
+    )
+
+
+def job_fields(job: Job) -> Table:
+    error = f"{job.error.type}: {job.error.detail}" if job.error else None
+    return fields(
+        [
+            ("id", job.id),
+            ("status", job.status),
+            ("dataset", job.dataset_id),
+            ("progress", f"epoch {job.progress.epoch}/{job.progress.epochs}"),
+            ("metrics", metrics_line(job.latest_metrics)),
+            ("model", job.model_id),
+            ("error", error),
+            ("network", network_line(job.network)),
+            ("training", training_line(job.training)),
+            ("created", when(job.created_at)),
+            ("started", when(job.started_at)),
+            ("finished", when(job.finished_at)),
+        ]
+    )
+
+
+def model_fields(model: Model) -> Table:
+    return fields(
+        [
+            ("id", model.id),
+            ("job", model.job_id),
+            ("dataset", model.dataset_id),
+            ("task", model.task),
+            ("classes", model.classes),
+            ("parameters", f"{model.n_params:,}"),
+            ("metrics", metrics_line(model.metrics)),
+            ("network", network_line(model.network)),
+            ("training", training_line(model.training)),
+            ("sha256", model.sha256),
+            ("created", when(model.created_at)),
+        ]
+    )
+
+
+def metrics_table(rows: Sequence[Metric]) -> Table:
+    """One row per epoch; only the columns this job reports."""
+    dumped = [row.model_dump() for row in rows]
+    columns = [name for name in METRIC_COLUMNS if any(d.get(name) is not None for d in dumped)]
+    return listing(
+        ["epoch", *columns],
+        ([d["epoch"], *map(number, (d.get(c) for c in columns))] for d in dumped),
+    )

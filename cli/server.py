@@ -1,0 +1,166 @@
+"""``syn0 serve``, ``syn0 worker`` and ``syn0 db upgrade``: run syn0 itself.
+
+These read the server settings (``SYN0_DATABASE_URL``, ``SYN0_BROKER_URL``, ...), not
+``SYN0_URL``. Server modules are imported inside the commands, so the client commands
+start without them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cli.common import BadInput, Unavailable
+
+if TYPE_CHECKING:
+    from store.settings import Settings
+
+LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
+WORKER_STOP_SECONDS = 15
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from store.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise BadInput(f"invalid SYN0_* settings: {exc}") from None
+
+
+def _embedded(broker_url: str) -> bool:
+    """A broker kept in the database (kombu's SQLAlchemy transport): no server to run."""
+    return broker_url.startswith("sqla+")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, envvar="PORT", help="Also $PORT.")
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=None,
+    help="Start a worker with the API [default: only on the embedded broker].",
+)
+def serve(host: str, port: int, with_worker: bool | None) -> None:
+    """Start the API; on the embedded default also migrate and start a worker.
+
+    The embedded default (a SQLite file and a SQLite broker under var/) needs no
+    servers: this migrates the database, starts one worker in the background and serves
+    the API; Ctrl-C stops both. With a broker server (SYN0_BROKER_URL=redis://...) it
+    starts only the API: migrate with `syn0 db upgrade`, add workers with `syn0 worker`.
+    """
+    import uvicorn
+
+    settings = _settings()
+    embedded = _embedded(settings.broker_url)
+    if embedded:
+        upgrade_database(settings.database_url)
+    start = embedded if with_worker is None else with_worker
+    worker = (
+        subprocess.Popen([sys.executable, "-m", "cli", "worker", "--quiet", "-l", "WARNING"])
+        if start
+        else None
+    )
+    url = f"http://{host}:{port}"
+    click.echo(f"syn0 is running at {url}  (API docs: {url}/docs)", err=True)
+    # uvicorn re-raises the signal that stopped it: Ctrl-C as KeyboardInterrupt, and
+    # SIGTERM's default action would end this process before the worker is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.run("api.app:app", host=host, port=port, log_level="warning")
+    finally:
+        if worker is not None:
+            _stop(worker)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@click.command()
+@click.option(
+    "-c",
+    "--concurrency",
+    default=1,
+    show_default=True,
+    help="Training processes (with a broker server; the embedded broker runs one).",
+)
+@click.option("-l", "--loglevel", type=LOG_LEVELS, default="INFO", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No start-up banner.")
+def worker(concurrency: int, loglevel: str, quiet: bool) -> None:
+    """Start a worker that trains the jobs queued on the configured broker.
+
+    A training job keeps a CPU busy, so a process trains one job at a time. With a
+    broker server, add processes with --concurrency, or run `syn0 worker` on more
+    machines pointed at the same database and broker.
+    """
+    settings = _settings()
+    from worker.app import celery_app
+
+    argv = [*(["--quiet"] if quiet else []), "worker", f"--loglevel={loglevel.upper()}"]
+    if _embedded(settings.broker_url):
+        # One process polls the SQLite broker; worker events over it would only add load.
+        # It also runs beat, the reaper's clock, since there is no separate beat process.
+        argv += [
+            "--pool=solo",
+            "--beat",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+    else:
+        argv.append(f"--concurrency={concurrency}")
+    celery_app.worker_main(argv)
+
+
+@click.group()
+def db() -> None:
+    """The database schema (Alembic migrations)."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Migrate the database of SYN0_DATABASE_URL to REVISION (default: head)."""
+    from sqlalchemy.engine import make_url
+
+    url = _settings().database_url
+    upgrade_database(url, revision)
+    click.echo(f"{make_url(url).render_as_string(hide_password=True)}: at revision {revision}")
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    """``alembic upgrade`` with the repository's alembic.ini (migrations/env.py reads the
+    URL from the same settings)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        command.upgrade(Config(str(_alembic_ini())), revision)
+    except OperationalError as exc:
+        raise Unavailable(f"cannot migrate the database: {exc.orig}") from None
+
+
+def _alembic_ini() -> Path:
+    """Next to the packages (a checkout, an editable install), else in the working
+    directory (the Docker image's /app)."""
+    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+        if (root / "alembic.ini").is_file():
+            return root / "alembic.ini"
+    raise BadInput("cannot find alembic.ini and migrations/; run this from a syn0 checkout")

@@ -1,0 +1,44 @@
+"""syn0's Python client, built on the HTTP API (``httpx``).
+
+``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs`` and ``.models``; errors
+are the typed exceptions below, each carrying the problem+json fields.
+"""
+
+from client.client import DEFAULT_URL, Client
+from client.errors import (
+    Conflict,
+    ConnectionFailed,
+    LimitExceeded,
+    NotFound,
+    PayloadTooLarge,
+    ServerError,
+    ServiceUnavailable,
+    Syn0Error,
+    TooManyJobs,
+    ValidationFailed,
+)
+from client.http import RetryPolicy
+from client.types import Dataset, Job, Metric, Model, Page, Prediction, Validation
+
+__all__ = [
+    "DEFAULT_URL",
+    "Client",
+    "Conflict",
+    "ConnectionFailed",
+    "Dataset",
+    "Job",
+    "LimitExceeded",
+    "Metric",
+    "Model",
+    "NotFound",
+    "Page",
+    "PayloadTooLarge",
+    "Prediction",
+    "RetryPolicy",
+    "ServerError",
+    "ServiceUnavailable",
+    "Syn0Error",
+    "TooManyJobs",
+    "Validation",
+    "ValidationFailed",
+]

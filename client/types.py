@@ -1,0 +1,142 @@
+"""What the API returns, as light read-only models.
+
+Fields the client and the command line use are typed; every other member of a reply
+is kept (``extra="allow"``), so ``model_dump(mode="json")`` gives back the whole reply
+and a newer server's fields are not lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:  # NumPy is imported where arrays are made: `syn0 jobs ls` starts faster
+    import numpy as np
+
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+Item = TypeVar("Item")
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Page(_Reply, Generic[Item]):
+    items: list[Item]
+    next_cursor: str | None = None
+
+
+class Dataset(_Reply):
+    id: str
+    name: str
+    task: Literal["classification", "regression"]
+    n_samples: int
+    input_shape: list[int]
+    n_outputs: int
+    classes: list[Any] | None = None
+    created_at: datetime
+
+
+class Progress(_Reply):
+    epoch: int
+    epochs: int
+    fraction: float
+    eta_seconds: float | None = None
+
+
+class JobError(_Reply):
+    type: str
+    detail: str
+
+
+class Job(_Reply):
+    id: str
+    dataset_id: str | None
+    status: Status
+    network: dict[str, Any]
+    training: dict[str, Any]
+    progress: Progress
+    latest_metrics: dict[str, Any] | None = None
+    model_id: str | None = None
+    error: JobError | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class Metric(_Reply):
+    """One finished epoch; the ``val_*`` values need a validation split, ``accuracy``
+    a classifier, ``mae`` and ``r2`` a regression."""
+
+    epoch: int
+    loss: float
+    val_loss: float | None = None
+    accuracy: float | None = None
+    val_accuracy: float | None = None
+    mae: float | None = None
+    val_mae: float | None = None
+    r2: float | None = None
+    val_r2: float | None = None
+    learning_rate: float | None = None
+    seconds: float | None = None
+
+
+class Model(_Reply):
+    id: str
+    job_id: str
+    dataset_id: str | None
+    network: dict[str, Any]
+    training: dict[str, Any]
+    task: Literal["classification", "regression"]
+    classes: list[Any] | None = None
+    metrics: dict[str, Any]
+    n_params: int
+    sha256: str
+    created_at: datetime
+
+
+class Validation(_Reply):
+    dataset_id: str
+    summary: dict[str, Any]
+    estimated_work: dict[str, Any]
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """``outputs`` float32 ``(n, n_outputs)``; classifiers add ``labels`` ``(n,)`` in the
+    dataset's own class values and ``probabilities`` ``(n, n_classes)``."""
+
+    model_id: str
+    outputs: np.ndarray
+    labels: np.ndarray | None = None
+    probabilities: np.ndarray | None = None
+
+    @classmethod
+    def from_reply(cls, reply: dict[str, Any]) -> Prediction:
+        import numpy as np
+
+        labels, proba = reply.get("labels"), reply.get("probabilities")
+        return cls(
+            model_id=reply["model_id"],
+            outputs=np.asarray(reply["outputs"], dtype=np.float32),
+            labels=None if labels is None else np.asarray(labels),
+            probabilities=None if proba is None else np.asarray(proba, dtype=np.float32),
+        )
+
+    def to_reply(self) -> dict[str, Any]:
+        """Back to the API's JSON shape (lists instead of arrays)."""
+        return {
+            "model_id": self.model_id,
+            "outputs": self.outputs.tolist(),
+            "labels": None if self.labels is None else self.labels.tolist(),
+            "probabilities": None if self.probabilities is None else self.probabilities.tolist(),
+        }

@@ -1,0 +1,120 @@
+"""The ``syn0`` command run as a subprocess against a real API and worker.
+
+The stack itself is ``syn0 serve`` on the embedded default (a SQLite file and a SQLite
+broker in a temp directory): it migrates, starts a worker and serves the API, and the
+teardown checks that SIGTERM stops both. The commands find it through ``SYN0_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from client import Client
+from tests.e2e.conftest import _free_port
+from tests.services import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Syn0 = Callable[..., Result]
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cli", *args]
+
+
+def server_env(directory: Path) -> dict[str, str]:
+    """Settings for an embedded syn0 whose files live in ``directory``."""
+    return {
+        **os.environ,
+        "SYN0_DATABASE_URL": f"sqlite:///{directory / 'syn0.db'}",
+        "SYN0_BROKER_URL": f"sqla+sqlite:///{directory / 'broker.db'}",
+        "SYN0_METRICS_FLUSH_SECONDS": "0",
+    }
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@pytest.fixture(scope="package")
+def url(tmp_path_factory) -> Iterator[str]:
+    directory = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    log = (directory / "serve.log").open("wb")
+    server = subprocess.Popen(
+        command("serve", "--port", str(port)),
+        cwd=directory,
+        env=server_env(directory),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not _ready(base):
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail(f"syn0 serve did not start:\n{(directory / 'serve.log').read_text()}")
+        time.sleep(0.2)
+    workers = children(server.pid)
+    yield base
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+    log.close()
+    assert workers and not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture(scope="package")
+def env(url: str) -> dict[str, str]:
+    return {**os.environ, "SYN0_URL": url}
+
+
+@pytest.fixture(scope="package")
+def syn0(env: dict[str, str]) -> Syn0:
+    """``syn0(*args, input=None)`` runs the command and returns its result."""
+
+    def run(*args: str | Path, input: str | None = None) -> Result:
+        done = subprocess.run(
+            command(*map(str, args)),
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
+@pytest.fixture(scope="package")
+def api(url: str) -> Iterator[Client]:
+    """The Python client, for setting up and checking what the commands did."""
+    with Client(url) as client:
+        yield client

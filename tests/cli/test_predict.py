@@ -1,0 +1,81 @@
+"""``syn0 predict`` (CSV in, CSV out) and ``syn0 models``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from client import Job
+from core import Network, datasets
+from tests.client.factories import NETWORK, training
+
+
+@pytest.fixture(scope="module")
+def classifier(api) -> Job:
+    data = api.datasets.generate("spiral", n_samples=200, noise=0.1)
+    job = api.jobs.submit(data.id, NETWORK, training())
+    return api.jobs.wait(job.id, poll_interval=0.05)
+
+
+def test_predict_a_csv_file_or_stdin(syn0, api, classifier, tmp_path):
+    (tmp_path / "in.csv").write_text("x1,x2\n0.5,-1\n-2,3\n\n")
+    from_file = syn0("predict", classifier.model_id, tmp_path / "in.csv")
+    assert from_file.code == 0, from_file.err
+    rows = [row.split(",") for row in from_file.out.splitlines()]
+    expected = api.models.predict(classifier.model_id, [[0.5, -1], [-2, 3]])
+    assert rows[0] == ["label", "p_0", "p_1"]
+    assert [int(row[0]) for row in rows[1:]] == expected.labels.tolist()
+    np.testing.assert_allclose(
+        [[float(p) for p in row[1:]] for row in rows[1:]], expected.probabilities, rtol=1e-5
+    )
+    from_stdin = syn0("predict", classifier.model_id, "-", input="0.5,-1\n-2,3\n")
+    assert from_stdin.out == from_file.out
+    as_json = json.loads(syn0("predict", classifier.model_id, "-", "--json", input="1,1\n").out)
+    assert set(as_json) == {"model_id", "outputs", "labels", "probabilities"}
+
+
+def test_predict_reports_bad_rows(syn0, classifier):
+    ragged = syn0("predict", classifier.model_id, "-", input="a,b\n1,2\n3\n")
+    assert ragged.code == 2 and ragged.err == (
+        "error: <stdin>: data row 2 must hold 2 numbers; received ['3']\n"
+    )
+    wide = syn0("predict", classifier.model_id, "-", input="1,2,3\n")
+    assert wide.code == 2 and "expected inputs of shape (n, 2); received (1, 3)" in wide.err
+    empty = syn0("predict", classifier.model_id, "-", input="x1,x2\n")
+    assert empty.code == 2 and "no rows" in empty.err
+
+
+def test_predict_images_and_a_regression(syn0, api):
+    X, y = datasets.images(60, size=8, kind="shapes")
+    images = api.datasets.upload_arrays(X, y, name="shapes")
+    network = {
+        "input_shape": [1, 8, 8],
+        "layers": [{"type": "flatten"}, {"type": "dense", "units": 3, "activation": "softmax"}],
+    }
+    cnn = api.jobs.wait(api.jobs.submit(images.id, network, training(epochs=3)).id)
+    pixels = "\n".join(",".join(map(str, image.ravel())) for image in X[:4])
+    labels = syn0("predict", cnn.model_id, "-", input=pixels)
+    assert labels.code == 0, labels.err
+    assert len(labels.out.splitlines()) == 5 and labels.out.startswith("label,p_0,p_1,p_2\n")
+    plane = api.datasets.generate("plane", n_samples=100)
+    regression = {"input_shape": [2], "layers": [{"type": "dense", "units": 1}]}
+    fitted = api.jobs.wait(api.jobs.submit(plane.id, regression, {"loss": "mse"}).id)
+    outputs = syn0("predict", fitted.model_id, "-", input="1,2\n")
+    assert outputs.out.splitlines()[0] == "output" and len(outputs.out.splitlines()) == 2
+
+
+def test_models_ls_show_and_download(syn0, classifier, tmp_path):
+    listed = syn0("models", "ls")
+    assert listed.code == 0 and classifier.model_id in listed.out
+    ids = [m["id"] for m in json.loads(syn0("models", "ls", "--json").out)["items"]]
+    assert classifier.model_id in ids
+    shown = syn0("models", "show", classifier.model_id)
+    assert shown.code == 0 and "classification" in shown.out and "[0, 1]" in shown.out
+    model = json.loads(syn0("models", "show", classifier.model_id, "--json").out)
+    assert model["job_id"] == classifier.id
+    saved = syn0("models", "download", classifier.model_id, "-o", tmp_path / "m.npz")
+    assert saved.code == 0, saved.err
+    net = Network.from_bytes((tmp_path / "m.npz").read_bytes())
+    assert net.predict(np.zeros((1, 2), np.float32)).shape == (1, 2)

@@ -1,0 +1,139 @@
+"""The Python client against a running API and worker."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import httpx
+import numpy as np
+import pytest
+
+from client import (
+    Client,
+    Conflict,
+    Job,
+    LimitExceeded,
+    NotFound,
+    ValidationFailed,
+)
+from core import Network, NetworkSpec, TrainingSpec, datasets
+from tests.client.factories import LONG_TRAINING, NETWORK, training
+
+PROBLEMS = "https://syn0.dev/problems/"
+
+
+def test_train_wait_with_callback_and_predict_like_core(syn0: Client):
+    # given
+    data = syn0.datasets.generate("spiral", n_samples=300, noise=0.1, seed=1)
+    job = syn0.jobs.submit(data.id, NetworkSpec(**NETWORK), TrainingSpec(**training()))
+    assert job.status == "queued" and job.progress.epochs == 30
+    seen: list[Job] = []
+    # when
+    done = syn0.jobs.wait(job.id, seen.append, poll_interval=0.05)
+    # then
+    assert done.status == "succeeded", done.error
+    states = [(snapshot.status, snapshot.progress.epoch) for snapshot in seen]
+    assert states[-1] == ("succeeded", 30) and seen[-1] == done
+    assert all(before != after for before, after in itertools.pairwise(states))  # changes only
+    assert [epoch for _, epoch in states] == sorted(epoch for _, epoch in states)
+    assert [row.epoch for row in syn0.jobs.metrics(job.id)] == list(range(1, 31))
+    net = Network.from_bytes(syn0.models.weights(done.model_id))
+    X = np.random.default_rng(0).normal(size=(7, 2)).astype(np.float32)
+    prediction = syn0.models.predict(done.model_id, X)
+    np.testing.assert_array_equal(prediction.outputs, net.predict(X))
+    np.testing.assert_array_equal(prediction.labels, net.predict_labels(X))
+    assert prediction.probabilities.shape == (7, 2)
+    model = syn0.models.get(done.model_id)
+    assert model.job_id == job.id and model.classes == [0, 1]
+
+
+def test_uploads_arrays_csv_and_npz(syn0: Client, tmp_path):
+    X, y = datasets.images(40, size=8, seed=0, kind="shapes")
+    images = syn0.datasets.upload_arrays(X[:, 0], y, name="shapes")  # (n, h, w)
+    assert images.input_shape == [1, 8, 8] and images.classes == [0, 1, 2]
+    labels = syn0.datasets.upload_arrays(
+        np.arange(12.0).reshape(6, 2), np.array(["a", "b"] * 3), name="labels"
+    )
+    assert labels.classes == ["a", "b"]
+    csv = b"x1,x2,colour\n0,0,red\n0,1,blue\n1,0,blue\n1,1,red\n"
+    from_csv = syn0.datasets.upload_csv(csv, target="colour", name="xor")
+    assert from_csv.classes == ["blue", "red"] and from_csv.name == "xor"
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.random.default_rng(0).random((20, 3)), y=np.linspace(0, 1, 20))
+    (tmp_path / "r.npz").write_bytes(buffer.getvalue())
+    from_npz = syn0.datasets.upload_npz(tmp_path / "r.npz")
+    assert (from_npz.task, from_npz.input_shape, from_npz.name) == ("regression", [3], "r.npz")
+    with pytest.raises(TypeError, match="pickle"):
+        syn0.datasets.upload_arrays(np.zeros((2, 2)), np.array([None, 1], dtype=object))
+
+
+def test_errors_are_typed_and_carry_the_problem(syn0: Client):
+    data = syn0.datasets.generate("xor", n_samples=50)
+    with pytest.raises(NotFound) as missing:
+        syn0.jobs.get("nope")
+    assert missing.value.status == 404 and missing.value.type == PROBLEMS + "not-found"
+    assert "nope" in missing.value.detail
+    bad = {**NETWORK, "layers": [{"type": "dense", "units": -3}]}
+    with pytest.raises(ValidationFailed) as invalid:
+        syn0.jobs.submit(data.id, bad, training())
+    assert invalid.value.errors[0]["loc"] == "network.layers.0.units"
+    assert "units=-3" in invalid.value.errors[0]["msg"]
+    with pytest.raises(LimitExceeded) as limit:
+        syn0.jobs.validate(data.id, NETWORK, training(epochs=10**9))
+    assert limit.value.setting == "max_epoch_samples" and limit.value.value > limit.value.limit
+    with pytest.raises(ValidationFailed, match="dataset"):
+        syn0.jobs.submit("nope", NETWORK, training())
+    with pytest.raises(NotFound):
+        syn0.models.predict("nope", [[0.0, 0.0]])
+
+
+def test_idempotency_key_returns_the_first_job(syn0: Client):
+    data = syn0.datasets.generate("xor", n_samples=50)
+    first = syn0.jobs.submit(data.id, NETWORK, training(), idempotency_key="client-test-1")
+    again = syn0.jobs.submit(data.id, NETWORK, training(), idempotency_key="client-test-1")
+    assert again.id == first.id
+    other = syn0.jobs.submit(data.id, NETWORK, training())  # a fresh key: a new job
+    assert other.id != first.id
+    with pytest.raises(Conflict) as conflict:
+        syn0.jobs.submit(data.id, NETWORK, training(epochs=3), idempotency_key="client-test-1")
+    assert conflict.value.extra["job_id"] == first.id
+    listed = [job.id for job in syn0.jobs.iter(dataset_id=data.id, page_size=1)]
+    assert listed == [other.id, first.id]
+    syn0.jobs.wait(other.id, poll_interval=0.05)
+
+
+def test_cancel_a_running_job_and_wait_timeout(syn0: Client):
+    data = syn0.datasets.generate("spiral", n_samples=2000, noise=0.1)
+    job = syn0.jobs.submit(data.id, NETWORK, LONG_TRAINING)
+    with pytest.raises(TimeoutError, match=job.id):
+        syn0.jobs.wait(job.id, poll_interval=0.05, timeout=0.2)
+    syn0.jobs.cancel(job.id)
+    done = syn0.jobs.wait(job.id, poll_interval=0.05, timeout=30)
+    assert done.status == "cancelled" and done.model_id is None
+    with pytest.raises(Conflict) as finished:
+        syn0.jobs.cancel(job.id)
+    assert finished.value.extra["job_status"] == "cancelled"
+
+
+def test_pages_walk_every_dataset_once_and_delete(syn0: Client):
+    made = {syn0.datasets.generate("gauss", n_samples=10).id for _ in range(3)}
+    seen = [dataset.id for dataset in syn0.datasets.iter(page_size=2)]
+    assert made <= set(seen) and len(seen) == len(set(seen))
+    first = made.pop()
+    syn0.datasets.delete(first)
+    with pytest.raises(NotFound):
+        syn0.datasets.get(first)
+    assert syn0.ready() == {"database": "ok", "broker": "ok"}
+
+
+def test_from_env_reads_the_url_and_api_key(monkeypatch):
+    monkeypatch.setenv("SYN0_URL", "http://syn0.example:9000/")
+    monkeypatch.setenv("SYN0_API_KEY", "secret")
+    seen = []
+    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(200))
+    with Client.from_env(transport=transport) as client:
+        client.datasets.delete("d1")
+    assert client.base_url == "http://syn0.example:9000"
+    assert str(seen[0].url) == "http://syn0.example:9000/v1/datasets/d1"
+    assert seen[0].headers["Authorization"] == "Bearer secret"
