@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from api import dataset_service
+from api import dataset_service, surface
 from api.dataset_service import Arrays
 from api.deps import PageDep, SessionDep, SettingsDep
 from api.errors import InvalidInput, UnsupportedMediaType
 from api.schemas import DatasetIn, DatasetOut, DatasetUpload, GenerateIn, Page, problems
+from api.surface_schemas import PointsOut, PointsQuery
 from store import datasets as store
 from store.settings import Settings
 
@@ -117,6 +119,15 @@ def list_datasets(session: SessionDep, page: PageDep) -> Page[DatasetOut]:
 @router.get("/{dataset_id}", responses=problems(404))
 def get_dataset(dataset_id: str, session: SessionDep) -> DatasetOut:
     return DatasetOut.model_validate(dataset_service.get(session, dataset_id))
+
+
+@router.get("/{dataset_id}/points", responses=problems(404, 422))
+def dataset_points(
+    dataset_id: str, session: SessionDep, query: Annotated[PointsQuery, Query()]
+) -> PointsOut:
+    """The samples of a dataset with two features, to plot; ``validation`` marks the
+    ones a job with this ``validation_split`` and ``seed`` holds out for testing."""
+    return surface.points(session, dataset_id, query)
 
 
 @router.delete("/{dataset_id}", status_code=204, responses=problems(404, 409))

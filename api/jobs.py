@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api import job_service
+from api import job_service, surface
 from api.deps import PageDep, SessionDep, SettingsDep
 from api.schemas import JobIn, JobOut, JobStatus, MetricOut, Metrics, Page, Validation, problems
+from api.surface_schemas import GridQuery, SurfaceOut
 from store import jobs as store
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -79,6 +80,15 @@ def job_metrics(job_id: str, session: SessionDep) -> Metrics:
     """One row per finished epoch, in order."""
     rows = job_service.metrics(session, job_id)
     return Metrics(job_id=job_id, items=[MetricOut.model_validate(row) for row in rows])
+
+
+@router.get("/{job_id}/surface", responses=problems(404, 409, 422))
+def job_surface(
+    job_id: str, session: SessionDep, query: Annotated[GridQuery, Query()]
+) -> SurfaceOut:
+    """The job's model (once it succeeded) or its latest checkpoint (while it runs) on a
+    grid over its two inputs; 409 until the first checkpoint is stored."""
+    return surface.for_job(session, surface.job_or_404(session, job_id), query)
 
 
 @router.post(

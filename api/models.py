@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api import surface
 from api.deps import PageDep, SessionDep
 from api.errors import NotFound
 from api.fast_predict import predict_response
 from api.schemas import ModelOut, Page, PredictIn, PredictOut, problems
+from api.surface_schemas import GridQuery, SurfaceOut
 from store import models as store
 from store.orm import Model
 
@@ -60,6 +62,15 @@ async def predict(model_id: str, request: Request) -> Response:
     Wrong shapes are a 422 naming the expected shape. (Requests are answered by
     ``api.fast_predict`` before routing; this route documents the operation.)"""
     return await predict_response(request.app.state.models, request, model_id)
+
+
+@router.get("/{model_id}/surface", responses=problems(404, 422))
+def model_surface(
+    model_id: str, session: SessionDep, query: Annotated[GridQuery, Query()]
+) -> SurfaceOut:
+    """The model on a grid over its two inputs: outputs, predicted labels and (with
+    ``neurons=true``) each hidden unit's activation."""
+    return surface.for_model(session, model_id, query)
 
 
 @router.get(

@@ -57,7 +57,13 @@ def layer_output_shape(index: int, layer, shape: Shape) -> Shape:
 
 def infer_shapes(network: NetworkSpec) -> list[Shape]:
     """Output shape of every layer, checking each layer fits the one before it."""
-    shape: Shape = tuple(network.input_shape)
+    if network.features and network.input_shape != [2]:
+        raise SpecError(
+            f"features are computed from two inputs (x1, x2); input_shape is "
+            f"{network.input_shape}; remove `features` or use input_shape [2]",
+            ("network", "features"),
+        )
+    shape: Shape = network.first_layer_input()
     shapes = []
     for index, layer in enumerate(network.layers):
         shape = layer_output_shape(index, layer, shape)
@@ -113,7 +119,7 @@ def _cost(layer, in_shape: Shape, out_shape: Shape) -> tuple[int, int]:
 
 def summary(network: NetworkSpec) -> Summary:
     shapes = infer_shapes(network)
-    rows, in_shape = [], tuple(network.input_shape)
+    rows, in_shape = [], network.first_layer_input()
     for index, (layer, out_shape) in enumerate(zip(network.layers, shapes, strict=True)):
         params, flops = _cost(layer, in_shape, out_shape)
         rows.append(

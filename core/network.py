@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from core import initializers
+from core import features, initializers
 from core.activations import ACTIVATIONS
 from core.backend import get_backend
 from core.checks import infer_shapes
@@ -56,7 +56,7 @@ class Network:
         self.backend = get_backend(backend)
         xp = self.xp = self.backend.xp
         self.layers: list[Layer] = []
-        shape = tuple(spec.input_shape)
+        shape = spec.first_layer_input()
         last = len(spec.layers) - 1
         for index, layer_spec in enumerate(spec.layers):
             cls = LAYERS[layer_spec.type]
@@ -154,6 +154,8 @@ class Network:
         if X.dtype.kind not in "biuf" or not np.isfinite(X).all():
             raise DataError("inputs must be finite numbers (no NaN or Infinity)")
         X = X.astype(self.dtype, copy=False)
+        if self.spec.features:
+            X = features.transform(X, self.spec.features)
         if normalize and self.input_mean is not None:
             X = (X - self.input_mean) / self.input_std
         return X
@@ -195,9 +197,31 @@ class Network:
                 return outputs, np.divide(p, total, out=fallback, where=total > 0)
         return outputs, np.hstack([1 - p, p])
 
+    def hidden_activations(self, X: Any) -> list[tuple[int, np.ndarray]]:
+        """``(layer index, activations (n, units))`` of every hidden dense layer, in
+        inference mode: what each unit computes over the inputs (the Playground's
+        per-neuron views)."""
+        x = self.to_internal(self.check_inputs(X))
+        found = []
+        for index, layer in enumerate(self.layers[:-1]):
+            x = layer.forward(x, False, None)
+            if isinstance(layer, Dense):
+                found.append((index, self.backend.to_numpy(x).copy()))
+        return found
+
     def predict_labels(self, X: Any) -> np.ndarray:
         """Predicted classes ``(n,)`` in the user's own label values."""
         return self.classes[self.predict_proba(X).argmax(axis=1)]
+
+    def load_checkpoint(self, checkpoint) -> None:
+        """Take a checkpoint's weights and how to read them, to predict mid-training."""
+        if checkpoint.params.shape != self.params.shape:
+            raise DataError("the checkpoint does not match this network", field="checkpoint")
+        self.params[...] = self.xp.asarray(checkpoint.params)
+        bound = checkpoint.binding
+        self.loss, self.task = bound.get("loss"), bound.get("task")
+        self.classes = bound.get("classes")
+        self.input_mean, self.input_std = bound.get("input_mean"), bound.get("input_std")
 
     def to_bytes(self) -> bytes:
         from core.serialization import network_to_bytes

@@ -15,6 +15,7 @@ from core.spec import NetworkSpec
 
 NETWORK_FORMAT = "syn0.network/1"
 CHECKPOINT_FORMAT = "syn0.checkpoint/1"
+BOUND_ARRAYS = ("classes", "input_mean", "input_std")
 
 
 def network_to_bytes(net) -> bytes:
@@ -61,9 +62,16 @@ class Checkpoint:
     rng: dict[str, Any]
     history: list[dict[str, float]] = field(default_factory=list)
     early_stopping: dict[str, Any] | None = None
+    # How to read the network at this point (see ``Network.load_checkpoint``): loss,
+    # task, and the arrays ``classes``, ``input_mean``, ``input_std`` (or None).
+    binding: dict[str, Any] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         arrays = {"params": self.params}
+        for name in BOUND_ARRAYS:
+            if self.binding.get(name) is not None:
+                arrays[f"binding.{name}"] = self.binding[name]
+        bound = {k: v for k, v in self.binding.items() if k not in BOUND_ARRAYS}
         optimizer = {}
         for name, value in self.optimizer.items():
             if isinstance(value, np.ndarray):
@@ -83,6 +91,7 @@ class Checkpoint:
             "rng": self.rng,
             "history": self.history,
             "early_stopping": stopping,
+            "binding": bound,
         }
         return npz.dump(header, arrays)
 
@@ -96,6 +105,8 @@ class Checkpoint:
         stopping = header["early_stopping"]
         if stopping is not None:
             stopping["best_params"] = arrays.get("best_params")
+        binding = dict(header.get("binding") or {})
+        binding.update({name: arrays.get(f"binding.{name}") for name in BOUND_ARRAYS})
         return cls(
             epoch=header["epoch"],
             params=arrays["params"],
@@ -104,6 +115,7 @@ class Checkpoint:
             rng=header["rng"],
             history=header["history"],
             early_stopping=stopping,
+            binding=binding,
         )
 
 

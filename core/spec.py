@@ -138,11 +138,28 @@ def _input_shape(value: list[int], info: ValidationInfo) -> list[int]:
     return value
 
 
+Feature = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
+
+
+def _unique(value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+    if value is not None and len(set(value)) != len(value):
+        raise _invalid(info, "a list without repeats", value)
+    return value
+
+
 class NetworkSpec(_Spec):
-    """A feed-forward network: the input shape and the stack of layers on top of it."""
+    """A feed-forward network: the input shape, optional input features computed from it
+    (two inputs only: the Playground's x1, x2 and their crosses), and the layers."""
 
     input_shape: Annotated[list[PositiveInt], AfterValidator(_input_shape)]
+    features: Annotated[
+        list[Feature] | None, Field(None, min_length=1), AfterValidator(_unique)
+    ] = None
     layers: Annotated[list[LayerSpec], Field(min_length=1)]
+
+    def first_layer_input(self) -> tuple[int, ...]:
+        """What the first layer sees: the features' count, or the input shape."""
+        return (len(self.features),) if self.features else tuple(self.input_shape)
 
 
 # --- training -----------------------------------------------------------------------------

@@ -103,6 +103,13 @@ class _Trainer:
             optimizer=optimizer,
             schedule=self.schedule.state(),
             rng=self.rng.bit_generator.state,
+            binding={
+                "loss": self.spec.loss,
+                "task": self.data.task,
+                "classes": self.data.classes,
+                "input_mean": self.data.input_mean,
+                "input_std": self.data.input_std,
+            },
             history=[dict(row) for row in self.history.epochs],
             early_stopping=stopping,
         )

@@ -5,7 +5,16 @@ import io
 import numpy as np
 import pytest
 
-from core import DataError, Network, NetworkSpec, SpecError, TrainingDiverged, datasets, fit
+from core import (
+    Checkpoint,
+    DataError,
+    Network,
+    NetworkSpec,
+    SpecError,
+    TrainingDiverged,
+    datasets,
+    fit,
+)
 from core.prepare import split_indices
 from tests.core.factories import dense, lenet, mlp, training
 
@@ -244,3 +253,49 @@ def test_plateau_schedule_lowers_the_rate_to_its_floor():
     rates = history.metric("learning_rate")
     assert rates[:3] == [1e-9] * 3
     assert rates[3] == 5e-10 and min(rates) == 3e-10
+
+
+def test_features_are_part_of_the_network_and_survive_a_round_trip():
+    # given: circle data, which one softmax layer cannot separate on x1, x2 alone
+    X, y = datasets.generate("circle", n_samples=300, noise=0.0, seed=0)
+    spec = NetworkSpec(
+        input_shape=[2], features=["x1_squared", "x2_squared"], layers=[dense(2, "softmax")]
+    )
+    net = Network(spec, seed=0)
+    # when
+    fit(net, X, y, training(epochs=60, optimizer={"type": "adam", "learning_rate": 0.05}))
+    # then
+    assert (net.predict_labels(X) == y).mean() > 0.97
+    assert net.params.size == 2 * 2 + 2
+    restored = Network.from_bytes(net.to_bytes())
+    np.testing.assert_array_equal(restored.predict(X), net.predict(X))
+
+
+def test_features_need_two_inputs_and_no_repeats():
+    with pytest.raises(SpecError, match="features are computed from two inputs"):
+        Network(NetworkSpec(input_shape=[3], features=["x1"], layers=[dense(1)]))
+    with pytest.raises(ValueError, match="expected a list without repeats"):
+        NetworkSpec(input_shape=[2], features=["x1", "x1"], layers=[dense(1)])
+
+
+def test_a_checkpoint_predicts_like_the_network_at_its_epoch():
+    X, y = datasets.generate("spiral", n_samples=200, seed=0)
+    net = Network(mlp(2, [8], 2), seed=0)
+    at_epoch = {}
+
+    def keep(checkpoint):
+        if checkpoint.epoch == 3:
+            at_epoch["checkpoint"] = checkpoint
+            at_epoch["outputs"] = net.predict_proba(X[:10])
+
+    fit(
+        net,
+        X,
+        np.where(y == 1, "b", "a"),
+        training(epochs=6, normalize_inputs=True),
+        on_checkpoint=keep,
+    )
+    reader = Network(mlp(2, [8], 2))
+    reader.load_checkpoint(Checkpoint.from_bytes(at_epoch["checkpoint"].to_bytes()))
+    np.testing.assert_array_equal(reader.predict_proba(X[:10]), at_epoch["outputs"])
+    assert reader.classes.tolist() == ["a", "b"]

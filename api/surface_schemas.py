@@ -1,0 +1,66 @@
+"""Schemas of the grid endpoints: ``/surface`` (a model or checkpoint on a grid) and
+``/points`` (a dataset's samples, as a plot shows them)."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class GridQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grid: int = Field(40, ge=2, le=200, description="points per axis")
+    x_min: float = -6.0
+    x_max: float = 6.0
+    y_min: float = -6.0
+    y_max: float = 6.0
+    neurons: bool = Field(False, description="also each hidden dense unit's activation")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> GridQuery:
+        for axis in ("x", "y"):
+            low, high = getattr(self, f"{axis}_min"), getattr(self, f"{axis}_max")
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                raise ValueError(f"{axis}_min must be below {axis}_max, both finite numbers")
+        return self
+
+
+class Neurons(BaseModel):
+    layer: int = Field(description="index of the dense layer in the spec")
+    units: list[list[list[float]]] = Field(description="one grid per unit")
+
+
+class SurfaceOut(BaseModel):
+    """``values[i][j]`` is at ``(x[j], y[i])``. Classification: the probability of the
+    last class (of two), or the top probability (of more); regression: the output."""
+
+    source: Literal["model", "checkpoint"]
+    epoch: int | None = Field(description="the epoch the weights are from")
+    task: Literal["classification", "regression"]
+    classes: list | None
+    grid: int
+    x: list[float]
+    y: list[float]
+    values: list[list[float]]
+    labels: list[list[int]] | None = Field(description="index into classes, per cell")
+    neurons: list[Neurons] | None
+
+
+class PointsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(2000, ge=1, le=20000, description="the first samples only")
+    validation_split: float = Field(0.0, ge=0, lt=1, description="as in the training spec")
+    seed: int = Field(0, ge=0, description="as in the training spec")
+
+
+class PointsOut(BaseModel):
+    """Samples with two features; ``validation`` marks those a job with the same
+    ``validation_split`` and ``seed`` holds out (the split the worker uses)."""
+
+    x: list[list[float]]
+    y: list
+    validation: list[bool]
