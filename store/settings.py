@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     reap_interval_seconds: float = Field(15.0, gt=0, description="how often beat runs the reaper")
     max_attempts: int = Field(3, gt=0, description="attempts before a lost job is failed")
     checkpoint_every_epochs: int = Field(5, gt=0)
+    checkpoint_min_seconds: float = Field(
+        2.0, ge=0, description="and at most this often, so tiny epochs do not write constantly"
+    )
     max_runtime_seconds: int = Field(
         6 * 3600, gt=0, description="ceiling of a job's max_runtime_seconds (and its default)"
     )

@@ -60,6 +60,7 @@ class _Attempt:
     cancelled: bool = False
     stopped_for_time: bool = False
     saved_epoch: int = 0
+    saved_at: float = float("-inf")
 
     def _write(self, action: Callable[[Session], bool]) -> bool:
         """Run a fenced write; False while the database is down (it is tried again later)."""
@@ -80,8 +81,11 @@ class _Attempt:
             self.flush()
 
     def on_checkpoint(self, checkpoint: Checkpoint) -> None:
-        """Called every ``checkpoint_every_epochs``; the metrics go first, so a stored
-        checkpoint is never ahead of the stored epochs."""
+        """Called every ``checkpoint_every_epochs``, stored at most every
+        ``checkpoint_min_seconds``; the metrics go first, so a stored checkpoint is never
+        ahead of the stored epochs."""
+        if time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds:
+            return
         data = checkpoint.to_bytes()
 
         def save(session: Session) -> bool:
@@ -90,7 +94,7 @@ class _Attempt:
             )
 
         if self._write(save):
-            self.saved_epoch = checkpoint.epoch
+            self.saved_epoch, self.saved_at = checkpoint.epoch, time.monotonic()
 
     def should_stop(self) -> bool:
         """Asked between batches: the time limit, a heartbeat every ``heartbeat_seconds``,

@@ -143,6 +143,7 @@ def test_a_live_attempt_is_left_alone(factory):
 
 def test_the_time_limit_fails_the_job_and_keeps_its_checkpoint(factory, monkeypatch):
     monkeypatch.setenv("SYN0_CHECKPOINT_EVERY_EPOCHS", "1")
+    monkeypatch.setenv("SYN0_CHECKPOINT_MIN_SECONDS", "0")
     get_settings.cache_clear()
     try:
         long = {**TRAINING, "epochs": 100_000, "validation_split": 0.0}
