@@ -11,6 +11,7 @@ COPY api ./api
 COPY worker ./worker
 COPY client ./client
 COPY cli ./cli
+COPY web ./web
 COPY migrations ./migrations
 COPY alembic.ini ./
 RUN pip install --no-cache-dir .

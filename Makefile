@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,14 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/syn0 serve --port $(PORT)
 
-test: $(VENV)/.test-installed
+# The browser tests (tests/web) drive Debian's Chromium: installed here when missing and
+# apt-get is at hand; elsewhere those tests skip loudly (and fail under CI=true).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+test: $(VENV)/.test-installed chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

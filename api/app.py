@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import datasets, errors, jobs, models, ops
+from api import datasets, errors, jobs, models, ops, web
 from api.body_limit import BodyLimit
 from api.deps import Runtime
 from api.fast_predict import FastPredict
@@ -45,7 +45,7 @@ def create_app(
     # Added last, so outermost: the body limit applies to the predict fast path too.
     app.add_middleware(FastPredict, fastapi_app=app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    for module in (datasets, jobs, models, ops):
+    for module in (datasets, jobs, models, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app

@@ -57,5 +57,5 @@ def test_production_refuses_the_embedded_defaults(monkeypatch):
 
 def test_dockerfile_copies_every_package():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("core", "store", "api", "worker", "client", "cli", "migrations"):
+    for package in ("core", "store", "api", "worker", "client", "cli", "web", "migrations"):
         assert f"COPY {package} ./{package}" in dockerfile

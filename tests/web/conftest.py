@@ -1,0 +1,96 @@
+"""Browser tests of the playground: headless Chromium (Debian's ``chromium``, driven by
+Playwright) against a real API and worker on the embedded SQLite stack.
+
+Without Chromium or Playwright the tests skip with a loud reason, except in CI
+(``CI=true``), where they fail. ``make test`` installs both. Each test leaves a
+screenshot in a temporary folder (or in ``SYN0_SCREENSHOTS``), named after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Stack
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+_SHOTS: list[Path] = []
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI needs it (`make test` installs it)")
+    pytest.skip(f"SKIPPED LOUDLY: {message}; the browser tests need it (`make test` installs it)")
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        _missing("Chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright is not installed (pip install -e '.[test]')")
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        running = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield running
+        running.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    running = Stack("embedded", tmp_path_factory.mktemp("web-stack"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    folder = os.environ.get("SYN0_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("playground-screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    _SHOTS.append(path)
+    return path
+
+
+@pytest.fixture
+def context(browser, stack):
+    context = browser.new_context(viewport=VIEWPORT, base_url=stack.url)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, screenshots, request):
+    """A fresh page; uncaught script errors fail the test, and the page's last state is
+    saved as ``<test name>.png`` whatever the outcome."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    page.screenshot(path=screenshots / f"{request.node.name}.png")
+    assert not errors, f"the page raised: {errors}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    for path in _SHOTS:
+        terminalreporter.write_line(f"playground screenshots: {path}")

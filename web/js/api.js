@@ -1,0 +1,85 @@
+// The syn0 API as the page uses it. Every failure is an ApiError carrying the problem+json
+// reply (status, detail, and for input errors the failing fields).
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+    this.status = status;
+    this.type = problem.type ?? "";
+    this.title = problem.title ?? `HTTP ${status}`;
+    this.detail = this.message;
+    this.errors = problem.errors ?? [];
+  }
+}
+
+async function request(method, path, body) {
+  const init = { method, headers: { accept: "application/json" } };
+  if (body instanceof FormData) {
+    init.body = body; // the browser sets the multipart boundary
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers["content-type"] = "application/json";
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    throw new ApiError(0, { title: "Network error", detail: `the API cannot be reached (${err})` });
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { detail: text.slice(0, 200) };
+  }
+  if (!response.ok) throw new ApiError(response.status, data ?? {});
+  return data;
+}
+
+const id = encodeURIComponent;
+
+export function generate(kind, samples, noise, seed) {
+  return request("POST", "/v1/datasets/generate", {
+    kind,
+    n_samples: samples,
+    noise: noise / 100,
+    seed,
+  });
+}
+
+export function upload(file, target) {
+  const form = new FormData();
+  form.append("file", file);
+  form.append("target", target);
+  return request("POST", "/v1/datasets", form);
+}
+
+export const dataset = (datasetId) => request("GET", `/v1/datasets/${id(datasetId)}`);
+
+// The first points of a dataset, each marked as in the validation (test) split or not,
+// split exactly as the worker splits it for `validation_split` and `seed`.
+export function points(datasetId, validationSplit, seed) {
+  const q = new URLSearchParams({ limit: 2000, validation_split: validationSplit, seed });
+  return request("GET", `/v1/datasets/${id(datasetId)}/points?${q}`);
+}
+
+export const submit = (body) => request("POST", "/v1/jobs", body);
+export const job = (jobId) => request("GET", `/v1/jobs/${id(jobId)}`);
+export const metrics = (jobId) => request("GET", `/v1/jobs/${id(jobId)}/metrics`);
+export const cancel = (jobId) => request("POST", `/v1/jobs/${id(jobId)}/cancel`);
+export const jobs = (limit) => request("GET", `/v1/jobs?limit=${limit}`);
+
+// The network's output (and each hidden unit's activation) on a grid over `domain`:
+// the job's latest checkpoint while it runs, its model once it succeeded.
+export function surface(jobId, domain, grid) {
+  const q = new URLSearchParams({
+    grid,
+    x_min: domain.x[0],
+    x_max: domain.x[1],
+    y_min: domain.y[0],
+    y_max: domain.y[1],
+    neurons: true,
+  });
+  return request("GET", `/v1/jobs/${id(jobId)}/surface?${q}`);
+}

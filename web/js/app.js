@@ -1,0 +1,274 @@
+// The playground: wires the controls to the page state, trains on the real API, follows
+// the job and draws it. The state lives in the URL hash, so a link reopens the page as is.
+
+import * as api from "./api.js";
+import { bindControls, showControls } from "./controls.js";
+import * as data from "./data.js";
+import {
+  classColour,
+  css,
+  diverging,
+  drawPoints,
+  paint,
+  pointColour,
+  surfaceColour,
+} from "./heatmap.js";
+import { drawNeurons, layerBar, renderFeatures, renderLayers } from "./network.js";
+import { drawLoss, fmt } from "./plot.js";
+import { Run } from "./run.js";
+import { renderRuns } from "./runs.js";
+import { fromHash, fromJob, isPlane, jobBody, toHash } from "./state.js";
+import { showEnd, showJob, showMessage, showProblem, showStatus } from "./status.js";
+
+const $ = (id) => document.getElementById(id);
+
+// One state object for the page's life; opening a link assigns into it.
+const state = fromHash(location.hash);
+const view = { dataset: null, points: null, domain: data.domainOf(null), surface: null, job: null };
+
+// --- drawing ------------------------------------------------------------------------------
+
+// The surface is drawn only over the dataset it was trained on: after the data changes,
+// the plane shows the new points alone.
+function drawPlane() {
+  const canvas = $("boundary");
+  const surface = view.surface?.datasetId === view.dataset?.id ? view.surface : null;
+  const scale = data.scaleOf(view.points);
+  if (surface) paint(canvas, surface.values, surfaceColour(surface, scale, state.discretize));
+  else canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  if (view.points) {
+    const classes = view.dataset.classes ?? [];
+    const colour = (y) => pointColour(y, view.dataset.task, classes, scale);
+    drawPoints(canvas, view.points, view.domain, colour, state.showTest);
+  }
+  canvas.dataset.epoch = surface?.epoch ?? 0;
+  canvas.dataset.source = surface?.source ?? "";
+  canvas.dataset.points = view.points?.x.length ?? 0;
+  drawNeurons($("layers"), surface?.neurons ?? null);
+  $("x-min").textContent = fmt(view.domain.x[0]).replace(/\.?0+$/, "");
+  $("x-max").textContent = fmt(view.domain.x[1]).replace(/\.?0+$/, "");
+}
+
+function showDataset() {
+  const ds = view.dataset;
+  const what =
+    ds.task === "classification"
+      ? `${ds.classes.length} classes`
+      : `${ds.n_outputs} output${ds.n_outputs > 1 ? "s" : ""}`;
+  $("dataset-info").textContent =
+    `${ds.name}: ${ds.task}, ${ds.n_samples} samples of [${ds.input_shape}], ${what}` +
+    (isPlane(ds) ? "" : "; the plane views need two input columns");
+  renderFeatures($("features"), state, view.domain, isPlane(ds), changed);
+  showOutputLayer();
+  const legend = $("legend");
+  legend.replaceChildren();
+  const swatch = (rgb, text) => {
+    const item = document.createElement("span");
+    item.innerHTML = `<i style="background:${css(rgb)}"></i>`;
+    item.append(text);
+    legend.append(item);
+  };
+  if (ds.task === "classification") ds.classes.forEach((c, i) => swatch(classColour(i), c));
+  else [-1, 1].forEach((v) => swatch(diverging(v), v < 0 ? "low" : "high"));
+}
+
+function showOutputLayer() {
+  if (!view.dataset) return;
+  const { network, training } = jobBody(state, view.dataset);
+  const out = network.layers.at(-1);
+  $("output-layer").textContent =
+    `Output: ${out.units} ${out.activation} unit${out.units > 1 ? "s" : ""}, ` +
+    `${training.loss.replace("_", "-")} loss`;
+}
+
+function showMetrics(items) {
+  drawLoss($("loss"), items);
+  const last = items.at(-1);
+  $("train-loss").value = fmt(last?.loss);
+  $("test-loss").value = fmt(last?.val_loss);
+}
+
+// --- state changes ------------------------------------------------------------------------
+
+function save() {
+  history.replaceState(null, "", `#${toHash(state)}`);
+  $("permalink").href = location.href;
+}
+
+// A network or training control changed; the neuron maps are redrawn, since editing a
+// layer rebuilds its cards.
+function changed() {
+  save();
+  showOutputLayer();
+  drawPlane();
+}
+
+let dataRequest = 0;
+async function refreshData() {
+  const request = ++dataRequest;
+  save();
+  try {
+    const dataset = await data.resolve(state);
+    const points = await data.points(dataset, state.train);
+    if (request !== dataRequest) return; // a newer setting has been asked for
+    Object.assign(view, { dataset, points, domain: data.domainOf(dataset, points) });
+    showDataset();
+    drawPlane();
+  } catch (err) {
+    if (request === dataRequest) showProblem(err, "The data could not be made");
+  }
+}
+
+const run = new Run({
+  job: (job) => {
+    view.job = job;
+    showJob(job);
+  },
+  metrics: showMetrics,
+  surface: (reply) => {
+    view.surface = { ...reply, datasetId: view.job?.dataset_id };
+    $("surface-note").textContent = "";
+    drawPlane();
+  },
+  surfaceError: (err) => {
+    $("surface-note").textContent = `No boundary view for this run: ${err.detail}`;
+  },
+  end: (job) => {
+    showEnd(job);
+    refreshRuns();
+  },
+  error: (err) => showProblem(err, "Lost track of the run"),
+});
+
+function follow(job) {
+  view.job = job;
+  view.surface = null;
+  $("surface-note").textContent = "";
+  showMetrics([]);
+  drawPlane();
+  showJob(job);
+  run.follow(job.id, () => view.domain);
+}
+
+async function train() {
+  showMessage(null);
+  $("train").disabled = true;
+  showStatus("submitting", "Submitting…");
+  try {
+    const dataset = await data.resolve(state);
+    const job = await api.submit(jobBody(state, dataset));
+    state.job = job.id;
+    save();
+    follow(job);
+    refreshRuns();
+  } catch (err) {
+    showStatus("rejected", err.status === 422 ? "Not submitted: invalid spec" : "Not submitted");
+    showProblem(err, "The job was not submitted");
+    $("train").disabled = false;
+  }
+}
+
+async function cancel() {
+  $("cancel").disabled = true;
+  try {
+    await api.cancel(state.job);
+  } catch (err) {
+    showProblem(err, "The run could not be cancelled");
+  }
+}
+
+// A link opens the page as it was. A link with only a run (`#job=…`, the runs list's)
+// takes the controls from the run's own spec and its dataset.
+async function load() {
+  run.stop();
+  const onlyRun = !new URLSearchParams(location.hash.slice(1)).has("layers");
+  Object.assign(state, fromHash(location.hash));
+  showMessage(null);
+  view.surface = null;
+  showMetrics([]);
+  let job = null;
+  if (state.job) {
+    try {
+      job = await api.job(state.job);
+    } catch (err) {
+      showProblem(err, `Run ${state.job} cannot be reopened`);
+      state.job = null;
+    }
+  }
+  if (job) {
+    // Known under its generator setting, the run's dataset is the one the page shows (not
+    // a new one generated alike), so the run's boundary is drawn over it.
+    const dataset = job.dataset_id ? await api.dataset(job.dataset_id).catch(() => null) : null;
+    const generator = dataset && data.remember(dataset);
+    if (onlyRun) {
+      Object.assign(state, fromJob(job));
+      if (generator) Object.assign(state, generator, { dataset: null });
+      else if (dataset) state.dataset = dataset.id;
+    }
+  }
+  showControls(state);
+  renderLayers($("layers"), state, changed);
+  updateLayerBar();
+  await refreshData();
+  if (job) follow(job);
+  else showStatus("idle", "Ready");
+  refreshRuns();
+}
+
+function refreshRuns() {
+  renderRuns($("runs"), state.job).catch((err) => showProblem(err, "The runs cannot be listed"));
+}
+
+// --- your own data ------------------------------------------------------------------------
+
+$("csv-file").addEventListener("change", async () => {
+  const file = $("csv-file").files[0];
+  const target = $("csv-target");
+  target.replaceChildren();
+  if (!file) return;
+  const columns = await data.csvColumns(file);
+  target.append(...columns.map((c) => new Option(c, c)));
+  // A column named like a target is the likely choice, else the last one.
+  const guess = columns.find((c) => /^(y|target|label|class)$/i.test(c)) ?? columns.at(-1);
+  target.value = guess ?? "";
+  target.disabled = $("csv-upload").disabled = columns.length < 2;
+});
+
+$("csv-upload").addEventListener("click", async () => {
+  showMessage(null);
+  $("csv-upload").disabled = true;
+  try {
+    const dataset = await api.upload($("csv-file").files[0], $("csv-target").value);
+    data.remember(dataset);
+    Object.assign(state, { dataset: dataset.id, normalize: true, job: null });
+    showControls(state);
+    await refreshData();
+    showMessage("info", `Uploaded ${dataset.name}`, "Press Train to fit it.");
+  } catch (err) {
+    showProblem(err, "The file was not accepted");
+  } finally {
+    $("csv-upload").disabled = false;
+  }
+});
+
+// --- start --------------------------------------------------------------------------------
+
+const updateLayerBar = layerBar($("layers"), state, changed);
+// Arrow keys on a slider change it step by step: make the data once it settles.
+let dataTimer;
+bindControls(state, {
+  data: () => {
+    clearTimeout(dataTimer);
+    dataTimer = setTimeout(refreshData, 250);
+  },
+  training: changed,
+  view: () => {
+    save();
+    drawPlane();
+  },
+});
+$("train").addEventListener("click", train);
+$("cancel").addEventListener("click", cancel);
+$("refresh-runs").addEventListener("click", refreshRuns);
+window.addEventListener("hashchange", load);
+load();

@@ -1,0 +1,218 @@
+// The page state: one plain object, its defaults, its round trip through the URL hash
+// (so a link restores the page), and the job body it stands for.
+
+const KINDS = {
+  circle: "classification",
+  xor: "classification",
+  gauss: "classification",
+  spiral: "classification",
+  moons: "classification",
+  plane: "regression",
+  regress_gauss: "regression",
+};
+export const FEATURES = ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"];
+export const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu"];
+const OPTIMIZERS = ["sgd", "adam", "rmsprop"];
+const REGULARIZATIONS = ["none", "l1", "l2"];
+const PROBLEMS = ["auto", "classification", "regression"];
+const RAW = ["x1", "x2"];
+export const MAX_LAYERS = 6;
+export const MAX_UNITS = 64;
+
+function defaults() {
+  return {
+    kind: "spiral",
+    noise: 10, // percent, as the Playground's slider
+    samples: 500,
+    seed: 0,
+    train: 50, // percent of the samples used for training; the rest is the test split
+    dataset: null, // a stored dataset's id (an upload, a reopened run) instead of the generator
+    normalize: false,
+    problem: "auto",
+    features: [...RAW],
+    layers: [
+      { units: 8, activation: "tanh", dropout: 0 },
+      { units: 8, activation: "tanh", dropout: 0 },
+    ],
+    optimizer: "adam",
+    lr: 0.01,
+    batch: 10,
+    epochs: 500,
+    reg: "none",
+    regRate: 0.001,
+    stop: 0, // early-stopping patience in epochs; 0 is off
+    job: null,
+    showTest: false,
+    discretize: false,
+  };
+}
+
+// --- the URL hash -------------------------------------------------------------------------
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function toHash(state) {
+  const p = new URLSearchParams();
+  if (state.dataset) p.set("dataset", state.dataset);
+  else {
+    p.set("data", state.kind);
+    p.set("noise", state.noise);
+    p.set("samples", state.samples);
+    p.set("seed", state.seed);
+  }
+  p.set("train", state.train);
+  if (state.normalize) p.set("normalize", "1");
+  if (state.problem !== "auto") p.set("problem", state.problem);
+  p.set("features", state.features.join(","));
+  p.set("layers", state.layers.map((l) => `${l.units}:${l.activation}:${l.dropout}`).join(","));
+  p.set("optimizer", state.optimizer);
+  p.set("lr", state.lr);
+  p.set("batch", state.batch ?? "");
+  p.set("epochs", state.epochs);
+  if (state.reg !== "none") {
+    p.set("reg", state.reg);
+    p.set("rate", state.regRate);
+  }
+  if (state.stop) p.set("stop", state.stop);
+  if (state.showTest) p.set("test", "1");
+  if (state.discretize) p.set("discretize", "1");
+  if (state.job) p.set("job", state.job);
+  return p.toString();
+}
+
+// Anything missing or malformed keeps its default: a hand-edited link never breaks the page.
+// Numbers are kept as typed (even invalid ones) so the API, not the page, judges them.
+export function fromHash(hash) {
+  const p = new URLSearchParams(hash.replace(/^#/, ""));
+  const s = defaults();
+  const num = (key, fallback) => {
+    const v = p.get(key);
+    return v === null || v.trim() === "" || !Number.isFinite(Number(v)) ? fallback : Number(v);
+  };
+  const choice = (key, options, fallback) => (options.includes(p.get(key)) ? p.get(key) : fallback);
+  const id = (key) => (ID.test(p.get(key) ?? "") ? p.get(key) : null);
+
+  s.kind = choice("data", Object.keys(KINDS), s.kind);
+  s.noise = num("noise", s.noise);
+  s.samples = num("samples", s.samples);
+  s.seed = num("seed", s.seed);
+  s.train = num("train", s.train);
+  s.dataset = id("dataset");
+  s.normalize = p.get("normalize") === "1";
+  s.problem = choice("problem", PROBLEMS, s.problem);
+  const features = (p.get("features") ?? "").split(",").filter((f) => FEATURES.includes(f));
+  if (p.has("features")) s.features = features;
+  const layers = parseLayers(p.get("layers"));
+  if (layers) s.layers = layers;
+  s.optimizer = choice("optimizer", OPTIMIZERS, s.optimizer);
+  s.lr = num("lr", s.lr);
+  s.batch = p.get("batch") === "" ? null : num("batch", s.batch);
+  s.epochs = num("epochs", s.epochs);
+  s.reg = choice("reg", REGULARIZATIONS, s.reg);
+  s.regRate = num("rate", s.regRate);
+  s.stop = num("stop", s.stop);
+  s.showTest = p.get("test") === "1";
+  s.discretize = p.get("discretize") === "1";
+  s.job = id("job");
+  return s;
+}
+
+function parseLayers(text) {
+  if (text === null) return null;
+  if (text === "") return [];
+  const layers = text.split(",").map((part) => {
+    const [units, activation, dropout] = part.split(":");
+    return {
+      units: Math.min(Math.max(parseInt(units, 10) || 1, 1), MAX_UNITS),
+      activation: ACTIVATIONS.includes(activation) ? activation : "tanh",
+      dropout: Math.min(Math.max(Number(dropout) || 0, 0), 0.9),
+    };
+  });
+  return layers.slice(0, MAX_LAYERS);
+}
+
+// --- the job ------------------------------------------------------------------------------
+
+export function isPlane(dataset) {
+  return dataset.input_shape.length === 1 && dataset.input_shape[0] === 2;
+}
+
+// `POST /v1/jobs`'s body. The output layer follows the task: softmax over the classes with
+// cross-entropy, or linear outputs with mean squared error.
+export function jobBody(state, dataset) {
+  const task = state.problem === "auto" ? dataset.task : state.problem;
+  const classification = task === "classification";
+  const layers = [];
+  for (const layer of state.layers) {
+    layers.push({ type: "dense", units: layer.units, activation: layer.activation });
+    if (layer.dropout > 0) layers.push({ type: "dropout", rate: layer.dropout });
+  }
+  // Classification forced on regression data still gets two units, so the API's reply is
+  // about the task ("needs a classification dataset"), not about the unit count.
+  const units = classification ? (dataset.classes?.length ?? 2) : dataset.n_outputs;
+  layers.push({ type: "dense", units, activation: classification ? "softmax" : "linear" });
+  const network = { input_shape: dataset.input_shape, layers };
+  // Raw x1, x2 need no transform; leaving `features` out keeps such a spec the plain one.
+  if (isPlane(dataset) && state.features.join() !== RAW.join()) network.features = state.features;
+  const split = Math.round(100 - state.train) / 100;
+  const training = {
+    loss: classification ? "cross_entropy" : "mse",
+    optimizer: { type: state.optimizer, learning_rate: state.lr },
+    epochs: state.epochs,
+    batch_size: state.batch,
+    validation_split: split,
+    normalize_inputs: state.normalize,
+    regularization: {
+      l1: state.reg === "l1" ? state.regRate : 0,
+      l2: state.reg === "l2" ? state.regRate : 0,
+    },
+  };
+  if (state.stop) {
+    training.early_stopping = { monitor: split > 0 ? "val_loss" : "loss", patience: state.stop };
+  }
+  return { dataset_id: dataset.id, network, training };
+}
+
+// The inverse of jobBody: the controls a stored job was trained with.
+export function fromJob(job) {
+  const { network, training } = job;
+  const layers = [];
+  const dense = network.layers.filter((l) => l.type === "dense");
+  for (const layer of network.layers.slice(0, network.layers.lastIndexOf(dense.at(-1)))) {
+    if (layer.type === "dense") {
+      layers.push({ units: layer.units, activation: layer.activation ?? "linear", dropout: 0 });
+    } else if (layer.type === "dropout" && layers.length) {
+      layers.at(-1).dropout = layer.rate;
+    }
+  }
+  const reg = training.regularization ?? {};
+  const optimizer = training.optimizer ?? { type: "sgd", learning_rate: 0.01 };
+  return {
+    features: network.features ?? [...RAW],
+    layers,
+    optimizer: optimizer.type,
+    lr: optimizer.learning_rate,
+    batch: training.batch_size === undefined ? 32 : training.batch_size,
+    epochs: training.epochs ?? 10,
+    train: Math.round(100 - 100 * (training.validation_split ?? 0)),
+    normalize: Boolean(training.normalize_inputs),
+    reg: reg.l1 ? "l1" : reg.l2 ? "l2" : "none",
+    regRate: reg.l1 || reg.l2 || 0.001,
+    stop: training.early_stopping ? training.early_stopping.patience ?? 10 : 0,
+    problem: "auto",
+    job: job.id,
+  };
+}
+
+// A generated dataset's name is "spiral (500, noise 0.1, seed 0)" (the API's default name):
+// reading it back restores the generator controls of a reopened run.
+export function generatorOf(dataset) {
+  const m = /^(\w+) \((\d+), noise ([\d.e-]+), seed (\d+)\)$/.exec(dataset.name);
+  if (!m || !(m[1] in KINDS)) return null;
+  return {
+    kind: m[1],
+    samples: Number(m[2]),
+    noise: Math.round(Number(m[3]) * 100),
+    seed: Number(m[4]),
+  };
+}
