@@ -324,16 +324,22 @@ def table_rows(w: Workload, runs: dict, peak: float) -> list[str]:
     rows = []
     for impl in IMPLEMENTATIONS:
         if impl not in w.implementations:
-            rows.append(f"| {w.name} | {impl} | n/a | n/a | n/a | n/a | n/a | n/a |")
+            rows.append(f"| {w.name} | {impl} | n/a | n/a | n/a | n/a | n/a | n/a | n/a |")
             continue
         per_s = rates(w, runs[w.name, impl])
         median = statistics.median(per_s)
         gflops = flops * median / 1e9
-        ratio = "—" if impl == "syn0" else f"{syn0 / median:.2f}"
+        ratio = paired = "—"
+        if impl != "syn0":
+            ratio = f"{syn0 / median:.2f}"
+            # Peers in one round shared the machine's conditions: their ratio is steadier
+            # than the ratio of medians when other load comes and goes.
+            pairs = [a / b for a, b in zip(rates(w, runs[w.name, "syn0"]), per_s, strict=True)]
+            paired = f"{statistics.median(pairs):.2f} ({min(pairs):.2f}-{max(pairs):.2f})"
         rows.append(
             f"| {w.name} | {impl} | {runs[w.name, impl][0].dtype} | {median:,.0f} | "
             f"{min(per_s):,.0f}-{max(per_s):,.0f} | {gflops:.1f} | {100 * gflops / peak:.1f}% "
-            f"| {ratio} |"
+            f"| {ratio} | {paired} |"
         )
     return rows
 
@@ -355,11 +361,12 @@ def report(
         f"- One epoch per run, timed around the whole training call (time.perf_counter); "
         f"median and min-max of {repeats} interleaved run(s) after one warm-up each",
         "- GFLOP/s = 3 x forward FLOPs per sample (core.summary) x samples/s; "
-        "syn0 / this = syn0's median samples/s over the row's",
+        "syn0 / this = syn0's median samples/s over the row's; per round = the median "
+        "(min-max) of syn0 / this within each round",
         "",
         "| Workload | Implementation | dtype | samples/s (median) | min-max | GFLOP/s "
-        "| % of GEMM peak | syn0 / this |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| % of GEMM peak | syn0 / this | per round |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for w in workloads:
         lines += table_rows(w, runs, peak)

@@ -30,20 +30,31 @@ class Optimizer:
         for name, arr in self.slots.items():
             arr[...] = self.xp.asarray(state[name])
 
+    def gradient_scale(self, lr: float) -> float:
+        """The factor the trainer applies to the gradients it passes to ``update``."""
+        return 1.0
+
     def update(self, params: Array, grads: Array, lr: float) -> None:
         raise NotImplementedError
 
 
 class SGD(Optimizer):
-    """``v = momentum v - lr g; p += v`` (Nesterov: ``p += momentum v - lr g``)."""
+    """``v = momentum v - lr g; p += v`` (Nesterov: ``p += momentum v - lr g``).
+
+    It takes its gradients already scaled by ``-lr`` (``gradient_scale``): the trainer
+    scales the small loss gradient before backprop, which saves a pass over every
+    parameter per step.
+    """
 
     def __init__(self, xp, spec, size, dtype):
         self.slot_names = ("velocity",) if spec.momentum else ()
         super().__init__(xp, spec, size, dtype)
 
+    def gradient_scale(self, lr: float) -> float:
+        return -lr
+
     def update(self, params, grads, lr):
         self.t += 1
-        grads *= -lr
         if not self.spec.momentum:
             params += grads
             return

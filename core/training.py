@@ -201,9 +201,15 @@ class _Trainer:
             self.last_finite_loss = loss
             loss_sum += loss * m
             stat_sum = stat if stat_sum is None else _add(stat_sum, stat)
+            # Backprop is linear: scaling dL/dz scales every gradient, so an optimizer
+            # that wants -lr * g gets it here, on a (batch, outputs) array.
+            scale = self.optimizer.gradient_scale(lr)
+            if scale != 1:
+                grad *= scale
             net.backward(grad)
             if l1 or l2:
-                regularization.add_gradient(xp, net.weights, net.grads[: net.n_weights], l1, l2)
+                gw = net.grads[: net.n_weights]
+                regularization.add_gradient(xp, net.weights, gw, scale * l1, scale * l2)
             self.optimizer.update(net.params, net.grads, lr)
         if not bool(xp.isfinite(net.params).all()):
             raise TrainingDiverged(epoch, self.last_finite_loss, what="weights")
