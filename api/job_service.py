@@ -164,6 +164,12 @@ def cancel(session: Session, job_id: str) -> Job:
     return job
 
 
-def metrics(session: Session, job_id: str) -> list[JobMetric]:
+def metrics(
+    session: Session, job_id: str, after: int, limit: int
+) -> tuple[list[JobMetric], int | None]:
+    """Rows of epochs after ``after``, and the epoch to continue after (None at the end)."""
     get(session, job_id)
-    return jobs.list_metrics(session, job_id)
+    rows = jobs.list_metrics(session, job_id, after, limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], rows[limit - 1].epoch

@@ -12,6 +12,8 @@ from api.schemas import JobIn, JobOut, JobStatus, MetricOut, Metrics, Page, Vali
 from api.surface_schemas import GridQuery, SurfaceOut
 from store import jobs as store
 
+METRICS_PAGE, METRICS_PAGE_MAX = 1000, 10_000
+
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 IdempotencyKey = Annotated[
@@ -75,11 +77,19 @@ def get_job(job_id: str, session: SessionDep) -> JobOut:
     return JobOut.model_validate(job_service.get(session, job_id))
 
 
-@router.get("/{job_id}/metrics", responses=problems(404))
-def job_metrics(job_id: str, session: SessionDep) -> Metrics:
-    """One row per finished epoch, in order."""
-    rows = job_service.metrics(session, job_id)
-    return Metrics(job_id=job_id, items=[MetricOut.model_validate(row) for row in rows])
+@router.get("/{job_id}/metrics", responses=problems(404, 422))
+def job_metrics(
+    job_id: str,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0, description="only epochs after this one")] = 0,
+    limit: Annotated[int, Query(ge=1, le=METRICS_PAGE_MAX)] = METRICS_PAGE,
+) -> Metrics:
+    """One row per finished epoch, in order, a page at a time: ask again with
+    ``after=next_after`` until ``next_after`` is null. Polling a running job with
+    ``after`` set to the last epoch seen fetches only the new rows."""
+    rows, next_after = job_service.metrics(session, job_id, after, limit)
+    items = [MetricOut.model_validate(row) for row in rows]
+    return Metrics(job_id=job_id, items=items, next_after=next_after)
 
 
 @router.get("/{job_id}/surface", responses=problems(404, 409, 422))

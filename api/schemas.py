@@ -191,6 +191,7 @@ class MetricOut(_Out):
 class Metrics(BaseModel):
     job_id: str
     items: list[MetricOut] = Field(description="one row per finished epoch, in order")
+    next_after: int | None = Field(description="pass as `after` for the next page; null: done")
 
 
 # --- models -------------------------------------------------------------------------------

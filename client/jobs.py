@@ -53,10 +53,19 @@ class Jobs:
     def get(self, job_id: str) -> Job:
         return Job.model_validate(self._http.json("GET", path("/v1/jobs", job_id), repeatable=True))
 
-    def metrics(self, job_id: str) -> list[Metric]:
-        """One row per finished epoch, in order."""
-        reply = self._http.json("GET", path("/v1/jobs", job_id, "/metrics"), repeatable=True)
-        return [Metric.model_validate(row) for row in reply["items"]]
+    def metrics(self, job_id: str, after: int = 0) -> list[Metric]:
+        """One row per finished epoch after ``after``, in order (every page of them)."""
+        rows: list[Metric] = []
+        while after is not None:
+            reply = self._http.json(
+                "GET",
+                path("/v1/jobs", job_id, "/metrics"),
+                repeatable=True,
+                params={"after": after},
+            )
+            rows += [Metric.model_validate(row) for row in reply["items"]]
+            after = reply.get("next_after")
+        return rows
 
     def cancel(self, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one stops at its next batch

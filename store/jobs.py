@@ -85,9 +85,14 @@ def cancel_requested(session: Session, job_id: str) -> bool:
     return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
 
-def list_metrics(session: Session, job_id: str) -> list[JobMetric]:
-    return list(
-        session.scalars(
-            select(JobMetric).where(JobMetric.job_id == job_id).order_by(JobMetric.epoch)
-        )
+def list_metrics(
+    session: Session, job_id: str, after: int = 0, limit: int | None = None
+) -> list[JobMetric]:
+    """The job's metrics rows of epochs after ``after``, in order, at most ``limit``."""
+    query = (
+        select(JobMetric)
+        .where(JobMetric.job_id == job_id, JobMetric.epoch > after)
+        .order_by(JobMetric.epoch)
+        .limit(limit)
     )
+    return list(session.scalars(query))

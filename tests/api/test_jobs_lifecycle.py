@@ -143,3 +143,25 @@ def _metrics(epoch: int, seconds: float) -> dict:
         "learning_rate": 0.01,
         "seconds": seconds,
     }
+
+
+def test_metrics_come_a_page_at_a_time(client, sessions):
+    # given: a running job with 7 finished epochs
+    job = queued_job(client, create_dataset(client)["id"], epochs=10)
+    with session_scope(sessions) as session:
+        attempt = attempts.claim_job(session, job["id"])
+        rows = [_metrics(epoch, seconds=0.1) for epoch in range(1, 8)]
+        attempts.record_metrics(session, job["id"], attempt, rows)
+    url = f"/v1/jobs/{job['id']}/metrics"
+    # when: pages of 3
+    seen, after, pages = [], 0, 0
+    while after is not None:
+        page = client.get(url, params={"after": after, "limit": 3}).json()
+        seen += [row["epoch"] for row in page["items"]]
+        after, pages = page["next_after"], pages + 1
+    # then
+    assert (seen, pages) == ([1, 2, 3, 4, 5, 6, 7], 3)
+    assert [r["epoch"] for r in client.get(url, params={"after": 5}).json()["items"]] == [6, 7]
+    assert_problem(
+        client.get(url, params={"limit": 10_001}), 422, "validation-error", loc="query.limit"
+    )

@@ -66,7 +66,9 @@ export function points(datasetId, validationSplit, seed) {
 
 export const submit = (body) => request("POST", "/v1/jobs", body);
 export const job = (jobId) => request("GET", `/v1/jobs/${id(jobId)}`);
-export const metrics = (jobId) => request("GET", `/v1/jobs/${id(jobId)}/metrics`);
+// Rows of epochs after `after`; a reply with `next_after` has more.
+export const metrics = (jobId, after) =>
+  request("GET", `/v1/jobs/${id(jobId)}/metrics?after=${after}`);
 export const cancel = (jobId) => request("POST", `/v1/jobs/${id(jobId)}/cancel`);
 export const jobs = (limit) => request("GET", `/v1/jobs?limit=${limit}`);
 

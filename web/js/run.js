@@ -27,6 +27,7 @@ export class Run {
     this.token = token;
     const live = () => this.token === token;
     let metricsEpoch = -1;
+    const rows = []; // every epoch's metrics so far, fetched incrementally
     let surfaceEpoch = -1;
     let surfaceAt = 0;
     let surfaceWanted = true;
@@ -39,9 +40,14 @@ export class Run {
         const done = TERMINAL.has(job.status);
         if (done || job.progress.epoch !== metricsEpoch) {
           metricsEpoch = job.progress.epoch;
-          const reply = await api.metrics(jobId);
-          if (!live()) return;
-          this.hooks.metrics(reply.items);
+          let after = rows.length ? rows[rows.length - 1].epoch : 0;
+          while (after !== null) {
+            const reply = await api.metrics(jobId, after);
+            if (!live()) return;
+            rows.push(...reply.items);
+            after = reply.next_after;
+          }
+          this.hooks.metrics(rows);
         }
         const due = Date.now() - surfaceAt >= SURFACE_MS && job.progress.epoch > surfaceEpoch;
         if (surfaceWanted && (done || (job.status === "running" && due))) {
