@@ -98,7 +98,7 @@ def job_surface(
 ) -> SurfaceOut:
     """The job's model (once it succeeded) or its latest checkpoint (while it runs) on a
     grid over its two inputs; 409 until the first checkpoint is stored."""
-    return surface.for_job(session, surface.job_or_404(session, job_id), query)
+    return surface.for_job(session, job_id, query)
 
 
 @router.post(

@@ -8,24 +8,25 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy.orm import Session
 
+from api import dataset_service, job_service
 from api.errors import Conflict, InvalidInput, NotFound
 from api.surface_schemas import GridQuery, PointsOut, PointsQuery, SurfaceOut
 from core import Checkpoint, Network, NetworkSpec
 from core.prepare import split_indices
-from store import attempts, datasets, jobs, models
-from store.orm import Job
+from store import attempts, datasets, models
 
 
 def for_model(session: Session, model_id: str, query: GridQuery) -> SurfaceOut:
-    if models.get_model(session, model_id) is None:
+    model = models.get_model(session, model_id)
+    if model is None:
         raise NotFound(f"no model with id {model_id!r}")
     net = Network.from_bytes(models.load_weights(session, model_id))
-    epoch = models.get_model(session, model_id).metrics.get("epoch")
-    return evaluate(net, query, source="model", epoch=epoch)
+    return evaluate(net, query, source="model", epoch=model.metrics.get("epoch"))
 
 
-def for_job(session: Session, job: Job, query: GridQuery) -> SurfaceOut:
+def for_job(session: Session, job_id: str, query: GridQuery) -> SurfaceOut:
     """The model once the job succeeded, else its latest checkpoint."""
+    job = job_service.get(session, job_id)
     if job.model_id:
         return for_model(session, job.model_id, query)
     data = attempts.load_checkpoint(session, job.id)
@@ -83,9 +84,7 @@ def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> 
 
 
 def points(session: Session, dataset_id: str, query: PointsQuery) -> PointsOut:
-    dataset = datasets.get_dataset(session, dataset_id)
-    if dataset is None:
-        raise NotFound(f"no dataset with id {dataset_id!r}")
+    dataset = dataset_service.get(session, dataset_id)
     if dataset.input_shape != [2]:
         raise InvalidInput(
             f"points are for datasets with two features; this one has samples of shape "
@@ -99,10 +98,3 @@ def points(session: Session, dataset_id: str, query: PointsQuery) -> PointsOut:
         validation[held_out] = True
     n = query.limit
     return PointsOut(x=X[:n].tolist(), y=y[:n].tolist(), validation=validation[:n].tolist())
-
-
-def job_or_404(session: Session, job_id: str) -> Job:
-    job = jobs.get_job(session, job_id)
-    if job is None:
-        raise NotFound(f"no job with id {job_id!r}")
-    return job

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from core import datasets  # noqa: E402
 from store import datasets as dataset_rows  # noqa: E402
 from store import jobs  # noqa: E402
 from store.db import make_engine  # noqa: E402
-from tests.services import migrate  # noqa: E402
+from tests.services import free_port, migrate  # noqa: E402
 from worker.train import run_job  # noqa: E402
 
 NETWORK = {
@@ -73,12 +72,6 @@ def train_model(url: str) -> str:
     assert run_job(job_id, factory) == "succeeded"
     with factory() as session:
         return jobs.get_job(session, job_id).model_id
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:

@@ -15,20 +15,18 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
 
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from core import Network, NetworkSpec, TrainingSpec, datasets, fit  # noqa: E402
 from store import datasets as dataset_rows  # noqa: E402
 from store import jobs  # noqa: E402
 from store.db import make_engine  # noqa: E402
-from tests.services import migrate  # noqa: E402
+from tests.services import migrate, private_schema  # noqa: E402
 from worker.train import run_job  # noqa: E402
 
 NETWORK = {
@@ -63,16 +61,6 @@ def through_store(factory, dataset_id: str, training: dict) -> float:
     return time.perf_counter() - started
 
 
-def private_schema(url: str) -> str:
-    """A fresh schema for this run, so the bench never touches other tables."""
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    return f"{url}?options=-csearch_path%3D{schema}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
@@ -82,7 +70,13 @@ def main() -> None:
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/overhead.db"
     if url.startswith("postgresql"):
-        url = private_schema(url)
+        with private_schema(url, prefix="bench") as schema_url:
+            measure(schema_url, args)
+    else:
+        measure(url, args)
+
+
+def measure(url: str, args: argparse.Namespace) -> None:
     migrate(url)
     factory = sessionmaker(make_engine(url), expire_on_commit=False)
     X, y = datasets.spiral(args.samples, noise=0.1, seed=0)

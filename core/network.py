@@ -185,10 +185,13 @@ class Network:
             raise DataError("predict_proba needs a network trained for classification")
         z = self.logits(X)
         outputs = ACTIVATIONS[self.output_activation](np, z.copy())
+        # A softmax (sigmoid) output already is the probabilities: computed once.
         if self.loss == "cross_entropy":
-            return outputs, ACTIVATIONS["softmax"](np, z)
+            same = self.output_activation == "softmax"
+            return outputs, outputs if same else ACTIVATIONS["softmax"](np, z)
         if self.loss == "binary_cross_entropy":
-            p = ACTIVATIONS["sigmoid"](np, z)
+            same = self.output_activation == "sigmoid"
+            p = outputs if same else ACTIVATIONS["sigmoid"](np, z)
         else:
             p = np.clip(outputs, 0, 1)
             if p.shape[1] > 1:

@@ -1,13 +1,10 @@
 """Fixtures shared by the store and worker tests: a migrated store and its sessions."""
 
-import uuid
-
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from store.db import make_engine
-from tests.services import migrate, require_postgres
+from tests.services import migrate, private_schema, require_postgres
 
 
 @pytest.fixture
@@ -23,15 +20,8 @@ def factory(tmp_path):
 @pytest.fixture
 def postgres_url():
     """A private schema in the machine's PostgreSQL, dropped afterwards."""
-    base = require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with private_schema(require_postgres()) as url:
+        yield url
 
 
 @pytest.fixture

@@ -23,12 +23,7 @@ import pytest
 import redis
 
 from tests.chaos import processes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.services import free_port
 
 
 def port_open(port: int) -> bool:

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 
 from tests.chaos import processes
-from tests.chaos.private import PrivatePostgres, PrivateRedis, free_port
-from tests.services import ROOT, migrate
+from tests.chaos.private import PrivatePostgres, PrivateRedis
+from tests.services import ROOT, free_port, migrate
 
 DATASET = {"kind": "spiral", "n_samples": 2000, "noise": 0.1, "seed": 0}
 SPEC = {

@@ -20,8 +20,7 @@ import httpx
 import pytest
 
 from client import Client
-from tests.e2e.conftest import _free_port
-from tests.services import ROOT
+from tests.services import ROOT, free_port
 
 EXAMPLES = ROOT / "examples"
 
@@ -58,7 +57,7 @@ def children(pid: int) -> list[int]:
 @pytest.fixture(scope="package")
 def url(tmp_path_factory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("served")
-    port = _free_port()
+    port = free_port()
     log = (directory / "serve.log").open("wb")
     server = subprocess.Popen(
         command("serve", "--port", str(port)),

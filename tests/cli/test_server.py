@@ -12,7 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 from tests.cli.conftest import command, server_env
-from tests.e2e.conftest import _free_port
+from tests.services import free_port
 
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -31,14 +31,14 @@ def test_db_upgrade_migrates_to_head(tmp_path):
 
 
 def test_db_upgrade_reports_an_unreachable_database(tmp_path):
-    nowhere = f"postgresql+psycopg://syn0@127.0.0.1:{_free_port()}/syn0"
+    nowhere = f"postgresql+psycopg://syn0@127.0.0.1:{free_port()}/syn0"
     env = {**server_env(tmp_path), "SYN0_DATABASE_URL": nowhere}
     failed = run("db", "upgrade", env=env)
     assert failed.returncode == 3 and failed.stderr.startswith("error: cannot migrate")
 
 
 def test_an_unreachable_server_exits_3(env):
-    down = run("jobs", "ls", env={**env, "SYN0_URL": f"http://127.0.0.1:{_free_port()}"})
+    down = run("jobs", "ls", env={**env, "SYN0_URL": f"http://127.0.0.1:{free_port()}"})
     assert down.returncode == 3
     assert "cannot reach the syn0 API" in down.stderr and "syn0 serve" in down.stderr
     assert "Traceback" not in down.stderr

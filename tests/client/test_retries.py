@@ -27,8 +27,7 @@ from client import (
 from client import http as client_http
 from client.errors import retry_after_seconds
 from tests.client.factories import NETWORK, training
-from tests.e2e.conftest import _free_port
-from tests.services import ROOT
+from tests.services import ROOT, free_port
 
 Reply = Callable[[httpx.Request], httpx.Response]
 JOB = {
@@ -146,7 +145,7 @@ def test_a_reply_that_is_not_a_problem_keeps_its_text(sleeps):
 
 def test_a_server_that_is_down_then_up(stack, monkeypatch):
     # given: nothing listens on the port yet; the API starts there a moment later
-    port = _free_port()
+    port = free_port()
     started: list[subprocess.Popen] = []
 
     def start() -> None:
@@ -176,7 +175,7 @@ def test_a_server_that_is_down_then_up(stack, monkeypatch):
 
 def test_a_stopped_server_is_a_connection_failure():
     retry = RetryPolicy(attempts=2, backoff=0.01)
-    client = Client(f"http://127.0.0.1:{_free_port()}", retry=retry)
+    client = Client(f"http://127.0.0.1:{free_port()}", retry=retry)
     with client, pytest.raises(ConnectionFailed) as failed:
         client.jobs.list()
     assert failed.value.status is None and "127.0.0.1" in failed.value.detail

@@ -7,38 +7,24 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.services import ROOT, migrate, require_postgres, require_redis
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _postgres_schema(base: str):
-    schema = f"e2e_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    return f"{base}?options=-csearch_path%3D{schema}", drop
+from tests.services import (
+    ROOT,
+    free_port,
+    migrate,
+    private_schema,
+    require_postgres,
+    require_redis,
+)
 
 
 class Stack:
@@ -46,10 +32,11 @@ class Stack:
 
     def __init__(self, kind: str, tmp: Path):
         self.kind, self.tmp = kind, tmp
-        self.cleanups = []
+        self.resources = ExitStack()  # released by stop()
         if kind == "postgres-redis":
-            database, drop = _postgres_schema(require_postgres())
-            self.cleanups.append(drop)
+            database = self.resources.enter_context(
+                private_schema(require_postgres(), prefix="e2e")
+            )
             queue_db = 1 + uuid.uuid4().int % 14  # keep clear of db 0 and of other runs
             broker = f"{require_redis().rsplit('/', 1)[0]}/{queue_db}"
         else:
@@ -62,7 +49,7 @@ class Stack:
             "SYN0_BROKER_URL": broker,
             "SYN0_METRICS_FLUSH_SECONDS": "0",
         }
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.processes = [
             self._spawn(
@@ -125,8 +112,7 @@ class Stack:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        for cleanup in self.cleanups:
-            cleanup()
+        self.resources.close()
 
 
 @pytest.fixture(scope="module", params=["postgres-redis", "embedded"])
