@@ -1,17 +1,23 @@
 """Recovery without killing processes: the reaper's decisions, resuming a lost attempt
 from its checkpoint (bitwise equal to an uninterrupted run), and the time limit."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
 
 from core import Network, NetworkSpec, TrainingSpec, datasets, fit
 from store import attempts, jobs, models
 from store import datasets as dataset_rows
 from store.blobs import CorruptBlob
-from store.orm import Model, utcnow
+from store.db import make_engine
+from store.orm import Job, Model, utcnow
 from store.reaper import reap
 from store.settings import get_settings
+from tests.services import ROOT, migrate
 from worker.train import run_job
 
 NETWORK = {
@@ -179,3 +185,31 @@ def test_every_flipped_byte_of_stored_weights_is_detected(factory):
             except CorruptBlob:
                 detected += 1
     assert detected == len(original)
+
+
+def test_the_reaper_runs_by_hand(tmp_path):
+    # given: a store with a job queued long ago that no worker took
+    url = f"sqlite:///{tmp_path / 'hand.db'}"
+    migrate(url)
+    factory = sessionmaker(make_engine(url), expire_on_commit=False)
+    job_id = _submit(factory)
+    with factory.begin() as session:
+        stale = utcnow() - timedelta(hours=1)
+        session.execute(update(Job).where(Job.id == job_id).values(queued_at=stale))
+    env = {
+        **os.environ,
+        "SYN0_DATABASE_URL": url,
+        "SYN0_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.db'}",
+    }
+    # when
+    done = subprocess.run(
+        [sys.executable, "-m", "worker.reaper"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # then
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "requeued 0, failed 0, cancelled 0, sent 1"
