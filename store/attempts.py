@@ -78,6 +78,13 @@ def record_metrics(session: Session, job_id: str, attempt: int, rows: list[dict]
     )
     if not result.rowcount:
         return False
+    # A commit that failed on the client's side may have landed on the server: the
+    # worker then sends these epochs again, and they replace the rows they repeat.
+    session.execute(
+        delete(JobMetric).where(
+            JobMetric.job_id == job_id, JobMetric.epoch.between(rows[0]["epoch"], rows[-1]["epoch"])
+        )
+    )
     session.execute(
         insert(JobMetric),
         [

@@ -89,11 +89,11 @@ class _Attempt:
         data = checkpoint.to_bytes()
 
         def save(session: Session) -> bool:
-            return self.write_metrics(session) and attempts.save_checkpoint(
+            return attempts.save_checkpoint(
                 session, self.job_id, self.number, checkpoint.epoch, data
             )
 
-        if self._write(save):
+        if self._write_with_metrics(save):
             self.saved_epoch, self.saved_at = checkpoint.epoch, time.monotonic()
 
     def should_stop(self) -> bool:
@@ -122,12 +122,19 @@ class _Attempt:
     # --- writes ------------------------------------------------------------------------
 
     def flush(self) -> None:
-        if self._write(self.write_metrics):
+        if self._write_with_metrics():
             self.flushed_at = time.monotonic()
 
-    def write_metrics(self, session: Session) -> bool:
-        """Write the buffered rows in the caller's transaction."""
-        if self.rows and not attempts.record_metrics(session, self.job_id, self.number, self.rows):
+    def _write_with_metrics(self, action: Callable[[Session], bool] | None = None) -> bool:
+        """The buffered rows and ``action`` in one fenced transaction. The rows leave the
+        buffer only once it commits: a commit the outage breaks keeps them for the next try."""
+        rows = self.rows
+
+        def write(session: Session) -> bool:
+            ok = attempts.record_metrics(session, self.job_id, self.number, rows)
+            return ok and (action is None or action(session))
+
+        if not self._write(write):
             return False
         self.rows = []
         return True
@@ -137,7 +144,7 @@ class _Attempt:
         database is down (up to ``db_retry_seconds``; after that the reaper takes over)."""
         give_up = time.monotonic() + self.settings.db_retry_seconds
         delay = 0.5
-        while not self._write(lambda s: self.write_metrics(s) and outcome(s)):
+        while not self._write_with_metrics(outcome):
             if time.monotonic() > give_up:
                 raise OperationalError("finishing the job", {}, Exception("database down"))
             time.sleep(delay)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from store import attempts, blobs, datasets, jobs
-from store.orm import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, Model
+from store.orm import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobMetric, Model
 
 
 def _job(session, key=None):
@@ -64,7 +64,22 @@ def test_metrics_are_unique_per_job_and_epoch(factory):
         attempt = attempts.claim_job(session, job_id)
         attempts.record_metrics(session, job_id, attempt, [_row(1)])
     with pytest.raises(IntegrityError), factory.begin() as session:
-        attempts.record_metrics(session, job_id, attempt, [_row(1)])
+        session.add(JobMetric(job_id=job_id, **_row(1)))
+
+
+def test_epochs_sent_again_replace_their_rows(factory):
+    # given: epochs 1-2 stored, then sent again with epoch 3 (a commit whose reply was lost)
+    with factory.begin() as session:
+        job_id = _job(session).id
+        attempt = attempts.claim_job(session, job_id)
+        attempts.record_metrics(session, job_id, attempt, [_row(1), _row(2)])
+    with factory.begin() as session:
+        again = [{**_row(2), "loss": 0.25}, _row(3)]
+        assert attempts.record_metrics(session, job_id, attempt, again)
+    # then: one row per epoch, the latest values
+    with factory() as session:
+        rows = jobs.list_metrics(session, job_id)
+    assert [(m.epoch, m.loss) for m in rows] == [(1, 1.0), (2, 0.25), (3, 1 / 3)]
 
 
 def test_success_writes_the_model_and_the_status_together(factory):

@@ -2,6 +2,7 @@
 from its checkpoint (bitwise equal to an uninterrupted run), and the time limit."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -163,6 +164,41 @@ def test_the_time_limit_fails_the_job_and_keeps_its_checkpoint(factory, monkeypa
     assert job.error["type"] == "time-limit" and job.error["epoch"] >= 1
     assert f"epoch {job.error['epoch']}" in job.error["detail"]
     assert kept is not None
+
+
+def test_metrics_survive_commits_the_database_breaks(factory, monkeypatch):
+    # given: a job flushing every epoch, on a database that, once the job is claimed and
+    # its data read, breaks every second commit: once before it lands, once after it (the
+    # reply lost on the way back)
+    monkeypatch.setenv("SYN0_METRICS_FLUSH_SECONDS", "0")
+    monkeypatch.setenv("SYN0_CHECKPOINT_EVERY_EPOCHS", "2")
+    monkeypatch.setenv("SYN0_CHECKPOINT_MIN_SECONDS", "0")
+    get_settings.cache_clear()
+    job_id = _submit(factory, training={**TRAINING, "epochs": 12})
+    dialect = factory.kw["bind"].dialect
+    real_commit, commits = dialect.do_commit, 0
+
+    def flaky_commit(dbapi_connection) -> None:
+        nonlocal commits
+        commits += 1
+        if commits > 2 and commits % 4 == 1:
+            raise sqlite3.OperationalError("server closed the connection before the commit")
+        real_commit(dbapi_connection)
+        if commits > 2 and commits % 4 == 3:
+            raise sqlite3.OperationalError("server closed the connection after the commit")
+
+    monkeypatch.setattr(dialect, "do_commit", flaky_commit)
+    # when
+    try:
+        assert run_job(job_id, factory) == "succeeded"
+    finally:
+        get_settings.cache_clear()
+    # then: every epoch once, and the job's model
+    assert commits > 12
+    with factory() as session:
+        job = jobs.get_job(session, job_id)
+        assert [m.epoch for m in jobs.list_metrics(session, job_id)] == list(range(1, 13))
+    assert job.status == "succeeded" and job.attempts == 1 and job.model_id
 
 
 def test_every_flipped_byte_of_stored_weights_is_detected(factory):
