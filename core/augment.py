@@ -14,8 +14,9 @@ def is_active(spec: AugmentationSpec) -> bool:
     return bool(spec.gaussian_noise or spec.shift_pixels or spec.horizontal_flip)
 
 
-def augment(xp, batch: Any, spec: AugmentationSpec, rng: np.random.Generator) -> Any:
+def augment(backend, batch: Any, spec: AugmentationSpec, rng: np.random.Generator) -> Any:
     """Return an augmented copy of ``batch``; ``batch`` itself is left untouched."""
+    xp = backend.xp
     out = batch.copy()
     n = out.shape[0]
     if spec.horizontal_flip:
@@ -24,8 +25,9 @@ def augment(xp, batch: Any, spec: AugmentationSpec, rng: np.random.Generator) ->
     if spec.shift_pixels:
         out = _shift(xp, out, spec.shift_pixels, rng)
     if spec.gaussian_noise:
-        noise = rng.standard_normal(out.shape, dtype=np.float32) * spec.gaussian_noise
-        out += xp.asarray(noise, dtype=out.dtype)
+        noise = backend.normal(rng, out.shape, np.float32)
+        noise *= spec.gaussian_noise
+        out += noise
     return out
 
 

@@ -47,12 +47,12 @@ def _patches(xp, x, k: int, stride: int, oh: int, ow: int):
 class Conv2D(Layer):
     """``a = activation(conv(x, W) + b)`` with W ``(filters, c, k, k)``."""
 
-    def __init__(self, xp, dtype, in_shape, spec):
+    def __init__(self, backend, dtype, in_shape, spec):
         c, h, w = in_shape
         k, s = spec.kernel_size, spec.stride
         oh, self.pad_h = conv_geometry(h, k, s, spec.padding)
         ow, self.pad_w = conv_geometry(w, k, s, spec.padding)
-        super().__init__(xp, dtype, in_shape, (spec.filters, oh, ow))
+        super().__init__(backend, dtype, in_shape, (spec.filters, oh, ow))
         self.k, self.stride, self.activation = k, s, spec.activation
         self.padded_hw = (
             max(h + 2 * self.pad_h, (oh - 1) * s + k),
@@ -135,13 +135,13 @@ class MaxPool2D(Layer):
     It may carry the activation of the convolution before it (see ``fuse_activations``).
     """
 
-    def __init__(self, xp, dtype, in_shape, spec):
+    def __init__(self, backend, dtype, in_shape, spec):
         c, h, w = in_shape
         self.pool = spec.pool_size
         self.stride = spec.stride or spec.pool_size
         oh, _ = conv_geometry(h, self.pool, self.stride, "valid")
         ow, _ = conv_geometry(w, self.pool, self.stride, "valid")
-        super().__init__(xp, dtype, in_shape, (c, oh, ow))
+        super().__init__(backend, dtype, in_shape, (c, oh, ow))
         self.tiles = self.stride == self.pool and h % self.pool == 0 and w % self.pool == 0
 
     def forward(self, x, training, rng):

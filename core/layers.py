@@ -28,8 +28,8 @@ class Layer:
     fan_in = fan_out = 0
     activation = "linear"
 
-    def __init__(self, xp, dtype, in_shape: tuple[int, ...], out_shape: tuple[int, ...]):
-        self.xp, self.dtype = xp, dtype
+    def __init__(self, backend, dtype, in_shape: tuple[int, ...], out_shape: tuple[int, ...]):
+        self.backend, self.xp, self.dtype = backend, backend.xp, dtype
         self.in_shape, self.out_shape = in_shape, out_shape
         self._buffers: dict[str, dict[tuple[int, ...], Array]] = {}
 
@@ -62,8 +62,8 @@ class Layer:
 class Dense(Layer):
     """``a = activation(x @ W + b)``; x ``(n, in)``, W ``(in, units)``, a ``(n, units)``."""
 
-    def __init__(self, xp, dtype, in_shape, spec, activation: str):
-        super().__init__(xp, dtype, in_shape, (spec.units,))
+    def __init__(self, backend, dtype, in_shape, spec, activation: str):
+        super().__init__(backend, dtype, in_shape, (spec.units,))
         self.activation = activation
         self.weight_shape = (in_shape[0], spec.units)
         self.bias_size = spec.units if spec.use_bias else 0
@@ -73,14 +73,17 @@ class Dense(Layer):
         self.x = x
         out = self.buffer("out", (x.shape[0], self.out_shape[0]))
         self.xp.matmul(x, self.W, out=out)
-        if self.b is not None:
-            out += self.b
-        self.a = ACTIVATIONS[self.activation](self.xp, out)
+        self.a = out
+        if not self.backend.bias_activation(out, self.b, self.activation):
+            if self.b is not None:
+                out += self.b
+            self.a = ACTIVATIONS[self.activation](self.xp, out)
         return self.a
 
     def backward(self, grad, need_input_grad):
         xp = self.xp
-        grad = DERIVATIVES[self.activation](xp, self.a, grad)
+        if not self.backend.activation_grad(self.activation, self.a, grad):
+            grad = DERIVATIVES[self.activation](xp, self.a, grad)
         xp.matmul(self.x.T, grad, out=self.gW)
         if self.gb is not None:
             # The bias gradient as a matrix product: ones(n) @ grad is one BLAS call.
@@ -95,17 +98,16 @@ class Dropout(Layer):
     """Inverted dropout: while training keep each unit with probability ``1 - rate``
     and scale it by ``1 / (1 - rate)``; at inference pass the input through."""
 
-    def __init__(self, xp, dtype, in_shape, spec):
-        super().__init__(xp, dtype, in_shape, in_shape)
+    def __init__(self, backend, dtype, in_shape, spec):
+        super().__init__(backend, dtype, in_shape, in_shape)
         self.rate = spec.rate
 
     def forward(self, x, training, rng):
         self.mask = None
         if not training or self.rate == 0:
             return x
-        keep = rng.random(x.shape, dtype=self.dtype) >= self.rate
-        self.mask = self.xp.asarray(keep, dtype=self.dtype)
-        self.mask *= 1.0 / (1.0 - self.rate)
+        keep = self.backend.uniform(rng, x.shape, self.dtype) >= self.rate
+        self.mask = self.xp.multiply(keep, 1.0 / (1.0 - self.rate), dtype=self.dtype)
         out = self.buffer("out", x.shape)
         return self.xp.multiply(x, self.mask, out=out)
 
@@ -118,11 +120,11 @@ class Dropout(Layer):
 class Flatten(Layer):
     """``(c, h, w, n)`` to ``(n, c*h*w)``, as a transposed view."""
 
-    def __init__(self, xp, dtype, in_shape, spec):
+    def __init__(self, backend, dtype, in_shape, spec):
         size = 1
         for d in in_shape:
             size *= d
-        super().__init__(xp, dtype, in_shape, (size,))
+        super().__init__(backend, dtype, in_shape, (size,))
 
     def forward(self, x, training, rng):
         return x.reshape(self.out_shape[0], x.shape[-1]).T

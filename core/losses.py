@@ -1,12 +1,14 @@
 """Losses, computed from the last layer's pre-activation (the logits).
 
 ``LOSSES[name](xp, z, y, activation, classify)`` -> ``(loss, dL/dz, stat)``; dL/dz may
-reuse the memory of ``z``.
+reuse the memory of ``z``. The loss and the statistic are 0-d arrays of the backend:
+reading them on the host would wait for a GPU after every batch, so the trainer
+collects them and reads them once per epoch.
 
 Softmax + cross-entropy and sigmoid + binary cross-entropy are fused and computed
 from logits, so they stay finite for any logit. Every loss is a mean over the
 batch. The statistic feeds the epoch metrics (correct predictions for classifiers,
-(sum of squared errors, sum of absolute errors) for regression).
+(sum of squared errors, sum of absolute errors) for regression, stacked).
 
 Notes
 -----
@@ -25,23 +27,23 @@ from core.activations import ACTIVATIONS, DERIVATIVES
 Array = Any
 
 
-def _correct(a: Array, y: Array, threshold: float) -> float:
+def _correct(a: Array, y: Array, threshold: float) -> Array:
     """Correct predictions: argmax for several outputs, a threshold for one."""
     if a.shape[1] == 1:
-        return float(((a > threshold) == (y > 0.5)).sum())
-    return float((a.argmax(axis=1) == y.argmax(axis=1)).sum())
+        return ((a > threshold) == (y > 0.5)).sum()
+    return (a.argmax(axis=1) == y.argmax(axis=1)).sum()
 
 
 def cross_entropy(xp, z: Array, y: Array, activation: str, classify: bool):
     """``y`` holds class indices ``(n,)``; ``z`` is ``(n, n_classes)``."""
     n = z.shape[0]
     rows = xp.arange(n)
-    correct = float((z.argmax(axis=1) == y).sum())
+    correct = (z.argmax(axis=1) == y).sum()
     z -= z.max(axis=1, keepdims=True)
     picked = z[rows, y]
     xp.exp(z, out=z)
     total = z.sum(axis=1, keepdims=True)
-    loss = float(xp.log(total).sum() - picked.sum()) / n
+    loss = (xp.log(total).sum() - picked.sum()).astype(xp.float64) / n
     z /= total
     z[rows, y] -= 1
     z *= 1.0 / n
@@ -52,7 +54,7 @@ def binary_cross_entropy(xp, z: Array, y: Array, activation: str, classify: bool
     """``y`` holds 0/1 targets ``(n, 1)``; ``z`` is ``(n, 1)``."""
     n = z.shape[0]
     correct = _correct(z, y, 0.0)
-    loss = float((xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))).sum()) / n
+    loss = (xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))).sum().astype(xp.float64) / n
     ACTIVATIONS["sigmoid"](xp, z)
     z -= y
     z *= 1.0 / n
@@ -64,11 +66,11 @@ def mse(xp, z: Array, y: Array, activation: str, classify: bool):
     n, k = z.shape
     a = ACTIVATIONS[activation](xp, z)
     diff = a - y
-    squared = float((diff * diff).sum())
+    squared = (diff * diff).sum().astype(xp.float64)
     if classify:
         stat = _correct(a, y, 0.5)
     else:
-        stat = (squared, float(xp.abs(diff).sum()))
+        stat = xp.stack([squared, xp.abs(diff).sum().astype(xp.float64)])
     grad = xp.multiply(diff, 2.0 / (n * k), out=diff)
     grad = DERIVATIVES[activation](xp, a, grad)
     return squared / (n * k), grad, stat

@@ -14,7 +14,7 @@ import numpy as np
 
 from core import features, initializers
 from core.activations import ACTIVATIONS
-from core.backend import get_backend
+from core.backend import DEVICES, Backend, get_backend
 from core.checks import infer_shapes
 from core.conv import Conv2D, MaxPool2D, fuse_activations
 from core.errors import DataError
@@ -53,28 +53,8 @@ class Network:
     ):
         infer_shapes(spec)
         self.spec, self.dtype = spec, np.dtype(dtype)
-        self.backend = get_backend(backend)
-        xp = self.xp = self.backend.xp
-        self.layers: list[Layer] = []
-        shape = spec.first_layer_input()
-        last = len(spec.layers) - 1
-        for index, layer_spec in enumerate(spec.layers):
-            cls = LAYERS[layer_spec.type]
-            if cls is Dense:
-                act = "linear" if index == last else layer_spec.activation
-                layer = Dense(xp, self.dtype, shape, layer_spec, act)
-            else:
-                layer = cls(xp, self.dtype, shape, layer_spec)
-            self.layers.append(layer)
-            shape = layer.out_shape
-        fuse_activations(self.layers)
         self.output_activation = spec.layers[-1].activation
-        self.n_outputs = shape[0]
-        self.n_weights = sum(_size(la.weight_shape) for la in self.layers)
-        size = self.n_weights + sum(la.bias_size for la in self.layers)
-        self.params = xp.zeros(size, dtype=self.dtype)
-        self.grads = xp.zeros(size, dtype=self.dtype)
-        self._bind()
+        self._build(get_backend(backend))
         self._initialize(seed)
         # Bound by fit (or from_bytes): how to read the outputs and prepare inputs.
         self.loss: str | None = None
@@ -82,6 +62,44 @@ class Network:
         self.classes: np.ndarray | None = None
         self.input_mean: np.ndarray | None = None
         self.input_std: np.ndarray | None = None
+
+    def _build(self, backend: Backend) -> None:
+        """Layers, and the flat parameter and gradient buffers (zeros), on ``backend``."""
+        self.backend, self.xp = backend, backend.xp
+        self.layers: list[Layer] = []
+        shape = self.spec.first_layer_input()
+        last = len(self.spec.layers) - 1
+        for index, layer_spec in enumerate(self.spec.layers):
+            cls = LAYERS[layer_spec.type]
+            if cls is Dense:
+                act = "linear" if index == last else layer_spec.activation
+                layer = Dense(backend, self.dtype, shape, layer_spec, act)
+            else:
+                layer = cls(backend, self.dtype, shape, layer_spec)
+            self.layers.append(layer)
+            shape = layer.out_shape
+        fuse_activations(self.layers)
+        self.n_outputs = shape[0]
+        self.n_weights = sum(_size(la.weight_shape) for la in self.layers)
+        size = self.n_weights + sum(la.bias_size for la in self.layers)
+        self.params = self.xp.zeros(size, dtype=self.dtype)
+        self.grads = self.xp.zeros(size, dtype=self.dtype)
+        self._bind()
+
+    @property
+    def device(self) -> str:
+        """Where the network computes: ``"cpu"`` (NumPy) or ``"gpu"`` (CuPy)."""
+        return self.backend.device
+
+    def to_device(self, device: str) -> Network:
+        """Move the parameters to ``device`` (``"cpu"`` or ``"gpu"``), in place; returns
+        the network. Work buffers are made anew there."""
+        backend = get_backend(DEVICES[device])
+        if backend is not self.backend:
+            params = self.backend.to_numpy(self.params)
+            self._build(backend)
+            self.params[...] = self.xp.asarray(params)
+        return self
 
     # --- parameters -------------------------------------------------------------------------
 

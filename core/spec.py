@@ -18,6 +18,7 @@ Init = Literal[
 ]
 Loss = Literal["mse", "binary_cross_entropy", "cross_entropy"]
 Task = Literal["classification", "regression"]
+DeviceChoice = Literal["cpu", "gpu", "auto"]
 
 
 def _invalid(info: ValidationInfo, expected: str, value: object) -> ValueError:
@@ -258,3 +259,8 @@ class TrainingSpec(_Spec):
     early_stopping: EarlyStoppingSpec | None = None
     augmentation: AugmentationSpec = Field(default_factory=AugmentationSpec)
     normalize_inputs: bool = False
+    device: DeviceChoice = Field(
+        "auto",
+        description="where to train: cpu, gpu (CuPy), or auto: a GPU when one is at hand "
+        "and a training step is large enough to gain from it, else the CPU",
+    )

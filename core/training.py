@@ -17,7 +17,9 @@ import numpy as np
 
 from core import regularization
 from core.augment import augment, is_active
-from core.errors import DataError, TrainingDiverged
+from core.backend import GPU_MIN_STEP_FLOPS, choose_device, gpu_available, step_flops
+from core.checks import summary
+from core.errors import DataError, SpecError, TrainingDiverged
 from core.history import EarlyStopping, History
 from core.losses import LOSSES
 from core.optimizers import make_optimizer
@@ -58,6 +60,7 @@ def fit(
             f"Received: checkpoint_every={checkpoint_every!r}"
         )
     data = prepare(net, X, y, training, task)
+    net.to_device(_device(net, training, len(data.X)))
     trainer = _Trainer(net, data, training, resume)
     data.bind(net, training.loss)
     # Overflow on the way to a divergence is reported as TrainingDiverged, not as warnings.
@@ -67,11 +70,27 @@ def fit(
         )
 
 
+def _device(net, training: TrainingSpec, n_samples: int) -> str:
+    flops = step_flops(summary(net.spec).total_flops, training.batch_size, n_samples)
+    # Only a large enough ``auto`` step looks for a GPU (importing CuPy takes a while).
+    wants_gpu = training.device == "gpu" or (
+        training.device == "auto" and flops >= GPU_MIN_STEP_FLOPS
+    )
+    ready = wants_gpu and gpu_available()
+    if training.device == "gpu" and not ready:
+        raise SpecError(
+            "Received device=gpu, but this machine has no usable GPU (CuPy and a CUDA "
+            "device; `pip install syn0[gpu]`); use device cpu or auto",
+            loc=("training", "device"),
+        )
+    return choose_device(training.device, flops, ready)
+
+
 class _Trainer:
     def __init__(self, net, data: Prepared, training: TrainingSpec, resume: Checkpoint | None):
         self.net, self.data, self.spec = net, data, training
         self.xp = net.xp
-        self.optimizer = make_optimizer(self.xp, training.optimizer, net.params.size, net.dtype)
+        self.optimizer = make_optimizer(net.backend, training.optimizer, net.params.size, net.dtype)
         self.schedule = Schedule(training.lr_schedule, training.optimizer.learning_rate)
         self.stopper = EarlyStopping(training.early_stopping) if training.early_stopping else None
         self.rng = np.random.default_rng([training.seed, 2])
@@ -80,8 +99,11 @@ class _Trainer:
         self.last_finite_loss: float | None = None
         self.y_sst = None
         self._buffers: dict[tuple, Any] = {}
+        # A batch's statistic: correct predictions, or (squared, absolute) error sums.
+        self.stat_shape: tuple[int, ...] = ()
         if not data.classify:
             self.y_sst = float(((data.y - data.y.mean(axis=0)) ** 2).sum())
+            self.stat_shape = (2,)
         self.X = self.xp.asarray(data.X)
         self.y = self.xp.asarray(data.y)
         if resume is not None:
@@ -175,14 +197,21 @@ class _Trainer:
             yield order[start : start + size]
 
     def _train_epoch(self, epoch: int, lr: float, should_stop):
-        """One pass over the data; returns (summed loss, summed stat) or None if cancelled."""
+        """One pass over the data; returns (mean loss, summed stat) or None if cancelled.
+
+        The batches' losses and statistics stay on the device until the epoch ends
+        (reading one would make the host wait for a GPU after every batch); a
+        non-finite loss is found then, with the batch before it as the last finite one.
+        """
         xp, net, spec = self.xp, self.net, self.spec
         loss_fn, act = LOSSES[spec.loss], net.output_activation
         l1, l2 = spec.regularization.l1, spec.regularization.l2
         augmenting = is_active(spec.augmentation)
         images = self.X.ndim == 4
-        loss_sum, stat_sum, n = 0.0, None, len(self.data.X)
-        for idx in self._batches():
+        batches = list(self._batches())
+        losses = self._buffer("losses", (len(batches),), np.float64)
+        stats = self._buffer("stats", (len(batches), *self.stat_shape), np.float64)
+        for b, idx in enumerate(batches):
             if should_stop():
                 return None
             m = len(idx)
@@ -191,16 +220,11 @@ class _Trainer:
                 self.y, idx, axis=0, out=self._buffer("yb", (m, *self.y.shape[1:]), self.y.dtype)
             )
             if augmenting:
-                xb = augment(xp, xb, spec.augmentation, self.rng)
+                xb = augment(net.backend, xb, spec.augmentation, self.rng)
             if images:
                 xb = self._to_internal(xb)
             z = net.forward(xb, training=True, rng=self.rng)
-            loss, grad, stat = loss_fn(xp, z, yb, act, self.data.classify)
-            if not math.isfinite(loss):
-                raise TrainingDiverged(epoch, self.last_finite_loss)
-            self.last_finite_loss = loss
-            loss_sum += loss * m
-            stat_sum = stat if stat_sum is None else _add(stat_sum, stat)
+            losses[b], grad, stats[b] = loss_fn(xp, z, yb, act, self.data.classify)
             # Backprop is linear: scaling dL/dz scales every gradient, so an optimizer
             # that wants -lr * g gets it here, on a (batch, outputs) array.
             scale = self.optimizer.gradient_scale(lr)
@@ -211,9 +235,15 @@ class _Trainer:
                 gw = net.grads[: net.n_weights]
                 regularization.add_gradient(xp, net.weights, gw, scale * l1, scale * l2)
             self.optimizer.update(net.params, net.grads, lr)
+        loss_sum = 0.0
+        for loss, idx in zip(self.net.backend.to_numpy(losses).tolist(), batches, strict=True):
+            if not math.isfinite(loss):
+                raise TrainingDiverged(epoch, self.last_finite_loss)
+            self.last_finite_loss = loss
+            loss_sum += loss * len(idx)
         if not bool(xp.isfinite(net.params).all()):
             raise TrainingDiverged(epoch, self.last_finite_loss, what="weights")
-        return loss_sum / n, stat_sum
+        return loss_sum / len(self.data.X), _summed(self.net.backend.to_numpy(stats))
 
     def _to_internal(self, xb):
         internal = self._buffer("internal", (*xb.shape[1:], xb.shape[0]))
@@ -259,7 +289,8 @@ class _Trainer:
             loss, _, stat = LOSSES[self.spec.loss](
                 xp, z.copy(), yb, net.output_activation, data.classify
             )
-            loss_sum += loss * len(yb)
+            loss_sum += float(loss) * len(yb)
+            stat = _summed(net.backend.to_numpy(stat)[None])
             stat_sum = stat if stat_sum is None else _add(stat_sum, stat)
         sst = None if data.classify else float(((y - y.mean(axis=0)) ** 2).sum())
         metrics = {"val_loss": loss_sum / len(X)}
@@ -269,3 +300,12 @@ class _Trainer:
 
 def _add(a, b):
     return tuple(x + y for x, y in zip(a, b, strict=True)) if isinstance(a, tuple) else a + b
+
+
+def _summed(stats: np.ndarray):
+    """Per-batch statistics ``(n_batches,)`` or ``(n_batches, 2)`` summed in batch order:
+    a count, or a (squared error, absolute error) pair."""
+    total = stats[0].copy()
+    for row in stats[1:]:
+        total += row
+    return float(total) if total.ndim == 0 else tuple(total.tolist())

@@ -69,28 +69,35 @@ def gradient_error(
 
     Dropout masks are fixed by drawing them from a freshly seeded generator on each pass.
     """
-    x = net.to_internal(X)
+    xp = net.xp
+    x, y = net.to_internal(X), xp.asarray(y)
     classify = loss != "mse"
 
     def objective() -> float:
         z = net.forward(x, training=True, rng=np.random.default_rng(7))
-        value, _, _ = LOSSES[loss](np, z.copy(), y, net.output_activation, classify)
-        return value + penalty(np, net.weights, l1, l2)
+        value, _, _ = LOSSES[loss](xp, z.copy(), y, net.output_activation, classify)
+        return float(value) + penalty(xp, net.weights, l1, l2)
 
     z = net.forward(x, training=True, rng=np.random.default_rng(7))
-    _, grad, _ = LOSSES[loss](np, z, y, net.output_activation, classify)
+    _, grad, _ = LOSSES[loss](xp, z, y, net.output_activation, classify)
     net.backward(grad)
     analytic = net.grads.copy()
-    add_gradient(np, net.weights, analytic[: net.n_weights], l1, l2)
+    add_gradient(xp, net.weights, analytic[: net.n_weights], l1, l2)
 
-    numeric = np.empty_like(analytic)
-    for i in range(net.params.size):
-        keep = net.params[i]
-        net.params[i] = keep + eps
+    params = host(net.params)
+    numeric = np.empty_like(params)
+    for i in range(params.size):
+        net.params[i] = params[i] + eps
         up = objective()
-        net.params[i] = keep - eps
+        net.params[i] = params[i] - eps
         down = objective()
-        net.params[i] = keep
+        net.params[i] = params[i]
         numeric[i] = (up - down) / (2 * eps)
+    analytic = host(analytic)
     scale = np.linalg.norm(numeric) + np.linalg.norm(analytic)
     return float(np.linalg.norm(numeric - analytic) / scale)
+
+
+def host(a) -> np.ndarray:
+    """A NumPy copy of an array of either device (CuPy's arrays have ``get``)."""
+    return a.get() if hasattr(a, "get") else np.array(a)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import Checkpoint, Network, datasets, fit
-from tests.core.factories import lenet, mlp, training
+from tests.core.factories import host, lenet, mlp, training
 
 SPEC_CASES = {
     "mlp-adam-dropout-aug-plateau-early": (
@@ -39,19 +39,24 @@ def _data():
     return datasets.generate("spiral", n_samples=200, noise=0.1, seed=0)
 
 
-def _train(make_spec, options, epochs=8, **kw):
+def _train(make_spec, options, device="cpu", epochs=8, **kw):
     X, y = _data()
     net = Network(make_spec(), seed=5)
-    history = fit(net, X, y, training(epochs=epochs, batch_size=16, seed=11, **options), **kw)
+    spec = training(epochs=epochs, batch_size=16, seed=11, device=device, **options)
+    history = fit(net, X, y, spec, **kw)
     return net, history
 
 
+def _bytes(net) -> bytes:
+    return host(net.params).tobytes()
+
+
 @pytest.mark.parametrize("case", SPEC_CASES)
-def test_same_seed_same_weights_bitwise(case):
+def test_same_seed_same_weights_bitwise(case, device):
     make_spec, options = SPEC_CASES[case]
-    first, _ = _train(make_spec, options)
-    second, _ = _train(make_spec, options)
-    assert first.params.tobytes() == second.params.tobytes()
+    first, _ = _train(make_spec, options, device)
+    second, _ = _train(make_spec, options, device)
+    assert _bytes(first) == _bytes(second)
 
 
 def test_other_seed_other_weights():
@@ -64,31 +69,54 @@ def test_other_seed_other_weights():
 
 @pytest.mark.parametrize("case", SPEC_CASES)
 @pytest.mark.parametrize("stop_after", [1, 4])
-def test_resume_from_checkpoint_equals_uninterrupted_run(case, stop_after):
+def test_resume_from_checkpoint_equals_uninterrupted_run(case, stop_after, device):
     # given: a full run, and its checkpoint after epoch k through bytes
     make_spec, options = SPEC_CASES[case]
-    full, full_history = _train(make_spec, options)
+    full, full_history = _train(make_spec, options, device)
     saved = {}
-    _train(make_spec, options, on_checkpoint=lambda c: saved.setdefault(c.epoch, c.to_bytes()))
+    _train(
+        make_spec,
+        options,
+        device,
+        on_checkpoint=lambda c: saved.setdefault(c.epoch, c.to_bytes()),
+    )
     checkpoint = Checkpoint.from_bytes(saved[stop_after])
     # when: a fresh network resumes from it
     X, y = _data()
     resumed = Network(make_spec(), seed=99)  # its own init is overwritten by the checkpoint
-    history = fit(
-        resumed, X, y, training(epochs=8, batch_size=16, seed=11, **options), resume=checkpoint
-    )
+    spec = training(epochs=8, batch_size=16, seed=11, device=device, **options)
+    history = fit(resumed, X, y, spec, resume=checkpoint)
     # then
-    assert resumed.params.tobytes() == full.params.tobytes()
+    assert _bytes(resumed) == _bytes(full)
     assert [row["loss"] for row in history.epochs] == full_history.metric("loss")
 
 
-def test_lenet_with_image_augmentation_resumes_bitwise():
+def test_a_cpu_checkpoint_resumes_on_either_device(device):
+    # given: a run on the CPU, and its checkpoint after epoch 2
+    make_spec, options = SPEC_CASES["mlp-sgd-nesterov-step"]
+    full, full_history = _train(make_spec, options, "cpu", epochs=4)
+    saved = {}
+    _train(make_spec, options, "cpu", epochs=4, on_checkpoint=lambda c: saved.update({c.epoch: c}))
+    # when: it resumes on ``device``
+    X, y = _data()
+    resumed = Network(make_spec(), seed=99)
+    spec = training(epochs=4, batch_size=16, seed=11, device=device, **options)
+    history = fit(resumed, X, y, spec, resume=Checkpoint.from_bytes(saved[2].to_bytes()))
+    # then: the same run (bitwise on the CPU; a GPU rounds its sums in another order)
+    assert resumed.device == device
+    assert [row["epoch"] for row in history.epochs] == [1, 2, 3, 4]
+    np.testing.assert_allclose(host(resumed.params), host(full.params), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(history.metric("loss"), full_history.metric("loss"), rtol=1e-4)
+
+
+def test_lenet_with_image_augmentation_resumes_bitwise(device):
     X, y = datasets.images(96, size=12, seed=0)
     options = dict(
         optimizer={"type": "adam", "learning_rate": 0.01},
         augmentation={"shift_pixels": 1, "horizontal_flip": True},
         batch_size=32,
         seed=3,
+        device=device,
     )
     full = Network(lenet(12, 4), seed=0)
     saved = {}
@@ -101,7 +129,7 @@ def test_lenet_with_image_augmentation_resumes_bitwise():
     )
     resumed = Network(lenet(12, 4), seed=0)
     fit(resumed, X, y, training(epochs=3, **options), resume=saved[1])
-    assert resumed.params.tobytes() == full.params.tobytes()
+    assert _bytes(resumed) == _bytes(full)
 
 
 def test_checkpoint_every_n_epochs():
@@ -136,9 +164,10 @@ def test_checkpoint_bytes_load_without_pickle():
     assert restored.optimizer["t"] == saved[0].optimizer["t"]
 
 
-def test_resuming_the_checkpoint_of_the_stopping_epoch_trains_no_further():
+def test_resuming_the_checkpoint_of_the_stopping_epoch_trains_no_further(device):
     X, y = datasets.generate("xor", n_samples=120, noise=0.5, seed=2)
     options = dict(
+        device=device,
         epochs=300,
         optimizer={"type": "adam", "learning_rate": 0.02},
         validation_split=0.3,
@@ -154,7 +183,7 @@ def test_resuming_the_checkpoint_of_the_stopping_epoch_trains_no_further():
     )
     assert again.stop_reason == "early_stopping"
     assert len(again.epochs) == len(history.epochs)
-    assert resumed.params.tobytes() == full.params.tobytes()
+    assert _bytes(resumed) == _bytes(full)
 
 
 def test_checkpoint_carries_the_optimizer_state():

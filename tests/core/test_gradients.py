@@ -10,19 +10,20 @@ TOLERANCE = 1e-7
 ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax"]
 
 
-def _check(layers, input_shape, loss, n=5, seed=0, **penalties):
+def _check(device, layers, input_shape, loss, n=5, seed=0, **penalties):
     rng = np.random.default_rng(seed)
     spec = NetworkSpec(input_shape=input_shape, layers=layers)
     net = Network(spec, seed=seed, dtype="float64")
     net.params += rng.normal(0, 0.05, net.params.shape)  # non-zero biases too
+    net.to_device(device)
     X = rng.standard_normal((n, *input_shape))
     y = targets_for(loss, n, net.n_outputs, rng)
     assert gradient_error(net, X, y, loss, **penalties) < TOLERANCE
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_hidden_activation(activation):
-    _check([dense(4, activation), dense(3, "linear")], [3], "mse")
+def test_hidden_activation(activation, device):
+    _check(device, [dense(4, activation), dense(3, "linear")], [3], "mse")
 
 
 @pytest.mark.parametrize(
@@ -39,17 +40,17 @@ def test_hidden_activation(activation):
         ("mse", "relu", 2),
     ],
 )
-def test_loss_with_output_activation(loss, activation, units):
-    _check([dense(4, "tanh"), dense(units, activation)], [3], loss)
+def test_loss_with_output_activation(loss, activation, units, device):
+    _check(device, [dense(4, "tanh"), dense(units, activation)], [3], loss)
 
 
-def test_dense_without_bias():
-    _check([dense(4, "tanh", use_bias=False), dense(2)], [3], "mse")
+def test_dense_without_bias(device):
+    _check(device, [dense(4, "tanh", use_bias=False), dense(2)], [3], "mse")
 
 
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("padding", ["valid", "same"])
-def test_conv2d(stride, padding):
+def test_conv2d(stride, padding, device):
     # The second conv's input gradient flows into the first, so both are checked.
     layers = [
         conv(2, 3, activation="tanh"),
@@ -57,55 +58,55 @@ def test_conv2d(stride, padding):
         {"type": "flatten"},
         dense(2, "softmax"),
     ]
-    _check(layers, [2, 7, 7], "cross_entropy", n=3)
+    _check(device, layers, [2, 7, 7], "cross_entropy", n=3)
 
 
 @pytest.mark.parametrize(("pool", "stride"), [(2, None), (3, 2), (2, 1)])
-def test_maxpool(pool, stride):
+def test_maxpool(pool, stride, device):
     layers = [
         conv(2, 2, activation="linear"),
         {"type": "maxpool2d", "pool_size": pool, "stride": stride},
         {"type": "flatten"},
         dense(2, "softmax"),
     ]
-    _check(layers, [1, 7, 7], "cross_entropy", n=3)
+    _check(device, layers, [1, 7, 7], "cross_entropy", n=3)
 
 
-def test_dropout_with_fixed_mask():
-    _check([dense(6, "relu"), {"type": "dropout", "rate": 0.5}, dense(2)], [3], "mse", n=8)
+def test_dropout_with_fixed_mask(device):
+    _check(device, [dense(6, "relu"), {"type": "dropout", "rate": 0.5}, dense(2)], [3], "mse", n=8)
 
 
-def test_dropout_on_images():
+def test_dropout_on_images(device):
     layers = [
         conv(2, 3, activation="tanh"),
         {"type": "dropout", "rate": 0.3},
         {"type": "flatten"},
         dense(2, "softmax"),
     ]
-    _check(layers, [1, 5, 5], "cross_entropy", n=3)
+    _check(device, layers, [1, 5, 5], "cross_entropy", n=3)
 
 
 @pytest.mark.parametrize(("l1", "l2"), [(0.01, 0.0), (0.0, 0.05), (0.01, 0.05)])
-def test_weight_penalties(l1, l2):
-    _check([dense(4, "tanh"), dense(2)], [3], "mse", l1=l1, l2=l2)
+def test_weight_penalties(l1, l2, device):
+    _check(device, [dense(4, "tanh"), dense(2)], [3], "mse", l1=l1, l2=l2)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "elu"])
-def test_conv_activation_moved_behind_pool(activation):
+def test_conv_activation_moved_behind_pool(activation, device):
     layers = [
         conv(2, 3, padding="same", activation=activation),
         {"type": "maxpool2d", "pool_size": 2},
         {"type": "flatten"},
         dense(2, "softmax"),
     ]
-    _check(layers, [1, 8, 8], "cross_entropy", n=3)
+    _check(device, layers, [1, 8, 8], "cross_entropy", n=3)
 
 
-def test_same_padding_with_asymmetric_pad():
+def test_same_padding_with_asymmetric_pad(device):
     layers = [
         conv(2, 2),
         conv(2, 4, stride=2, padding="same", activation="tanh"),
         {"type": "flatten"},
         dense(2),
     ]
-    _check(layers, [1, 8, 8], "mse", n=3)
+    _check(device, layers, [1, 8, 8], "mse", n=3)

@@ -148,12 +148,13 @@ def test_step_schedule_lowers_the_rate():
     assert history.metric("learning_rate") == [0.4, 0.4, 0.2, 0.2, 0.1]
 
 
-def test_divergence_raises_with_epoch_and_last_finite_loss():
+def test_divergence_raises_with_epoch_and_last_finite_loss(device):
     X, y = datasets.generate("plane", n_samples=100, seed=0)
     X = X * 1000
     net = Network(mlp(2, [16], 1, activation="relu", out_activation="linear"))
+    sgd = {"type": "sgd", "learning_rate": 10.0}
     with pytest.raises(TrainingDiverged) as info:
-        fit(net, X, y, training("mse", epochs=20, optimizer={"type": "sgd", "learning_rate": 10.0}))
+        fit(net, X, y, training("mse", epochs=20, optimizer=sgd, device=device))
     assert info.value.epoch >= 1
     assert info.value.last_finite_loss is None or np.isfinite(info.value.last_finite_loss)
     assert "lower the learning rate" in str(info.value)
