@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, InvalidInput, LimitExceeded, NotFound, TooManyJobs
-from api.schemas import EstimatedWork, JobIn, Validation
+from api.schemas import EstimatedWork, JobIn, JobOut, Validation
 from core import check_against_dataset, summary
-from store import datasets, jobs
-from store.orm import Dataset, Job, JobMetric
+from core.backend import choose_device, step_flops
+from store import datasets, jobs, workers
+from store.orm import GPU, QUEUED, Dataset, Job, JobMetric, utcnow
 from store.settings import Settings
 from worker.app import enqueue_training
 
@@ -61,15 +63,29 @@ def validate(session: Session, body: JobIn, settings: Settings) -> Validation:
             "max_epoch_samples",
             "training.epochs",
         )
+    step = step_flops(spec_summary.total_flops, training.batch_size, dataset.n_samples)
     work = EstimatedWork(
         flops_per_sample=spec_summary.total_flops,
         samples=dataset.n_samples,
         epochs=training.epochs,
         total_flops=spec_summary.total_flops * epoch_samples,
+        step_flops=step,
     )
+    # ``auto`` picks a GPU only for a large step and only while a GPU worker is present.
+    large = step >= settings.gpu_min_step_flops
+    gpu_ready = training.device == "auto" and large and _gpu_worker_seen(session, settings)
     return Validation(
-        dataset_id=dataset.id, summary=spec_summary, estimated_work=work, warnings=warnings
+        dataset_id=dataset.id,
+        summary=spec_summary,
+        estimated_work=work,
+        device=choose_device(training.device, step, gpu_ready, settings.gpu_min_step_flops),
+        warnings=warnings,
     )
+
+
+def _gpu_worker_seen(session: Session, settings: Settings) -> bool:
+    since = utcnow() - timedelta(seconds=settings.worker_seen_seconds)
+    return workers.seen_since(session, GPU, since)
 
 
 def _dataset(session: Session, dataset_id: str) -> Dataset:
@@ -95,7 +111,7 @@ def submit(session: Session, body: JobIn, key: str | None, settings: Settings) -
     active = jobs.count_active(session)
     if active >= settings.max_queued_jobs:
         raise TooManyJobs(active, settings.max_queued_jobs, RETRY_AFTER_SECONDS)
-    validate(session, body, settings)
+    validation = validate(session, body, settings)
     try:
         job = jobs.create_job(
             session,
@@ -106,6 +122,7 @@ def submit(session: Session, body: JobIn, key: str | None, settings: Settings) -
             idempotency_key=key,
             max_attempts=settings.max_attempts,
             max_runtime_seconds=body.max_runtime_seconds,
+            device=validation.device,
         )
     except IntegrityError:
         # A concurrent submit with the same key committed first, or the dataset was
@@ -134,14 +151,33 @@ def _replay(first: Job, body: JobIn, key: str) -> Job:
     return first
 
 
-def send(job_id: str) -> None:
-    """Send a committed job to the workers. If the broker is down the job stays queued
-    and the submit still succeeds; the error is logged. Nothing re-sends such a job
-    automatically yet: cancel it and submit again once the broker is back."""
+def send(job: Job) -> None:
+    """Send a committed job to the workers of its device. If the broker is down the job
+    stays queued and the submit still succeeds; the error is logged, and the reaper
+    sends the job again once it has waited ``queued_grace_seconds``."""
     try:
-        enqueue_training(job_id)
+        enqueue_training(job.id, job.device)
     except Exception:
-        log.exception("could not send job %s to the broker; it stays queued", job_id)
+        log.exception("could not send job %s to the broker; it stays queued", job.id)
+
+
+def present(session: Session, rows: list[Job], settings: Settings) -> list[JobOut]:
+    """Jobs as the API shows them: a queued GPU job says so when no GPU worker has been
+    seen lately, instead of waiting silently."""
+    waiting = {row.id for row in rows if row.status == QUEUED and row.device == GPU}
+    notice = None
+    if waiting and not _gpu_worker_seen(session, settings):
+        notice = (
+            f"no GPU worker has been seen in the last {settings.worker_seen_seconds:g} s; "
+            "the job waits in the gpu queue until one starts (`syn0 worker --device gpu`), "
+            "or cancel it and submit it with device cpu or auto"
+        )
+    return [
+        JobOut.model_validate(row).model_copy(
+            update={"notice": notice if row.id in waiting else None}
+        )
+        for row in rows
+    ]
 
 
 def get(session: Session, job_id: str) -> Job:

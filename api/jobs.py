@@ -46,11 +46,11 @@ def submit_job(
     submitted = job_service.submit(session, body, idempotency_key, settings)
     session.commit()
     if submitted.created:
-        job_service.send(submitted.job.id)
+        job_service.send(submitted.job)
     else:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/jobs/{submitted.job.id}"
-    return JobOut.model_validate(submitted.job)
+    return job_service.present(session, [submitted.job], settings)[0]
 
 
 @router.post("/validate", responses=problems(413, 422))
@@ -63,18 +63,22 @@ def validate_job(body: JobIn, session: SessionDep, settings: SettingsDep) -> Val
 @router.get("", responses=problems(422))
 def list_jobs(
     session: SessionDep,
+    settings: SettingsDep,
     page: PageDep,
     status: Annotated[JobStatus | None, Query()] = None,
     dataset_id: Annotated[str | None, Query()] = None,
 ) -> Page[JobOut]:
     """Newest first, optionally filtered by status and dataset."""
     rows, next_cursor = store.list_jobs(session, page.limit, page.cursor, status, dataset_id)
-    return Page[JobOut](items=[JobOut.model_validate(row) for row in rows], next_cursor=next_cursor)
+    items = job_service.present(session, rows, settings)
+    return Page[JobOut](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{job_id}", responses=problems(404))
-def get_job(job_id: str, session: SessionDep) -> JobOut:
-    return JobOut.model_validate(job_service.get(session, job_id))
+def get_job(job_id: str, session: SessionDep, settings: SettingsDep) -> JobOut:
+    """The job's status and progress; a queued GPU job with no GPU worker present has a
+    ``notice`` that says so."""
+    return job_service.present(session, [job_service.get(session, job_id)], settings)[0]
 
 
 @router.get("/{job_id}/metrics", responses=problems(404, 422))

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from core import NetworkSpec, Summary, TrainingSpec
+from core.backend import Device
 from core.datasets import KINDS
 from store.orm import Job
 
@@ -105,6 +106,7 @@ class EstimatedWork(BaseModel):
     samples: int
     epochs: int
     total_flops: int = Field(description="flops_per_sample x samples x epochs")
+    step_flops: float = Field(description="one training step: 3 x forward FLOPs x batch")
 
 
 class Validation(BaseModel):
@@ -112,6 +114,7 @@ class Validation(BaseModel):
     dataset_id: str
     summary: Summary
     estimated_work: EstimatedWork
+    device: Device = Field(description="where the job would train (``auto`` decided)")
     warnings: list[str]
 
 
@@ -147,6 +150,10 @@ class JobOut(_Out):
     )
     max_runtime_seconds: int | None
     cancel_requested: bool
+    device: Device = Field(description="where it trains: the training spec's device, decided")
+    notice: str | None = Field(
+        None, description="why a queued job may wait, e.g. no GPU worker has been seen"
+    )
     created_at: Timestamp
     started_at: Timestamp | None
     finished_at: Timestamp | None
@@ -156,7 +163,8 @@ class JobOut(_Out):
     def _from_row(cls, data: Any) -> Any:
         if not isinstance(data, Job):
             return data
-        fields = {name: getattr(data, name) for name in cls.model_fields if name != "progress"}
+        computed = ("progress", "notice")
+        fields = {name: getattr(data, name) for name in cls.model_fields if name not in computed}
         return {**fields, "progress": progress_of(data)}
 
 

@@ -122,6 +122,8 @@ def job_fields(job: Job) -> Table:
         [
             ("id", job.id),
             ("status", job.status),
+            ("notice", job.notice),
+            ("device", job.device),
             ("dataset", job.dataset_id),
             ("progress", f"epoch {job.progress.epoch}/{job.progress.epochs}"),
             ("metrics", metrics_line(job.latest_metrics)),

@@ -8,6 +8,7 @@ start without them.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -102,13 +103,33 @@ def _stop(process: subprocess.Popen) -> None:
 )
 @click.option("-l", "--loglevel", type=LOG_LEVELS, default="INFO", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No start-up banner.")
-def worker(concurrency: int, loglevel: str, quiet: bool) -> None:
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "gpu"]),
+    envvar="SYN0_WORKER_DEVICE",
+    default="cpu",
+    show_default=True,
+    help="gpu: train on this machine's GPU (CuPy), taking only jobs queued for a GPU. "
+    "Also $SYN0_WORKER_DEVICE.",
+)
+def worker(concurrency: int, loglevel: str, quiet: bool, device: str) -> None:
     """Start a worker that trains the jobs queued on the configured broker.
 
     A training job keeps a CPU busy, so a process trains one job at a time. With a
     broker server, add processes with --concurrency, or run `syn0 worker` on more
-    machines pointed at the same database and broker.
+    machines pointed at the same database and broker. A GPU worker (--device gpu)
+    takes the jobs sent to the gpu queue: those asking for device gpu, and those with
+    device auto whose training step is large enough.
     """
+    if device == "gpu":
+        from core.backend import gpu_available
+
+        if not gpu_available():
+            raise BadInput(
+                "--device gpu needs CuPy and a CUDA GPU on this machine "
+                "(`pip install 'syn0[gpu]'`); none was found"
+            )
+    os.environ["SYN0_WORKER_DEVICE"] = device  # read by the settings the worker builds
     settings = _settings()
     from worker.app import celery_app
 

@@ -36,8 +36,12 @@ def _with_progress_bar(client: Client, job: Job) -> Job:
     # On stderr, so that stdout holds only the result (and --json stays parseable).
     with Progress(*columns, console=console(stderr=True)) as bar:
         task = bar.add_task(_label(job), total=job.progress.epochs, metrics="", eta="-")
+        noticed: set[str] = set()
 
         def update(snapshot: Job) -> None:
+            if snapshot.notice and snapshot.notice not in noticed:  # once, above the bar
+                noticed.add(snapshot.notice)
+                bar.console.print(f"note: {snapshot.notice}", markup=False, highlight=False)
             bar.update(
                 task,
                 completed=snapshot.progress.epoch,

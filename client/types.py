@@ -63,6 +63,8 @@ class Job(_Reply):
     latest_metrics: dict[str, Any] | None = None
     model_id: str | None = None
     error: JobError | None = None
+    device: str = "cpu"
+    notice: str | None = None  # why a queued job may wait (no GPU worker seen, say)
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -214,10 +214,11 @@ def get_backend(name: str = "numpy") -> Backend:
     return _loaded[name]
 
 
-# A GPU wins once a training step does enough arithmetic to hide its kernel launches:
-# bench/gpu.py measured 784-256-128-10 at batch 128 (0.18 GFLOP a step) no faster on an
-# H100 than on two CPU cores, and each step size above this clearly faster.
-GPU_MIN_STEP_FLOPS = 2e9
+# A GPU wins once a training step does enough arithmetic to hide its kernel launches.
+# bench/gpu.py (docs/benchmarks.md): 784-256-128-10 at batch 128, a 0.18 GFLOP step,
+# ran at 0.6-0.7x the speed of two CPU cores on an H100; at batch 1024, 1.4 GFLOP,
+# 3.6-5.5x faster. Below 1 GFLOP ``auto`` stays on the CPU.
+GPU_MIN_STEP_FLOPS = 1e9
 
 
 def step_flops(flops_per_sample: int, batch_size: int | None, n_samples: int) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.orm import ACTIVE, CANCELLED, QUEUED, RUNNING, Job, JobMetric, is_id, utcnow
+from store.orm import ACTIVE, CANCELLED, CPU, QUEUED, RUNNING, Job, JobMetric, is_id, utcnow
 from store.paging import page
 
 
@@ -20,9 +20,11 @@ def create_job(
     idempotency_key: str | None,
     max_attempts: int = 3,
     max_runtime_seconds: int | None = None,
+    device: str = CPU,
 ) -> Job:
     job = Job(
         dataset_id=dataset_id,
+        device=device,
         network=network,
         training=training,
         max_attempts=max_attempts,

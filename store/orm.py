@@ -37,6 +37,7 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "cancelled",
 )
 ACTIVE = (QUEUED, RUNNING)
+CPU, GPU = "cpu", "gpu"
 
 
 def new_id() -> str:
@@ -95,6 +96,8 @@ class Job(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     max_runtime_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Where it trains, resolved at submit (``auto`` is decided then): its broker queue.
+    device: Mapped[str] = mapped_column(String(8), default=CPU, server_default=CPU)
     # One entry per attempt: {attempt, started_at, ended_at, outcome}.
     history: Mapped[list[Any] | None] = mapped_column(JSON)
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -175,3 +178,15 @@ class Checkpoint(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = _blob()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Worker(Base):
+    """A worker process as it last reported itself: the API tells from these whether a
+    GPU job has anyone to train it."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    device: Mapped[str] = mapped_column(String(8), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -19,7 +19,8 @@ class Reaped:
     requeued: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
-    to_send: list[str] = field(default_factory=list)  # requeued, or queued and never taken
+    # Requeued, or queued and never taken: job id -> its device (which names its queue).
+    to_send: dict[str, str] = field(default_factory=dict)
 
 
 def reap(session: Session, now: datetime, heartbeat_grace: float, queued_grace: float) -> Reaped:
@@ -28,7 +29,12 @@ def reap(session: Session, now: datetime, heartbeat_grace: float, queued_grace: 
     silent_since = now - timedelta(seconds=heartbeat_grace)
     stale = session.execute(
         select(
-            Job.id, Job.attempts, Job.max_attempts, Job.cancel_requested, Job.heartbeat_at
+            Job.id,
+            Job.attempts,
+            Job.max_attempts,
+            Job.cancel_requested,
+            Job.heartbeat_at,
+            Job.device,
         ).where(Job.status == RUNNING, Job.heartbeat_at < silent_since)
     ).all()
     for job in stale:
@@ -56,14 +62,18 @@ def reap(session: Session, now: datetime, heartbeat_grace: float, queued_grace: 
         if status == FAILED:
             _fail_out_of_attempts(session, job.id, job.attempts, heartbeat_grace)
         bucket.append(job.id)
+        if status == QUEUED:
+            reaped.to_send[job.id] = job.device
     waited_since = now - timedelta(seconds=queued_grace)
-    untaken = session.scalars(
-        select(Job.id).where(Job.status == QUEUED, Job.queued_at < waited_since)
-    ).all()
+    untaken = dict(
+        session.execute(
+            select(Job.id, Job.device).where(Job.status == QUEUED, Job.queued_at < waited_since)
+        ).all()
+    )
     if untaken:
         # Stamped now, so each is sent again at most once per grace period.
         session.execute(update(Job).where(Job.id.in_(untaken)).values(queued_at=now))
-    reaped.to_send = [*reaped.requeued, *untaken]
+    reaped.to_send.update(untaken)
     return reaped
 
 

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.backend import GPU_MIN_STEP_FLOPS
+
 EMBEDDED_DATABASE = "sqlite:///var/syn0.db"
 EMBEDDED_BROKER = "sqla+sqlite:///var/broker.db"
 
@@ -62,6 +64,17 @@ class Settings(BaseSettings):
         None, gt=0, description="BLAS threads per worker process (default: the library's)"
     )
     beat_schedule_file: str = "var/celerybeat-schedule"
+
+    # Devices: where a worker trains, and where ``device: auto`` sends a job.
+    worker_device: Literal["cpu", "gpu"] = Field(
+        "cpu", description="a gpu worker trains on CuPy and takes only the gpu queue"
+    )
+    gpu_min_step_flops: float = Field(
+        GPU_MIN_STEP_FLOPS, gt=0, description="auto sends a job to a GPU from this step size"
+    )
+    worker_seen_seconds: float = Field(
+        60.0, gt=0, description="a worker silent for this long no longer counts as present"
+    )
 
     @model_validator(mode="after")
     def _no_embedded_defaults_in_production(self) -> Settings:

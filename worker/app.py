@@ -4,12 +4,16 @@ tasks by name; it never imports training code."""
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
+from kombu import Queue
 
 from store.settings import get_settings
 
 TRAIN_TASK = "jobs.train"
 REAP_TASK = "jobs.reap"
+# CPU jobs (and the reaper) go to Celery's default queue; GPU jobs to their own, which
+# only GPU workers consume, so a GPU never waits behind a long CPU job.
+GPU_QUEUE = "gpu"
 # Celery's own time limits back up the per-job limit that the training loop enforces.
 TIME_LIMIT_MARGIN_SECONDS = 60
 
@@ -44,6 +48,8 @@ def make_celery() -> Celery:
         },
         beat_schedule_filename=settings.beat_schedule_file,
     )
+    if settings.worker_device == "gpu":
+        app.conf.task_queues = (Queue(GPU_QUEUE),)  # what a worker consumes without -Q
     return app
 
 
@@ -72,6 +78,20 @@ def _fresh_process(**_) -> None:
         threadpool_limits(threads)
 
 
-def enqueue_training(job_id: str) -> None:
-    """Send the train task for a committed job; the message carries only its id."""
-    celery_app.send_task(TRAIN_TASK, args=[job_id])
+@worker_ready.connect
+def _announce(sender, **_) -> None:
+    """Report this worker (and its device) to the store every heartbeat period."""
+    from worker.sightings import report_forever
+
+    report_forever(sender.hostname, get_settings())
+
+
+def queue_for(device: str) -> str | None:
+    """The queue of a job on ``device`` (None: Celery's default queue)."""
+    return GPU_QUEUE if device == "gpu" else None
+
+
+def enqueue_training(job_id: str, device: str) -> None:
+    """Send the train task for a committed job to its device's queue; the message
+    carries only the job's id."""
+    celery_app.send_task(TRAIN_TASK, args=[job_id], queue=queue_for(device))

@@ -24,14 +24,14 @@ def reap_once(factory: sessionmaker[Session] | None = None) -> Reaped:
         reaped = reap(
             session, utcnow(), settings.heartbeat_grace_seconds, settings.queued_grace_seconds
         )
-    for job_id in reaped.to_send:  # after the commit, like every send
-        enqueue_training(job_id)
+    for job_id, device in reaped.to_send.items():  # after the commit, like every send
+        enqueue_training(job_id, device)
     if reaped.requeued or reaped.failed or reaped.to_send:
         log.warning(
             "reaper: requeued %s, failed %s, sent %s",
             reaped.requeued,
             reaped.failed,
-            reaped.to_send,
+            list(reaped.to_send),
         )
     return reaped
 

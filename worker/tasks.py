@@ -24,4 +24,4 @@ def train(job_id: str) -> str:
 def reap() -> dict:
     """Requeue jobs whose worker went silent and resend jobs no worker took."""
     reaped = reap_once()
-    return {"requeued": reaped.requeued, "failed": reaped.failed, "sent": reaped.to_send}
+    return {"requeued": reaped.requeued, "failed": reaped.failed, "sent": list(reaped.to_send)}

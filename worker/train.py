@@ -228,7 +228,9 @@ def _train(attempt: _Attempt, network, training, dataset_id, resume: Checkpoint 
             )
         task = dataset.task
         X, y = datasets.load_arrays(session, dataset_id)
-    training_spec = TrainingSpec.model_validate(training)
+    # The worker's own device: routing sent the job to a worker of the device it chose.
+    device = attempt.settings.worker_device
+    training_spec = TrainingSpec.model_validate(training).model_copy(update={"device": device})
     net = Network(NetworkSpec.model_validate(network), seed=training_spec.seed)
     history = fit(
         net,

@@ -166,12 +166,17 @@ class Broker:
 
     path: Path
 
-    def sent_job_ids(self) -> list[str]:
+    def sent_job_ids(self, queue: str | None = None) -> list[str]:
+        """Ids of the jobs sent, to ``queue`` only when given ("celery" is the default)."""
         if not self.path.exists():
             return []
+        query = "SELECT payload FROM kombu_message m JOIN kombu_queue q ON m.queue_id = q.id"
         with closing(sqlite3.connect(self.path)) as db:
             try:
-                rows = db.execute("SELECT payload FROM kombu_message").fetchall()
+                if queue is None:
+                    rows = db.execute(query).fetchall()
+                else:
+                    rows = db.execute(query + " WHERE q.name = ?", (queue,)).fetchall()
             except sqlite3.OperationalError:  # nothing sent yet: no table
                 return []
         sent = []

@@ -179,7 +179,9 @@ def test_validate_reports_summary_work_and_warnings_without_queueing(client, ses
         "samples": 40,
         "epochs": 3,
         "total_flops": flops * 40 * 3,
+        "step_flops": 3 * flops * 32,
     }
+    assert result["device"] == "cpu"
     assert any(
         "mse with a sigmoid output on a classification task" in w for w in result["warnings"]
     )

@@ -11,6 +11,9 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
+from core.backend import gpu_available
 from tests.cli.conftest import command, server_env
 from tests.services import free_port
 
@@ -50,3 +53,11 @@ def test_help_and_version(env):
     version = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
     assert version.stdout == "syn0, version 0.1.0\n"
     assert "--watch" in run("train", "--help", env=env).stdout
+
+
+@pytest.mark.skipif(gpu_available(), reason="this machine has a GPU")
+def test_a_gpu_worker_refuses_to_start_without_a_gpu(tmp_path):
+    failed = run("worker", "--device", "gpu", env=server_env(tmp_path))
+    assert failed.returncode == 2
+    assert failed.stderr.startswith("error: --device gpu needs CuPy and a CUDA GPU")
+    assert "Traceback" not in failed.stderr

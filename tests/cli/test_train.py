@@ -179,3 +179,24 @@ def test_ctrl_c_then_no_leaves_the_job_running(env, api, tmp_path):
     assert api.jobs.get(job_id).status == "running"
     api.jobs.cancel(job_id)
     assert api.jobs.wait(job_id, poll_interval=0.05, timeout=30).status == "cancelled"
+
+
+def test_a_gpu_job_with_no_gpu_worker_says_why_it_waits(syn0, env, api, spiral, tmp_path):
+    # given: the spiral example asking for a GPU; this stack has only a CPU worker
+    spec = yaml.safe_load((EXAMPLES / "spiral.yaml").read_text())
+    spec["training"]["device"] = "gpu"
+    (tmp_path / "gpu.yaml").write_text(yaml.safe_dump(spec))
+    job_id = syn0("train", tmp_path / "gpu.yaml", "--data", spiral, "-q").out.strip()
+    # when
+    shown = syn0("jobs", "show", job_id)
+    watching = subprocess.Popen(
+        command("jobs", "watch", job_id), stderr=subprocess.PIPE, text=True, env=env
+    )
+    time.sleep(2)  # a few polls
+    api.jobs.cancel(job_id)
+    _, err = watching.communicate(timeout=30)
+    # then: show and watch both say why the job waits, and watch reports how it ended
+    assert shown.code == 0 and "gpu" in shown.out
+    assert "no GPU worker has been seen in the last 60 s" in " ".join(shown.out.split())
+    assert err.count("note: no GPU worker has been seen in the last 60 s") == 1, err
+    assert watching.returncode == 1 and f"job {job_id} cancelled" in err

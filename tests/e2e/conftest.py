@@ -7,15 +7,17 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from tests.services import (
     ROOT,
@@ -51,9 +53,28 @@ class Stack:
         }
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.processes = [
+        self.processes: list[subprocess.Popen] = []
+        self.start_worker("worker")
+        self.processes.append(
             self._spawn(
-                "worker",
+                "api",
+                "-m",
+                "uvicorn",
+                "api.app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            )
+        )
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self._wait_until_ready()
+
+    def start_worker(self, name: str, *options: str) -> None:
+        """A Celery worker process (``options``, e.g. ``-Q gpu``), stopped with the stack."""
+        self.processes.append(
+            self._spawn(
+                name,
                 "-m",
                 "celery",
                 "-A",
@@ -64,20 +85,23 @@ class Stack:
                 "--without-heartbeat",
                 "--without-mingle",
                 "--without-gossip",
-            ),
-            self._spawn(
-                "api",
-                "-m",
-                "uvicorn",
-                "api.app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ),
-        ]
-        self.client = httpx.Client(base_url=self.url, timeout=30)
-        self._wait_until_ready()
+                f"--hostname={name}@%h",
+                *options,
+            )
+        )
+
+    def queued_messages(self, queue: str) -> int:
+        """Messages waiting in ``queue`` of this stack's broker (Redis or the SQLite one)."""
+        broker = self.env["SYN0_BROKER_URL"]
+        if broker.startswith("redis://"):
+            with closing(redis.Redis.from_url(broker)) as server:
+                return server.llen(queue)
+        with closing(sqlite3.connect(broker.removeprefix("sqla+sqlite:///"))) as db:
+            query = (
+                "SELECT count(*) FROM kombu_message m JOIN kombu_queue q ON m.queue_id = q.id "
+                "WHERE q.name = ? AND m.visible"
+            )
+            return db.execute(query, (queue,)).fetchone()[0]
 
     def _spawn(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()

@@ -169,3 +169,27 @@ def test_paging_walks_every_dataset_once(stack):
             break
     assert made <= set(seen)
     assert len(seen) == len(set(seen))
+
+
+def test_a_gpu_job_waits_in_the_gpu_queue_until_a_worker_takes_that_queue(stack):
+    client = stack.client
+    # given: the stack's one worker, a CPU worker (it takes Celery's default queue)
+    dataset = _generate(client, "xor", n=100)
+    small = {"network": SPIRAL["network"], "training": {**SPIRAL["training"], "epochs": 5}}
+    gpu = {**small, "training": {**small["training"], "device": "gpu"}}
+    # when
+    waiting = _submit(client, dataset["id"], gpu).json()
+    cpu = _submit(client, dataset["id"], small).json()
+    # then: the CPU job trains, the GPU job waits in its queue and says why
+    assert wait_for(client, cpu["id"], {"succeeded", "failed"})["status"] == "succeeded"
+    job = client.get(f"/v1/jobs/{waiting['id']}").json()
+    assert (job["status"], job["device"]) == ("queued", "gpu")
+    assert "no GPU worker has been seen" in job["notice"]
+    assert stack.queued_messages("gpu") == 1
+    # when: a worker that consumes the gpu queue starts (this machine has no GPU, so it
+    # trains on the CPU: what is checked here is the routing)
+    stack.start_worker("gpu-queue", "--queues=gpu")
+    # then
+    done = wait_for(client, waiting["id"], {"succeeded", "failed"}, seconds=60)
+    assert done["status"] == "succeeded", f"{done}\n{stack.logs()}"
+    assert stack.queued_messages("gpu") == 0

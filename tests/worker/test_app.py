@@ -33,3 +33,16 @@ def test_each_pool_process_bounds_its_blas_threads(monkeypatch):
             assert blas and all(pool["num_threads"] == 1 for pool in blas)
     finally:
         get_settings.cache_clear()
+
+
+def test_gpu_workers_take_only_the_gpu_queue_where_gpu_jobs_are_sent(monkeypatch):
+    monkeypatch.setenv("SYN0_WORKER_DEVICE", "gpu")
+    get_settings.cache_clear()
+    try:
+        gpu_app = worker_app.make_celery()
+    finally:
+        get_settings.cache_clear()
+    assert [queue.name for queue in gpu_app.conf.task_queues] == [worker_app.GPU_QUEUE]
+    assert worker_app.celery_app.conf.task_queues is None  # CPU workers: the default queue
+    assert worker_app.queue_for("gpu") == worker_app.GPU_QUEUE
+    assert worker_app.queue_for("cpu") is None

@@ -38,7 +38,7 @@ TRAINING = {
 }
 
 
-def _submit(factory, training=TRAINING, max_attempts=3, max_runtime_seconds=None):
+def _submit(factory, training=TRAINING, max_attempts=3, max_runtime_seconds=None, device="cpu"):
     X, y = datasets.spiral(200, noise=0.1, seed=0)
     with factory.begin() as session:
         dataset = dataset_rows.add_dataset(
@@ -53,6 +53,7 @@ def _submit(factory, training=TRAINING, max_attempts=3, max_runtime_seconds=None
             idempotency_key=None,
             max_attempts=max_attempts,
             max_runtime_seconds=max_runtime_seconds,
+            device=device,
         ).id
 
 
@@ -98,7 +99,7 @@ def test_a_lost_attempt_resumes_from_its_checkpoint_to_the_same_weights(factory)
     _lose_an_attempt(factory, lost, epochs_done=3)
     # when: the reaper notices the silence and the job runs again
     reaped = _reap_later(factory)
-    assert reaped.requeued == [lost] and reaped.to_send == [lost]
+    assert reaped.requeued == [lost] and reaped.to_send == {lost: "cpu"}
     assert run_job(lost, factory) == "succeeded"
     # then
     assert _weights(factory, lost).tobytes() == _weights(factory, clean).tobytes()
@@ -132,11 +133,24 @@ def test_a_lost_job_that_was_being_cancelled_ends_cancelled(factory):
 
 def test_queued_jobs_no_worker_took_are_sent_again_once_per_grace(factory):
     job_id = _submit(factory)
-    assert _reap_later(factory, seconds=10).to_send == []
-    assert _reap_later(factory, seconds=120).to_send == [job_id]
+    assert _reap_later(factory, seconds=10).to_send == {}
+    assert _reap_later(factory, seconds=120).to_send == {job_id: "cpu"}
     with factory() as session:
         assert jobs.get_job(session, job_id).status == "queued"
-    assert _reap_later(factory, seconds=121).to_send == []
+    assert _reap_later(factory, seconds=121).to_send == {}
+
+
+def test_the_reaper_sends_each_job_back_to_its_own_device_queue(factory):
+    # given: a CPU and a GPU job queued long ago, and a GPU job whose worker went silent
+    on_cpu, on_gpu = _submit(factory), _submit(factory, device="gpu")
+    lost_gpu = _submit(factory, device="gpu")
+    with factory.begin() as session:
+        attempts.claim_job(session, lost_gpu)
+    # when
+    reaped = _reap_later(factory)
+    # then
+    assert reaped.requeued == [lost_gpu]
+    assert reaped.to_send == {lost_gpu: "gpu", on_cpu: "cpu", on_gpu: "gpu"}
 
 
 def test_a_live_attempt_is_left_alone(factory):
