@@ -110,7 +110,7 @@ class CupyBackend(Backend):
 
     def __init__(self, cupy):
         super().__init__(cupy)
-        self.fused = True  # False runs the generic optimizer code (for tests and benches)
+        self.fused = True  # False: the generic code instead of the kernels (tests, benches)
         self._uniform = cupy.ElementwiseKernel(
             "uint64 seed", "T out", "out = (T)syn0_unit(seed, i);", "syn0_uniform", preamble=_HASH
         )
@@ -217,7 +217,7 @@ def get_backend(name: str = "numpy") -> Backend:
 # A GPU wins once a training step does enough arithmetic to hide its kernel launches.
 # bench/gpu.py (docs/benchmarks.md): 784-256-128-10 at batch 128, a 0.18 GFLOP step,
 # ran at 0.6-0.7x the speed of two CPU cores on an H100; at batch 1024, 1.4 GFLOP,
-# 3.6-5.5x faster. Below 1 GFLOP ``auto`` stays on the CPU.
+# 3.6-4.3x faster. Below 1 GFLOP ``auto`` stays on the CPU.
 GPU_MIN_STEP_FLOPS = 1e9
 
 
