@@ -3,19 +3,27 @@ settings and session factory."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import datasets, errors, jobs, models, ops, web
+from api import datasets, errors, jobs, models, ops, tenants, web
+from api.auth import OPEN_TENANT
 from api.body_limit import BodyLimit
 from api.deps import Runtime
 from api.fast_predict import FastPredict
 from api.predict import ModelCache
+from store import tenants as tenants_store
 from store.settings import Settings, get_settings
+from store.tenants import SCOPES
+
+log = logging.getLogger(__name__)
+ADMIN_TENANT = "admin"  # the tenant of SYN0_ADMIN_KEY
 
 DESCRIPTION = """Neural-network training as a service: upload a dataset, submit a job
 (a network spec and a training spec), follow its progress, then predict with the model.
@@ -35,6 +43,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        bootstrap(runtime)
         yield
         runtime.dispose()
 
@@ -42,13 +51,46 @@ def create_app(
     app.state.runtime = runtime
     app.state.models = ModelCache(runtime, settings.predict_cache_size)
     errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        )
     # Added last, so outermost: the body limit applies to the predict fast path too.
     app.add_middleware(FastPredict, fastapi_app=app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    for module in (datasets, jobs, models, ops, web):
+    for module in (datasets, jobs, models, tenants, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app
+
+
+def bootstrap(runtime: Runtime) -> None:
+    """At start: store ``SYN0_ADMIN_KEY`` (the first admin's key) if it is new, and say
+    loudly when auth is off."""
+    settings = runtime.settings
+    if not settings.auth:
+        log.warning(
+            "SYN0_AUTH=false: AUTHENTICATION IS OFF. Every request acts for the tenant "
+            "'%s' with every scope; never expose this server to a network.",
+            OPEN_TENANT,
+        )
+        return
+    if settings.admin_key is None:
+        return
+    key = settings.admin_key.get_secret_value()
+    if not tenants_store.KEY_FORMAT.match(key):
+        raise ValueError(
+            "SYN0_ADMIN_KEY is not an API key: make one with `syn0 keys generate` "
+            "(syn0_<12 hex digits>_<43+ characters>)"
+        )
+    tenant_id = runtime.open_tenant(ADMIN_TENANT)
+    with runtime.sessions.begin() as session:
+        if tenants_store.find_key(session, key) is None:
+            tenants_store.add_key(session, tenant_id, list(SCOPES), "SYN0_ADMIN_KEY", key=key)
+            log.warning("stored SYN0_ADMIN_KEY as an admin key of the tenant %r", ADMIN_TENANT)
 
 
 def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:

@@ -19,11 +19,12 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from api import tabular
-from api.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from api.errors import Conflict, InvalidInput, LimitExceeded, NotFound, QuotaExceeded
 from api.schemas import DatasetIn, GenerateIn
 from core import datasets as generators
 from core.targets import find_classes, infer_task
 from store import datasets as store
+from store import tenants
 from store.orm import Dataset
 from store.settings import Settings
 
@@ -284,12 +285,14 @@ def _task_and_classes(
 # --- the service --------------------------------------------------------------------------
 
 
-def create(session: Session, arrays: Arrays, settings: Settings) -> Dataset:
-    """Store checked arrays (flush only; the route commits)."""
+def create(session: Session, tenant_id: str, arrays: Arrays, settings: Settings) -> Dataset:
+    """Store checked arrays for the tenant (flush only; the route commits, and an error
+    here leaves nothing stored)."""
     task, classes, n_outputs = _task_and_classes(arrays.y, arrays.task, settings.max_classes)
     y = arrays.y.astype(np.float32) if task == "regression" else arrays.y
-    return store.add_dataset(
+    dataset = store.add_dataset(
         session,
+        tenant_id=tenant_id,
         name=arrays.name,
         task=task,
         X=arrays.X,
@@ -297,6 +300,17 @@ def create(session: Session, arrays: Arrays, settings: Settings) -> Dataset:
         classes=classes,
         n_outputs=n_outputs,
     )
+    stored, quota = tenants.stored_bytes(session, tenant_id), settings.tenant_max_stored_bytes
+    if stored > quota:
+        size = len(dataset.data)
+        raise QuotaExceeded(
+            f"this dataset of {size:,} bytes would bring the tenant's stored datasets and "
+            f"models to {stored:,} bytes, over its quota of {quota:,} (set by "
+            "SYN0_TENANT_MAX_STORED_BYTES); delete datasets it no longer needs",
+            limit=quota,
+            value=stored,
+        )
+    return dataset
 
 
 def generate(body: GenerateIn, settings: Settings) -> Arrays:
@@ -310,19 +324,19 @@ def generate(body: GenerateIn, settings: Settings) -> Arrays:
     return Arrays(name, X.astype(np.float32), y, generators.task_of(body.kind))
 
 
-def get(session: Session, dataset_id: str) -> Dataset:
-    dataset = store.get_dataset(session, dataset_id)
+def get(session: Session, tenant_id: str, dataset_id: str) -> Dataset:
+    dataset = store.get_dataset(session, tenant_id, dataset_id)
     if dataset is None:
         raise NotFound(f"no dataset with id {dataset_id!r}")
     return dataset
 
 
-def delete(session: Session, dataset_id: str) -> None:
-    if store.lock_dataset(session, dataset_id) is None:
+def delete(session: Session, tenant_id: str, dataset_id: str) -> None:
+    if store.lock_dataset(session, tenant_id, dataset_id) is None:
         raise NotFound(f"no dataset with id {dataset_id!r}")
     if store.dataset_in_use(session, dataset_id):
         raise Conflict(
             f"dataset {dataset_id!r} is used by a queued or running job; cancel "
             "the job or wait for it to finish, then delete the dataset"
         )
-    store.delete_dataset(session, dataset_id)
+    store.delete_dataset(session, tenant_id, dataset_id)

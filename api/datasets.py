@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from api import dataset_service, surface
+from api.auth import Principal, TrainKey
 from api.dataset_service import Arrays
 from api.deps import PageDep, SessionDep, SettingsDep
 from api.errors import InvalidInput, UnsupportedMediaType
-from api.schemas import DatasetIn, DatasetOut, DatasetUpload, GenerateIn, Page, problems
+from api.schemas import DatasetIn, DatasetOut, DatasetUpload, GenerateIn, Page, keyed
 from api.surface_schemas import PointsOut, PointsQuery
 from store import datasets as store
 from store.settings import Settings
@@ -40,11 +41,15 @@ _TASKS = ("classification", "regression")
     "",
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
-    responses=problems(413, 415, 422),
+    responses=keyed(413, 415, 422),
     summary="Upload a dataset as JSON, or a CSV / .npz file as multipart/form-data",
 )
 async def create_dataset(
-    request: Request, response: Response, session: SessionDep, settings: SettingsDep
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: TrainKey,
 ) -> DatasetOut:
     """The task is inferred from the targets unless given: integer, boolean or string
     targets with few distinct values are classes. ``(n, h, w)`` images gain a channel
@@ -60,7 +65,7 @@ async def create_dataset(
             f"send a dataset as application/json or multipart/form-data; received "
             f"{media_type or 'no Content-Type'}"
         )
-    out = await run_in_threadpool(_store, session, parse, settings)
+    out = await run_in_threadpool(_store, session, principal, parse, settings)
     response.headers["Location"] = f"/v1/datasets/{out.id}"
     return out
 
@@ -91,48 +96,58 @@ def _json_arrays(body: bytes, settings: Settings) -> Arrays:
     return dataset_service.from_json(parsed, settings)
 
 
-def _store(session: Session, parse: Callable[[], Arrays], settings: Settings) -> DatasetOut:
-    dataset = dataset_service.create(session, parse(), settings)
+def _store(
+    session: Session, principal: Principal, parse: Callable[[], Arrays], settings: Settings
+) -> DatasetOut:
+    dataset = dataset_service.create(session, principal.tenant_id, parse(), settings)
     session.commit()
     return DatasetOut.model_validate(dataset)
 
 
-@router.post("/generate", status_code=201, responses=problems(422))
+@router.post("/generate", status_code=201, responses=keyed(422))
 def generate_dataset(
-    body: GenerateIn, response: Response, session: SessionDep, settings: SettingsDep
+    body: GenerateIn,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: TrainKey,
 ) -> DatasetOut:
     """One of core's toy generators (the TensorFlow Playground's data sets and moons)."""
-    out = _store(session, partial(dataset_service.generate, body, settings), settings)
+    generate = partial(dataset_service.generate, body, settings)
+    out = _store(session, principal, generate, settings)
     response.headers["Location"] = f"/v1/datasets/{out.id}"
     return out
 
 
-@router.get("", responses=problems(422))
-def list_datasets(session: SessionDep, page: PageDep) -> Page[DatasetOut]:
+@router.get("", responses=keyed(422))
+def list_datasets(session: SessionDep, page: PageDep, principal: TrainKey) -> Page[DatasetOut]:
     """Newest first."""
-    rows, next_cursor = store.list_datasets(session, page.limit, page.cursor)
+    rows, next_cursor = store.list_datasets(session, principal.tenant_id, page.limit, page.cursor)
     return Page[DatasetOut](
         items=[DatasetOut.model_validate(row) for row in rows], next_cursor=next_cursor
     )
 
 
-@router.get("/{dataset_id}", responses=problems(404))
-def get_dataset(dataset_id: str, session: SessionDep) -> DatasetOut:
-    return DatasetOut.model_validate(dataset_service.get(session, dataset_id))
+@router.get("/{dataset_id}", responses=keyed(404))
+def get_dataset(dataset_id: str, session: SessionDep, principal: TrainKey) -> DatasetOut:
+    return DatasetOut.model_validate(dataset_service.get(session, principal.tenant_id, dataset_id))
 
 
-@router.get("/{dataset_id}/points", responses=problems(404, 422))
+@router.get("/{dataset_id}/points", responses=keyed(404, 422))
 def dataset_points(
-    dataset_id: str, session: SessionDep, query: Annotated[PointsQuery, Query()]
+    dataset_id: str,
+    session: SessionDep,
+    principal: TrainKey,
+    query: Annotated[PointsQuery, Query()],
 ) -> PointsOut:
     """The samples of a dataset with two features, to plot; ``validation`` marks the
     ones a job with this ``validation_split`` and ``seed`` holds out for testing."""
-    return surface.points(session, dataset_id, query)
+    return surface.points(session, principal.tenant_id, dataset_id, query)
 
 
-@router.delete("/{dataset_id}", status_code=204, responses=problems(404, 409))
-def delete_dataset(dataset_id: str, session: SessionDep) -> Response:
+@router.delete("/{dataset_id}", status_code=204, responses=keyed(404, 409))
+def delete_dataset(dataset_id: str, session: SessionDep, principal: TrainKey) -> Response:
     """Refused (409) while a queued or running job uses the dataset."""
-    dataset_service.delete(session, dataset_id)
+    dataset_service.delete(session, principal.tenant_id, dataset_id)
     session.commit()
     return Response(status_code=204)

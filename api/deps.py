@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import InvalidInput
+from api.ratelimit import RateLimiter
+from store import tenants
 from store.db import make_engine
 from store.settings import Settings
 
@@ -24,6 +27,24 @@ class Runtime:
     _factory: sessionmaker[Session] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _owns_engine: bool = False
+    _tenants: dict[str, str] = field(default_factory=dict)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.settings.tenant_requests_per_minute)
+
+    def open_tenant(self, name: str) -> str:
+        """The id of the tenant ``name``, made on first use (auth off, bootstrap)."""
+        if name not in self._tenants:
+            factory = self.sessions
+            try:
+                with factory.begin() as session:
+                    tenant = tenants.tenant_named(session, name)
+                    self._tenants[name] = (tenant or tenants.create_tenant(session, name)).id
+            except IntegrityError:  # another process made it first
+                with factory() as session:
+                    self._tenants[name] = tenants.tenant_named(session, name).id
+        return self._tenants[name]
 
     @property
     def sessions(self) -> sessionmaker[Session]:

@@ -95,16 +95,54 @@ class LimitExceeded(InvalidInput):
 
 
 class TooManyJobs(ApiError):
-    """``max_queued_jobs`` queued or running: try again later (429 with Retry-After)."""
+    """``max_queued_jobs`` (or a tenant's ``tenant_max_active_jobs``) queued or running:
+    try again later (429 with Retry-After)."""
 
     status, slug, title = 429, "too-many-jobs", "Too many jobs"
 
-    def __init__(self, active: int, limit: int, retry_after: int):
+    def __init__(self, active: int, limit: int, retry_after: int, setting: str = "max_queued_jobs"):
+        whose = "of this tenant " if setting.startswith("tenant_") else ""
         super().__init__(
-            f"{active:,} jobs are queued or running, the limit is {limit:,} (set by "
-            f"SYN0_MAX_QUEUED_JOBS); retry after {retry_after} s, or cancel a job",
+            f"{active:,} jobs {whose}are queued or running, the limit is {limit:,} (set by "
+            f"SYN0_{setting.upper()}); retry after {retry_after} s, or cancel a job",
             limit=limit,
             value=active,
+        )
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class Unauthorized(ApiError):
+    """No API key, or one the store does not know (or has revoked)."""
+
+    status, slug, title = 401, "unauthorized", "Missing or invalid API key"
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="syn0"'}
+
+
+class Forbidden(ApiError):
+    """A valid key without the scope the operation needs."""
+
+    status, slug, title = 403, "forbidden", "The API key lacks a scope"
+
+
+class QuotaExceeded(ApiError):
+    """A tenant's stored bytes (``tenant_max_stored_bytes``)."""
+
+    status, slug, title = 403, "quota-exceeded", "Storage quota exceeded"
+
+
+class RateLimited(ApiError):
+    """A tenant's requests per minute (``tenant_requests_per_minute``): 429 + Retry-After."""
+
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, limit: int, retry_after: int):
+        super().__init__(
+            f"this tenant's requests are over the limit of {limit:,} a minute (set by "
+            f"SYN0_TENANT_REQUESTS_PER_MINUTE); retry after {retry_after} s",
+            limit=limit,
         )
         self.headers = {"Retry-After": str(retry_after)}
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import predict as serving
+from api.auth import Principal, allow, identify
+from api.deps import Runtime
 
 PREDICT_PATH = re.compile(r"^/v1/models/(?P<model_id>[^/]+)/predict$")
 
@@ -34,8 +37,11 @@ class FastPredict:
             return
         request = Request(scope, receive)
         try:
+            runtime = self.fastapi_app.state.runtime
+            header = request.headers.get("authorization")
+            principal = await anyio.to_thread.run_sync(_predictor, runtime, header)
             response = await predict_response(
-                self.fastapi_app.state.models, request, match["model_id"]
+                self.fastapi_app.state.models, request, principal, match["model_id"]
             )
         except Exception as exc:
             response = await self._handle(request, exc)
@@ -47,6 +53,14 @@ class FastPredict:
         return await handler(request, exc)
 
 
-async def predict_response(cache: serving.ModelCache, request: Request, model_id: str) -> Response:
-    content = await serving.respond(cache, model_id, await request.body())
+def _predictor(runtime: Runtime, authorization: str | None) -> Principal:
+    """The caller, if its key may predict (a database lookup, so off the event loop)."""
+    with runtime.sessions() as session:
+        return allow(identify(runtime, session, authorization), "predict", "train")
+
+
+async def predict_response(
+    cache: serving.ModelCache, request: Request, principal: Principal, model_id: str
+) -> Response:
+    content = await serving.respond(cache, principal.tenant_id, model_id, await request.body())
     return Response(content, media_type="application/json")

@@ -10,11 +10,18 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, InvalidInput, LimitExceeded, NotFound, TooManyJobs
+from api.errors import (
+    Conflict,
+    InvalidInput,
+    LimitExceeded,
+    NotFound,
+    QuotaExceeded,
+    TooManyJobs,
+)
 from api.schemas import EstimatedWork, JobIn, JobOut, Validation
 from core import check_against_dataset, summary
 from core.backend import choose_device, step_flops
-from store import datasets, jobs, workers
+from store import datasets, jobs, tenants, workers
 from store.orm import GPU, QUEUED, Dataset, Job, JobMetric, utcnow
 from store.settings import Settings
 from worker.app import enqueue_training
@@ -25,9 +32,9 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 
 
-def validate(session: Session, body: JobIn, settings: Settings) -> Validation:
+def validate(session: Session, tenant_id: str, body: JobIn, settings: Settings) -> Validation:
     """Every check a submit runs, in order; raises on the first failure."""
-    dataset = _dataset(session, body.dataset_id)
+    dataset = _dataset(session, tenant_id, body.dataset_id)
     network, training = body.network, body.training
     warnings = check_against_dataset(
         network,
@@ -88,8 +95,8 @@ def _gpu_worker_seen(session: Session, settings: Settings) -> bool:
     return workers.seen_since(session, GPU, since)
 
 
-def _dataset(session: Session, dataset_id: str) -> Dataset:
-    dataset = datasets.get_dataset(session, dataset_id)
+def _dataset(session: Session, tenant_id: str, dataset_id: str) -> Dataset:
+    dataset = datasets.get_dataset(session, tenant_id, dataset_id)
     if dataset is None:
         raise InvalidInput(f"no dataset with id {dataset_id!r}; upload one first", "dataset_id")
     return dataset
@@ -101,20 +108,20 @@ class Submitted:
     created: bool  # False: an Idempotency-Key replay of an earlier submit
 
 
-def submit(session: Session, body: JobIn, key: str | None, settings: Settings) -> Submitted:
-    """Check and add the job (flushed, not committed); a known key returns its first job.
-
-    The same key with a different body is a 409: a key names one request.
+def submit(
+    session: Session, tenant_id: str, body: JobIn, key: str | None, settings: Settings
+) -> Submitted:
+    """Check and add the tenant's job (flushed, not committed); a known key returns its
+    first job. The same key with a different body is a 409: a key names one request.
     """
-    if key is not None and (first := jobs.job_by_idempotency_key(session, key)):
+    if key is not None and (first := jobs.job_by_idempotency_key(session, tenant_id, key)):
         return Submitted(_replay(first, body, key), created=False)
-    active = jobs.count_active(session)
-    if active >= settings.max_queued_jobs:
-        raise TooManyJobs(active, settings.max_queued_jobs, RETRY_AFTER_SECONDS)
-    validation = validate(session, body, settings)
+    _check_room(session, tenant_id, settings)
+    validation = validate(session, tenant_id, body, settings)
     try:
         job = jobs.create_job(
             session,
+            tenant_id=tenant_id,
             dataset_id=body.dataset_id,
             network=body.network.model_dump(mode="json"),
             training=body.training.model_dump(mode="json"),
@@ -128,12 +135,33 @@ def submit(session: Session, body: JobIn, key: str | None, settings: Settings) -
         # A concurrent submit with the same key committed first, or the dataset was
         # deleted since the checks above.
         session.rollback()
-        first = jobs.job_by_idempotency_key(session, key) if key else None
+        first = jobs.job_by_idempotency_key(session, tenant_id, key) if key else None
         if first is None:
-            _dataset(session, body.dataset_id)
+            _dataset(session, tenant_id, body.dataset_id)
             raise
         return Submitted(_replay(first, body, key), created=False)
     return Submitted(job, created=True)
+
+
+def _check_room(session: Session, tenant_id: str, settings: Settings) -> None:
+    """The service's and the tenant's active jobs, and the tenant's storage (the model
+    a job writes needs room)."""
+    active = jobs.count_active(session)
+    if active >= settings.max_queued_jobs:
+        raise TooManyJobs(active, settings.max_queued_jobs, RETRY_AFTER_SECONDS)
+    mine = jobs.count_active(session, tenant_id)
+    if mine >= settings.tenant_max_active_jobs:
+        limit = settings.tenant_max_active_jobs
+        raise TooManyJobs(mine, limit, RETRY_AFTER_SECONDS, "tenant_max_active_jobs")
+    stored, quota = tenants.stored_bytes(session, tenant_id), settings.tenant_max_stored_bytes
+    if stored >= quota:
+        raise QuotaExceeded(
+            f"the tenant stores {stored:,} bytes of datasets and models, its quota is "
+            f"{quota:,} (set by SYN0_TENANT_MAX_STORED_BYTES), and a job's model needs "
+            "room; delete datasets it no longer needs",
+            limit=quota,
+            value=stored,
+        )
 
 
 def _replay(first: Job, body: JobIn, key: str) -> Job:
@@ -180,17 +208,17 @@ def present(session: Session, rows: list[Job], settings: Settings) -> list[JobOu
     ]
 
 
-def get(session: Session, job_id: str) -> Job:
-    job = jobs.get_job(session, job_id)
+def get(session: Session, tenant_id: str, job_id: str) -> Job:
+    job = jobs.get_job(session, tenant_id, job_id)
     if job is None:
         raise NotFound(f"no job with id {job_id!r}")
     return job
 
 
-def cancel(session: Session, job_id: str) -> Job:
+def cancel(session: Session, tenant_id: str, job_id: str) -> Job:
     """Cancel a queued job now or flag a running one; a finished job is a 409."""
-    job = get(session, job_id)
-    if not jobs.cancel_job(session, job_id):
+    job = get(session, tenant_id, job_id)
+    if not jobs.cancel_job(session, tenant_id, job_id):
         session.refresh(job)
         raise Conflict(
             f"job {job_id} already finished with status {job.status!r}; only queued or "
@@ -201,11 +229,11 @@ def cancel(session: Session, job_id: str) -> Job:
 
 
 def metrics(
-    session: Session, job_id: str, after: int, limit: int
+    session: Session, tenant_id: str, job_id: str, after: int, limit: int
 ) -> tuple[list[JobMetric], int | None]:
     """Rows of epochs after ``after``, and the epoch to continue after (None at the end)."""
-    get(session, job_id)
-    rows = jobs.list_metrics(session, job_id, after, limit + 1)
+    get(session, tenant_id, job_id)
+    rows = jobs.list_metrics(session, tenant_id, job_id, after, limit + 1)
     if len(rows) <= limit:
         return rows, None
     return rows[:limit], rows[limit - 1].epoch

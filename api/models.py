@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import surface
+from api.auth import PredictKey, TrainKey
 from api.deps import PageDep, SessionDep
 from api.errors import NotFound
 from api.fast_predict import predict_response
-from api.schemas import ModelOut, Page, PredictIn, PredictOut, problems
+from api.schemas import ModelOut, Page, PredictIn, PredictOut, keyed
 from api.surface_schemas import GridQuery, SurfaceOut
 from store import models as store
 from store.orm import Model
@@ -18,8 +19,8 @@ from store.orm import Model
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
-def _model(model_id: str, session: SessionDep) -> Model:
-    model = store.get_model(session, model_id)
+def _model(model_id: str, session: SessionDep, principal: TrainKey) -> Model:
+    model = store.get_model(session, principal.tenant_id, model_id)
     if model is None:
         raise NotFound(f"no model with id {model_id!r}")
     return model
@@ -28,16 +29,16 @@ def _model(model_id: str, session: SessionDep) -> Model:
 ModelDep = Annotated[Model, Depends(_model)]
 
 
-@router.get("", responses=problems(422))
-def list_models(session: SessionDep, page: PageDep) -> Page[ModelOut]:
+@router.get("", responses=keyed(422))
+def list_models(session: SessionDep, page: PageDep, principal: TrainKey) -> Page[ModelOut]:
     """Newest first."""
-    rows, next_cursor = store.list_models(session, page.limit, page.cursor)
+    rows, next_cursor = store.list_models(session, principal.tenant_id, page.limit, page.cursor)
     return Page[ModelOut](
         items=[ModelOut.model_validate(row) for row in rows], next_cursor=next_cursor
     )
 
 
-@router.get("/{model_id}", responses=problems(404))
+@router.get("/{model_id}", responses=keyed(404))
 def get_model(model: ModelDep) -> ModelOut:
     return ModelOut.model_validate(model)
 
@@ -47,7 +48,7 @@ def get_model(model: ModelDep) -> ModelOut:
     response_class=Response,
     responses={
         200: {"model": PredictOut, "description": "Outputs (and labels, probabilities)"},
-        **problems(404, 413, 422, 500),
+        **keyed(404, 413, 422, 500),
     },
     openapi_extra={
         "requestBody": {
@@ -56,21 +57,21 @@ def get_model(model: ModelDep) -> ModelOut:
         }
     },
 )
-async def predict(model_id: str, request: Request) -> Response:
+async def predict(model_id: str, request: Request, principal: PredictKey) -> Response:
     """Outputs for ``inputs`` ``(n, *input_shape)``; classifiers add ``labels`` in the
     dataset's own class values and ``probabilities`` (columns in ``classes`` order).
     Wrong shapes are a 422 naming the expected shape. (Requests are answered by
     ``api.fast_predict`` before routing; this route documents the operation.)"""
-    return await predict_response(request.app.state.models, request, model_id)
+    return await predict_response(request.app.state.models, request, principal, model_id)
 
 
-@router.get("/{model_id}/surface", responses=problems(404, 422))
+@router.get("/{model_id}/surface", responses=keyed(404, 422))
 def model_surface(
-    model_id: str, session: SessionDep, query: Annotated[GridQuery, Query()]
+    model_id: str, session: SessionDep, principal: TrainKey, query: Annotated[GridQuery, Query()]
 ) -> SurfaceOut:
     """The model on a grid over its two inputs: outputs, predicted labels and (with
     ``neurons=true``) each hidden unit's activation."""
-    return surface.for_model(session, model_id, query)
+    return surface.for_model(session, principal.tenant_id, model_id, query)
 
 
 @router.get(
@@ -78,12 +79,12 @@ def model_surface(
     response_class=Response,
     responses={
         200: {"content": {"application/octet-stream": {}}, "description": "The .npz file"},
-        **problems(404, 500),
+        **keyed(404, 500),
     },
 )
 def download_weights(model: ModelDep, session: SessionDep) -> Response:
     """The ``.npz`` file ``core.Network.from_bytes`` reads (checked against its sha256)."""
-    weights = store.load_weights(session, model.id)
+    weights = store.load_weights(session, model.tenant_id, model.id)
     return Response(
         weights,
         media_type="application/octet-stream",

@@ -5,7 +5,8 @@ forward pass on the event loop, orjson out; no thread hop, no database. A miss l
 the weights from the store in a worker thread, so the event loop never waits on the
 database; a large batch is parsed and run in a worker thread too. A network runs
 one forward pass at a time (see ``Served``).
-Models never change once written, so entries need no invalidation.
+Models never change once written, so entries need no invalidation; each entry keeps
+its tenant, and a hit for another tenant's request is a miss like any unknown id.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ _SHAPE_HINT = 'the body must be a JSON object {"inputs": [[...], ...]} with one 
 
 
 class Served:
-    """A loaded network and the lock that serializes its forward passes: a ``Network``
-    reuses its work buffers between calls, so two passes at once would mix answers."""
+    """A loaded network, its tenant, and the lock that serializes its forward passes: a
+    ``Network`` reuses its work buffers between calls, so two passes at once would mix
+    answers."""
 
-    def __init__(self, net: Network) -> None:
-        self.net = net
+    def __init__(self, net: Network, tenant_id: str) -> None:
+        self.net, self.tenant_id = net, tenant_id
         self.lock = threading.Lock()
 
     def run(self, model_id: str, X: np.ndarray) -> bytes:
@@ -56,22 +58,22 @@ class ModelCache:
     def __len__(self) -> int:
         return len(self._served)
 
-    async def get(self, model_id: str) -> Served:
+    async def get(self, tenant_id: str, model_id: str) -> Served:
         served = self._served.get(model_id)
-        if served is not None:
+        if served is not None and served.tenant_id == tenant_id:
             self._served.move_to_end(model_id)
             return served
-        served = Served(await anyio.to_thread.run_sync(self._load, model_id))
-        self._served[model_id] = served
+        net = await anyio.to_thread.run_sync(self._load, tenant_id, model_id)
+        served = self._served[model_id] = Served(net, tenant_id)
         while len(self._served) > self.size:
             self._served.popitem(last=False)
         return served
 
-    def _load(self, model_id: str) -> Network:
+    def _load(self, tenant_id: str, model_id: str) -> Network:
         with self.runtime.sessions() as session:
-            if models.get_model(session, model_id) is None:
+            if models.get_model(session, tenant_id, model_id) is None:
                 raise NotFound(f"no model with id {model_id!r}")
-            weights = models.load_weights(session, model_id)
+            weights = models.load_weights(session, tenant_id, model_id)
         try:
             return Network.from_bytes(weights)
         except DataError as exc:
@@ -80,7 +82,7 @@ class ModelCache:
             ) from exc
 
 
-async def respond(cache: ModelCache, model_id: str, body: bytes) -> bytes:
+async def respond(cache: ModelCache, tenant_id: str, model_id: str, body: bytes) -> bytes:
     """The reply body for a predict request (see ``predict``).
 
     A small batch runs on the event loop unless a worker thread holds the network's
@@ -88,7 +90,7 @@ async def respond(cache: ModelCache, model_id: str, body: bytes) -> bytes:
     """
     large = len(body) > INLINE_BODY_BYTES
     X = await anyio.to_thread.run_sync(parse_inputs, body) if large else parse_inputs(body)
-    served = await cache.get(model_id)
+    served = await cache.get(tenant_id, model_id)
     if not large and served.lock.acquire(blocking=False):
         try:
             return predict(served.net, model_id, X)

@@ -263,12 +263,14 @@ class Problem(BaseModel):
 
 
 _PROBLEM_DESCRIPTIONS = {
+    401: "Missing, unknown or revoked API key",
+    403: "The API key lacks the scope, or the tenant's storage quota is used up",
     404: "Not found",
     409: "Conflict",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input, spec or limit",
-    429: "Too many queued or running jobs; retry after Retry-After seconds",
+    429: "Too many requests or jobs; retry after Retry-After seconds",
     500: "Stored data is corrupt",
     503: "Database or broker unavailable",
 }
@@ -276,6 +278,11 @@ _PROBLEM_DESCRIPTIONS = {
 _PROBLEM_HEADERS = {
     429: {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
 }
+
+
+def keyed(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``problems`` of an operation that needs an API key: 401, 403 and 429 too."""
+    return problems(401, 403, 429, *statuses)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

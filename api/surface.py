@@ -16,19 +16,19 @@ from core.prepare import split_indices
 from store import attempts, datasets, models
 
 
-def for_model(session: Session, model_id: str, query: GridQuery) -> SurfaceOut:
-    model = models.get_model(session, model_id)
+def for_model(session: Session, tenant_id: str, model_id: str, query: GridQuery) -> SurfaceOut:
+    model = models.get_model(session, tenant_id, model_id)
     if model is None:
         raise NotFound(f"no model with id {model_id!r}")
-    net = Network.from_bytes(models.load_weights(session, model_id))
+    net = Network.from_bytes(models.load_weights(session, tenant_id, model_id))
     return evaluate(net, query, source="model", epoch=model.metrics.get("epoch"))
 
 
-def for_job(session: Session, job_id: str, query: GridQuery) -> SurfaceOut:
+def for_job(session: Session, tenant_id: str, job_id: str, query: GridQuery) -> SurfaceOut:
     """The model once the job succeeded, else its latest checkpoint."""
-    job = job_service.get(session, job_id)
+    job = job_service.get(session, tenant_id, job_id)
     if job.model_id:
-        return for_model(session, job.model_id, query)
+        return for_model(session, tenant_id, job.model_id, query)
     data = attempts.load_checkpoint(session, job.id)
     if data is None:
         raise Conflict(
@@ -83,15 +83,15 @@ def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> 
     )
 
 
-def points(session: Session, dataset_id: str, query: PointsQuery) -> PointsOut:
-    dataset = dataset_service.get(session, dataset_id)
+def points(session: Session, tenant_id: str, dataset_id: str, query: PointsQuery) -> PointsOut:
+    dataset = dataset_service.get(session, tenant_id, dataset_id)
     if dataset.input_shape != [2]:
         raise InvalidInput(
             f"points are for datasets with two features; this one has samples of shape "
             f"{dataset.input_shape}",
             "dataset_id",
         )
-    X, y = datasets.load_arrays(session, dataset_id)
+    X, y = datasets.load_arrays(session, tenant_id, dataset_id)
     _, held_out = split_indices(len(X), query.validation_split, query.seed)
     validation = np.zeros(len(X), dtype=bool)
     if held_out is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import data, jobs, models, server, train
+from cli import data, jobs, keys, models, server, train
 from cli.common import State, exit_code, report
 from client import DEFAULT_URL, Syn0Error
 from client.http import VERSION
@@ -49,6 +49,7 @@ for command in (
     server.serve,
     server.worker,
     server.db,
+    keys.keys,
 ):
     syn0.add_command(command)
 

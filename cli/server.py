@@ -26,7 +26,8 @@ LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=
 WORKER_STOP_SECONDS = 15
 
 
-def _settings() -> Settings:
+def settings_or_exit() -> Settings:
+    """The server settings, or exit 2 naming what is wrong in them."""
     from pydantic import ValidationError
 
     from store.settings import get_settings
@@ -61,10 +62,19 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     """
     import uvicorn
 
-    settings = _settings()
+    settings = settings_or_exit()
     embedded = _embedded(settings.broker_url)
     if embedded:
         upgrade_database(settings.database_url)
+        first_key(settings)
+    if not settings.auth:
+        click.secho(
+            "WARNING: SYN0_AUTH=false: authentication is OFF; every request acts for the "
+            "tenant 'local'. For local experiments only: never expose this server.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
     start = embedded if with_worker is None else with_worker
     worker = (
         subprocess.Popen([sys.executable, "-m", "cli", "worker", "--quiet", "-l", "WARNING"])
@@ -82,6 +92,28 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     finally:
         if worker is not None:
             _stop(worker)
+
+
+def first_key(settings: Settings) -> None:
+    """On the embedded default with no API key yet: make one for the tenant ``local``
+    with every scope, and print it this once (the playground asks for it)."""
+    if not settings.auth:
+        return
+    from store import tenants
+    from store.db import session_factory, session_scope
+
+    with session_scope(session_factory()) as session:
+        if tenants.has_keys(session):
+            return
+        owner = tenants.tenant_named(session, "local") or tenants.create_tenant(session, "local")
+        row, key = tenants.add_key(session, owner.id, list(tenants.SCOPES), "first key")
+    click.echo(
+        f"Your API key, shown this once (tenant 'local', scopes {', '.join(row.scopes)}):\n"
+        f"  {key}\n"
+        "The playground asks for it; for the CLI: export SYN0_API_KEY=<key>. More keys: "
+        "syn0 keys create --tenant NAME",
+        err=True,
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -130,7 +162,7 @@ def worker(concurrency: int, loglevel: str, quiet: bool, device: str) -> None:
                 "(`pip install 'syn0[gpu]'`); none was found"
             )
     os.environ["SYN0_WORKER_DEVICE"] = device  # read by the settings the worker builds
-    settings = _settings()
+    settings = settings_or_exit()
     from worker.app import celery_app
 
     argv = [*(["--quiet"] if quiet else []), "worker", f"--loglevel={loglevel.upper()}"]
@@ -160,7 +192,7 @@ def upgrade(revision: str) -> None:
     """Migrate the database of SYN0_DATABASE_URL to REVISION (default: head)."""
     from sqlalchemy.engine import make_url
 
-    url = _settings().database_url
+    url = settings_or_exit().database_url
     upgrade_database(url, revision)
     click.echo(f"{make_url(url).render_as_string(hide_password=True)}: at revision {revision}")
 

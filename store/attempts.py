@@ -54,6 +54,12 @@ def claim_job(session: Session, job_id: str) -> int | None:
     return job.attempts
 
 
+def claimed_job(session: Session, job_id: str) -> Job:
+    """The job a worker claimed: the worker trusts the row (its tenant included) and
+    checks nothing else by tenant."""
+    return session.get_one(Job, job_id)
+
+
 def owned(job_id: str, attempt: int):
     return (Job.id == job_id, Job.status == RUNNING, Job.attempts == attempt)
 

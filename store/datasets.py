@@ -1,4 +1,5 @@
-"""Dataset rows and their arrays."""
+"""Dataset rows and their arrays, each dataset its tenant's: every lookup names the
+tenant, so another tenant's id reads as a missing one."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from store.paging import page
 def add_dataset(
     session: Session,
     *,
+    tenant_id: str,
     name: str,
     task: str,
     X: np.ndarray,
@@ -23,6 +25,7 @@ def add_dataset(
 ) -> Dataset:
     data = blobs.pack(X=X, y=y)
     dataset = Dataset(
+        tenant_id=tenant_id,
         name=name,
         task=task,
         n_samples=len(X),
@@ -37,11 +40,14 @@ def add_dataset(
     return dataset
 
 
-def get_dataset(session: Session, dataset_id: str) -> Dataset | None:
-    return session.get(Dataset, dataset_id) if is_id(dataset_id) else None
+def get_dataset(session: Session, tenant_id: str, dataset_id: str) -> Dataset | None:
+    if not is_id(dataset_id):
+        return None
+    query = select(Dataset).where(Dataset.id == dataset_id, Dataset.tenant_id == tenant_id)
+    return session.scalar(query)
 
 
-def lock_dataset(session: Session, dataset_id: str) -> Dataset | None:
+def lock_dataset(session: Session, tenant_id: str, dataset_id: str) -> Dataset | None:
     """The dataset row, locked until the transaction ends (PostgreSQL ``FOR UPDATE``).
 
     A submit referencing the row holds a key-share lock until it commits, so a delete
@@ -49,20 +55,24 @@ def lock_dataset(session: Session, dataset_id: str) -> Dataset | None:
     """
     if not is_id(dataset_id):
         return None
-    return session.scalar(select(Dataset).where(Dataset.id == dataset_id).with_for_update())
+    query = select(Dataset).where(Dataset.id == dataset_id, Dataset.tenant_id == tenant_id)
+    return session.scalar(query.with_for_update())
 
 
-def load_arrays(session: Session, dataset_id: str) -> tuple[np.ndarray, np.ndarray]:
+def load_arrays(session: Session, tenant_id: str, dataset_id: str) -> tuple[np.ndarray, np.ndarray]:
     """The dataset's ``(X, y)``, after checking the stored bytes against their sha256."""
     row = session.execute(
-        select(Dataset.data, Dataset.sha256).where(Dataset.id == dataset_id)
+        select(Dataset.data, Dataset.sha256).where(
+            Dataset.id == dataset_id, Dataset.tenant_id == tenant_id
+        )
     ).one()
     arrays = blobs.unpack(row.data, row.sha256, "dataset")
     return arrays["X"], arrays["y"]
 
 
-def list_datasets(session: Session, limit: int, cursor: str | None):
-    return page(session, select(Dataset), Dataset, limit, cursor)
+def list_datasets(session: Session, tenant_id: str, limit: int, cursor: str | None):
+    query = select(Dataset).where(Dataset.tenant_id == tenant_id)
+    return page(session, query, Dataset, limit, cursor)
 
 
 def dataset_in_use(session: Session, dataset_id: str) -> bool:
@@ -71,5 +81,5 @@ def dataset_in_use(session: Session, dataset_id: str) -> bool:
     return bool(session.scalar(query))
 
 
-def delete_dataset(session: Session, dataset_id: str) -> None:
-    session.execute(delete(Dataset).where(Dataset.id == dataset_id))
+def delete_dataset(session: Session, tenant_id: str, dataset_id: str) -> None:
+    session.execute(delete(Dataset).where(Dataset.id == dataset_id, Dataset.tenant_id == tenant_id))

@@ -1,5 +1,5 @@
-"""Job rows as the API sees them: submit, read, list, cancel. A worker's side of a
-job (claim, progress, outcome) is in ``store.attempts``."""
+"""Job rows as the API sees them: submit, read, list, cancel, each scoped by tenant. A
+worker's side of a job (claim, progress, outcome) is in ``store.attempts``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from store.paging import page
 def create_job(
     session: Session,
     *,
+    tenant_id: str,
     dataset_id: str,
     network: dict,
     training: dict,
@@ -23,6 +24,7 @@ def create_job(
     device: str = CPU,
 ) -> Job:
     job = Job(
+        tenant_id=tenant_id,
         dataset_id=dataset_id,
         device=device,
         network=network,
@@ -38,22 +40,26 @@ def create_job(
     return job
 
 
-def get_job(session: Session, job_id: str) -> Job | None:
-    return session.get(Job, job_id) if is_id(job_id) else None
+def get_job(session: Session, tenant_id: str, job_id: str) -> Job | None:
+    if not is_id(job_id):
+        return None
+    return session.scalar(select(Job).where(Job.id == job_id, Job.tenant_id == tenant_id))
 
 
-def job_by_idempotency_key(session: Session, key: str) -> Job | None:
-    return session.scalar(select(Job).where(Job.idempotency_key == key))
+def job_by_idempotency_key(session: Session, tenant_id: str, key: str) -> Job | None:
+    query = select(Job).where(Job.tenant_id == tenant_id, Job.idempotency_key == key)
+    return session.scalar(query)
 
 
 def list_jobs(
     session: Session,
+    tenant_id: str,
     limit: int,
     cursor: str | None,
     status: str | None = None,
     dataset_id: str | None = None,
 ):
-    query = select(Job)
+    query = select(Job).where(Job.tenant_id == tenant_id)
     if status:
         query = query.where(Job.status == status)
     if dataset_id:
@@ -61,24 +67,28 @@ def list_jobs(
     return page(session, query, Job, limit, cursor)
 
 
-def count_active(session: Session) -> int:
-    """Jobs queued or running: what ``max_queued_jobs`` limits."""
+def count_active(session: Session, tenant_id: str | None = None) -> int:
+    """Jobs queued or running, of one tenant or (None) of all: what ``max_queued_jobs``
+    and ``tenant_max_active_jobs`` limit."""
     query = select(func.count()).select_from(Job).where(Job.status.in_(ACTIVE))
+    if tenant_id is not None:
+        query = query.where(Job.tenant_id == tenant_id)
     return session.scalar(query) or 0
 
 
-def cancel_job(session: Session, job_id: str) -> bool:
+def cancel_job(session: Session, tenant_id: str, job_id: str) -> bool:
     """Cancel a queued job at once or flag a running one; False if it already ended."""
     now = utcnow()
+    mine = (Job.id == job_id, Job.tenant_id == tenant_id)
     queued = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == QUEUED)
+        .where(*mine, Job.status == QUEUED)
         .values(status=CANCELLED, finished_at=now, cancel_requested=True)
     )
     if queued.rowcount:
         return True
     running = session.execute(
-        update(Job).where(Job.id == job_id, Job.status == RUNNING).values(cancel_requested=True)
+        update(Job).where(*mine, Job.status == RUNNING).values(cancel_requested=True)
     )
     return bool(running.rowcount)
 
@@ -88,12 +98,13 @@ def cancel_requested(session: Session, job_id: str) -> bool:
 
 
 def list_metrics(
-    session: Session, job_id: str, after: int = 0, limit: int | None = None
+    session: Session, tenant_id: str, job_id: str, after: int = 0, limit: int | None = None
 ) -> list[JobMetric]:
     """The job's metrics rows of epochs after ``after``, in order, at most ``limit``."""
     query = (
         select(JobMetric)
-        .where(JobMetric.job_id == job_id, JobMetric.epoch > after)
+        .join(Job, Job.id == JobMetric.job_id)
+        .where(Job.tenant_id == tenant_id, JobMetric.job_id == job_id, JobMetric.epoch > after)
         .order_by(JobMetric.epoch)
         .limit(limit)
     )

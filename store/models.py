@@ -1,4 +1,4 @@
-"""Trained models: rows and their weights."""
+"""Trained models: rows and their weights, each model its tenant's."""
 
 from __future__ import annotations
 
@@ -10,16 +10,22 @@ from store.orm import Model, is_id
 from store.paging import page
 
 
-def get_model(session: Session, model_id: str) -> Model | None:
-    return session.get(Model, model_id) if is_id(model_id) else None
+def get_model(session: Session, tenant_id: str, model_id: str) -> Model | None:
+    if not is_id(model_id):
+        return None
+    return session.scalar(select(Model).where(Model.id == model_id, Model.tenant_id == tenant_id))
 
 
-def list_models(session: Session, limit: int, cursor: str | None):
-    return page(session, select(Model), Model, limit, cursor)
+def list_models(session: Session, tenant_id: str, limit: int, cursor: str | None):
+    return page(session, select(Model).where(Model.tenant_id == tenant_id), Model, limit, cursor)
 
 
-def load_weights(session: Session, model_id: str) -> bytes:
+def load_weights(session: Session, tenant_id: str, model_id: str) -> bytes:
     """The weights file, after checking it against its recorded sha256."""
-    row = session.execute(select(Model.weights, Model.sha256).where(Model.id == model_id)).one()
+    row = session.execute(
+        select(Model.weights, Model.sha256).where(
+            Model.id == model_id, Model.tenant_id == tenant_id
+        )
+    ).one()
     blobs.verify(row.weights, row.sha256, "weights")
     return row.weights

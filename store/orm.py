@@ -65,10 +65,40 @@ def _blob() -> Any:
     return mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
 
 
+class Tenant(Base):
+    """Who owns datasets, jobs and models; every API key belongs to one."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key as the store keeps it: its public prefix and the sha256 of the whole
+    key, never the key itself (``store.keys``)."""
+
+    __tablename__ = "api_keys"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    name: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def _tenant() -> Any:
+    return mapped_column(ForeignKey("tenants.id"), index=True)
+
+
 class Dataset(Base):
     __tablename__ = "datasets"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = _tenant()
     name: Mapped[str] = mapped_column(String(200))
     task: Mapped[str] = mapped_column(String(16))
     n_samples: Mapped[int] = mapped_column(Integer)
@@ -82,8 +112,11 @@ class Dataset(Base):
 
 class Job(Base):
     __tablename__ = "jobs"
+    # An Idempotency-Key names one request of one tenant.
+    __table_args__ = (UniqueConstraint("tenant_id", "idempotency_key"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = _tenant()
     dataset_id: Mapped[str | None] = mapped_column(
         ForeignKey("datasets.id", ondelete="SET NULL"), index=True
     )
@@ -101,7 +134,7 @@ class Job(Base):
     # One entry per attempt: {attempt, started_at, ended_at, outcome}.
     history: Mapped[list[Any] | None] = mapped_column(JSON)
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
     latest_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     model_id: Mapped[str | None] = mapped_column(String(32))
@@ -152,6 +185,7 @@ class Model(Base):
     __tablename__ = "models"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = _tenant()
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
     dataset_id: Mapped[str | None] = mapped_column(String(32))
     network: Mapped[dict[str, Any]] = mapped_column(JSON)

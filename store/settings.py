@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.backend import GPU_MIN_STEP_FLOPS
@@ -26,6 +26,22 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     database_url: str = EMBEDDED_DATABASE
     broker_url: str = EMBEDDED_BROKER
+
+    # Who may call: API keys on every /v1 request (docs/security.md).
+    auth: bool = Field(True, description="False: no keys, one tenant; local experiments only")
+    admin_key: SecretStr | None = Field(
+        None, description="stored at start as an admin key of the tenant 'admin' (bootstrap)"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed to call from a browser; none: off"
+    )
+    tenant_max_active_jobs: int = Field(100, gt=0, description="queued + running, per tenant")
+    tenant_max_stored_bytes: int = Field(
+        2 * 2**30, gt=0, description="datasets + model weights, per tenant"
+    )
+    tenant_requests_per_minute: int = Field(
+        6000, gt=0, description="per tenant and API process (429 past it)"
+    )
 
     # Limits, enforced before any work starts and reported with their value.
     max_request_bytes: int = Field(64 * 2**20, gt=0)
@@ -79,6 +95,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_embedded_defaults_in_production(self) -> Settings:
         if self.environment == "production":
+            if not self.auth:
+                raise ValueError("SYN0_AUTH=false is for local experiments, not production")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("SYN0_DATABASE_URL must name a server database in production")
             if self.broker_url.startswith("sqla+"):

@@ -168,8 +168,8 @@ def run_job(job_id: str, factory: sessionmaker[Session] | None = None) -> str:
         if number is None:
             log.info("job %s is not queued; nothing to do", job_id)
             return "not-claimed"
-        job = jobs.get_job(session, job_id)
-        spec = (job.network, job.training, job.dataset_id)
+        job = attempts.claimed_job(session, job_id)
+        spec = (job.tenant_id, job.network, job.training, job.dataset_id)
         runtime = min(
             job.max_runtime_seconds or settings.max_runtime_seconds, settings.max_runtime_seconds
         )
@@ -219,15 +219,17 @@ def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
     return Checkpoint.from_bytes(data) if data else None
 
 
-def _train(attempt: _Attempt, network, training, dataset_id, resume: Checkpoint | None):
+def _train(
+    attempt: _Attempt, tenant_id, network, training, dataset_id, resume: Checkpoint | None
+):
     with session_scope(attempt.factory) as session:
-        dataset = datasets.get_dataset(session, dataset_id) if dataset_id else None
+        dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
         if dataset is None:
             raise DataError(
                 "the job's dataset was deleted before training started", field="dataset_id"
             )
         task = dataset.task
-        X, y = datasets.load_arrays(session, dataset_id)
+        X, y = datasets.load_arrays(session, tenant_id, dataset_id)
     # The worker's own device: routing sent the job to a worker of the device it chose.
     device = attempt.settings.worker_device
     training_spec = TrainingSpec.model_validate(training).model_copy(update={"device": device})
@@ -248,11 +250,12 @@ def _train(attempt: _Attempt, network, training, dataset_id, resume: Checkpoint 
 
 
 def _model(job_id: str, spec: tuple, net: Network, history) -> Model:
-    network, training, dataset_id = spec
+    tenant_id, network, training, dataset_id = spec
     weights = net.to_bytes()
     final = history.epochs[history.best_epoch - 1] if history.best_epoch else history.last
     classes = None if net.classes is None else net.classes.tolist()
     return Model(
+        tenant_id=tenant_id,
         job_id=job_id,
         dataset_id=dataset_id,
         network=network,

@@ -9,7 +9,17 @@ from store.db import make_engine
 from store.orm import Base
 from tests.services import downgrade, migrate
 
-TABLES = {"alembic_version", "datasets", "jobs", "job_metrics", "models", "checkpoints", "workers"}
+TABLES = {
+    "alembic_version",
+    "datasets",
+    "jobs",
+    "job_metrics",
+    "models",
+    "checkpoints",
+    "workers",
+    "tenants",
+    "api_keys",
+}
 
 
 def _tables(url: str) -> set[str]:

@@ -1,6 +1,8 @@
 // The syn0 API as the page uses it. Every failure is an ApiError carrying the problem+json
 // reply (status, detail, and for input errors the failing fields).
 
+import { askForKey, currentKey } from "./key.js";
+
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
@@ -12,8 +14,11 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+// A request with the page's API key; a 401 asks for a key once and tries again with it.
+async function request(method, path, body, asked = false) {
   const init = { method, headers: { accept: "application/json" } };
+  const key = currentKey();
+  if (key) init.headers.authorization = `Bearer ${key}`;
   if (body instanceof FormData) {
     init.body = body; // the browser sets the multipart boundary
   } else if (body !== undefined) {
@@ -32,6 +37,9 @@ async function request(method, path, body) {
     data = text ? JSON.parse(text) : null;
   } catch {
     data = { detail: text.slice(0, 200) };
+  }
+  if (response.status === 401 && !asked && (await askForKey(data?.detail))) {
+    return request(method, path, body, true);
   }
   if (!response.ok) throw new ApiError(response.status, data ?? {});
   return data;

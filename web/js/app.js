@@ -16,6 +16,7 @@ import {
 import { drawNeurons, layerBar, renderFeatures, renderLayers } from "./network.js";
 import { drawLoss, fmt } from "./plot.js";
 import { Run } from "./run.js";
+import { askForKey } from "./key.js";
 import { renderRuns } from "./runs.js";
 import { fromHash, fromJob, isPlane, jobBody, toHash } from "./state.js";
 import { showEnd, showJob, showMessage, showProblem, showStatus } from "./status.js";
@@ -64,8 +65,9 @@ function showDataset() {
   legend.replaceChildren();
   const swatch = (rgb, text) => {
     const item = document.createElement("span");
-    item.innerHTML = `<i style="background:${css(rgb)}"></i>`;
-    item.append(text);
+    const dot = document.createElement("i");
+    dot.style.background = css(rgb);
+    item.append(dot, text);
     legend.append(item);
   };
   if (ds.task === "classification") ds.classes.forEach((c, i) => swatch(classColour(i), c));
@@ -270,5 +272,6 @@ bindControls(state, {
 $("train").addEventListener("click", train);
 $("cancel").addEventListener("click", cancel);
 $("refresh-runs").addEventListener("click", refreshRuns);
+$("key-button").addEventListener("click", () => askForKey(null));
 window.addEventListener("hashchange", load);
 load();

@@ -1,0 +1,123 @@
+"""``syn0 keys``: tenants' API keys, straight in the database of SYN0_DATABASE_URL (like
+``syn0 db upgrade``), so the first admin key needs no running server. Over HTTP an
+admin key does the same through ``/v1/tenants`` and ``/v1/keys``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.orm import Session
+
+from cli.common import BadInput, console
+from cli.render import listing, when
+
+SCOPE = click.Choice(["admin", "train", "predict"])
+
+
+@click.group()
+def keys() -> None:
+    """API keys of tenants (in the configured database)."""
+
+
+@contextmanager
+def _store() -> Iterator[Session]:
+    from cli.server import settings_or_exit
+    from store.db import session_factory, session_scope
+
+    settings_or_exit()
+    with session_scope(session_factory()) as session:
+        yield session
+
+
+@keys.command()
+@click.option("--tenant", required=True, help="The tenant's name; made if it is new.")
+@click.option(
+    "--scope",
+    "scopes",
+    type=SCOPE,
+    multiple=True,
+    default=("train", "predict"),
+    show_default=True,
+    help="Repeat for several.",
+)
+@click.option("--name", help="What the key is for (shown in listings).")
+def create(tenant: str, scopes: tuple[str, ...], name: str | None) -> None:
+    """Make a key for TENANT and print it, this once: the database keeps only a hash."""
+    from store import tenants
+
+    with _store() as session:
+        owner = tenants.tenant_named(session, tenant) or tenants.create_tenant(session, tenant)
+        row, key = tenants.add_key(session, owner.id, list(scopes), name)
+        scope_list = ", ".join(row.scopes)
+    click.echo(key)
+    click.echo(
+        f"key {row.prefix} of tenant {tenant} ({scope_list}): shown once, store it now",
+        err=True,
+    )
+
+
+@keys.command("ls")
+@click.option("--tenant", help="Only this tenant's keys.")
+def list_keys(tenant: str | None) -> None:
+    """Keys by prefix (never the keys themselves), revoked ones included."""
+    from store import tenants
+
+    with _store() as session:
+        owners = (
+            [tenants.tenant_named(session, tenant)]
+            if tenant
+            else tenants.list_tenants(session, 1000, None)[0]
+        )
+        if owners == [None]:
+            raise BadInput(f"no tenant named {tenant!r}")
+        rows = [
+            (
+                key.prefix,
+                owner.name,
+                ", ".join(key.scopes),
+                key.name,
+                when(key.created_at),
+                when(key.revoked_at),
+            )
+            for owner in owners
+            for key in tenants.list_keys(session, owner.id)
+        ]
+    columns = ["prefix", "tenant", "scopes", "name", "created", "revoked"]
+    console().print(listing(columns, rows))
+
+
+@keys.command()
+@click.argument("prefix")
+def revoke(prefix: str) -> None:
+    """Revoke the key PREFIX: it stops working at once."""
+    from store import tenants
+
+    with _store() as session:
+        if not tenants.revoke_key(session, prefix):
+            raise BadInput(f"no live key with prefix {prefix!r}")
+    click.echo(f"key {prefix} revoked", err=True)
+
+
+@keys.command()
+@click.argument("prefix")
+def rotate(prefix: str) -> None:
+    """Revoke the key PREFIX and print a new one with its tenant, scopes and name."""
+    from store import tenants
+
+    with _store() as session:
+        old = tenants.get_key(session, prefix)
+        if old is None or not tenants.revoke_key(session, prefix):
+            raise BadInput(f"no live key with prefix {prefix!r}")
+        row, key = tenants.add_key(session, old.tenant_id, old.scopes, old.name)
+    click.echo(key)
+    click.echo(f"key {prefix} revoked; the new key {row.prefix} is shown once", err=True)
+
+
+@keys.command()
+def generate() -> None:
+    """Print a fresh random key and store nothing (for SYN0_ADMIN_KEY)."""
+    from store.tenants import new_key
+
+    click.echo(new_key())
