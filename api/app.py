@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import datasets, errors, jobs, models, ops, tenants, web
-from api.auth import OPEN_TENANT
+from api.auth import OPEN_TENANT, Authenticate
 from api.body_limit import BodyLimit
 from api.deps import Runtime
 from api.fast_predict import FastPredict
@@ -51,6 +51,11 @@ def create_app(
     app.state.runtime = runtime
     app.state.models = ModelCache(runtime, settings.predict_cache_size)
     errors.install(app)
+    # Each one added wraps those before it: the body limit, then the key of every /v1
+    # request, then the predict fast path; CORS outermost, so preflights need no key.
+    app.add_middleware(FastPredict, fastapi_app=app)
+    app.add_middleware(Authenticate, fastapi_app=app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -58,9 +63,6 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
-    # Added last, so outermost: the body limit applies to the predict fast path too.
-    app.add_middleware(FastPredict, fastapi_app=app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     for module in (datasets, jobs, models, tenants, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)

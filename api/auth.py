@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import Runtime, SessionDep, get_runtime
-from api.errors import Forbidden, Unauthorized
+from api.deps import Runtime
+from api.errors import Forbidden, Unauthorized, render
 from store import tenants
 from store.tenants import SCOPES
 
@@ -32,16 +33,43 @@ class Principal:
     scopes: frozenset[str]
 
 
-def identify(runtime: Runtime, session: Session, authorization: str | None) -> Principal:
+class Authenticate:
+    """Every ``/v1`` request, first of all: its key becomes the request's ``Principal``
+    (``request.state.principal``), or the reply is a 401 (or a 429 past the tenant's
+    rate). One choke point, so no endpoint can forget it; the lookup is a database
+    read, made off the event loop, on every request, so a revoked key fails at once."""
+
+    def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
+        self.app, self.fastapi_app = app, fastapi_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            principal = await anyio.to_thread.run_sync(
+                identify, self.fastapi_app.state.runtime, request.headers.get("authorization")
+            )
+        except Exception as exc:  # rendered as the app renders it: 401, 429, 503, ...
+            response = await render(self.fastapi_app, request, exc)
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def identify(runtime: Runtime, authorization: str | None) -> Principal:
     """The principal behind an ``Authorization`` header, counted against its tenant's
     requests per minute."""
     if not runtime.settings.auth:
         principal = Principal(runtime.open_tenant(OPEN_TENANT), frozenset(SCOPES))
     else:
-        row = tenants.find_key(session, _bearer(authorization))
-        if row is None:
+        with runtime.sessions() as session:
+            row = tenants.find_key(session, _bearer(authorization))
+            principal = Principal(row.tenant_id, frozenset(row.scopes)) if row else None
+        if principal is None:
             raise Unauthorized(f"the API key is unknown or has been revoked; {_KEY_HINT}")
-        principal = Principal(row.tenant_id, frozenset(row.scopes))
     runtime.limiter.hit(principal.tenant_id)
     return principal
 
@@ -66,6 +94,8 @@ def allow(principal: Principal, *scopes: str) -> Principal:
 
 # --- dependencies -------------------------------------------------------------------------
 
+# Declares the scheme in the OpenAPI document (the docs' "Authorize" button); the key
+# itself was checked by ``Authenticate`` before routing.
 _bearer_scheme = HTTPBearer(
     auto_error=False, description="an API key: `Authorization: Bearer syn0_...`"
 )
@@ -73,11 +103,9 @@ _bearer_scheme = HTTPBearer(
 
 def _principal(
     request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
 ) -> Principal:
-    runtime = get_runtime(request)
-    return identify(runtime, session, request.headers.get("authorization"))
+    return request.state.principal
 
 
 def _scoped(*scopes: str):

@@ -208,6 +208,14 @@ TAGGED_FIELDS = {"optimizer", "lr_schedule"}
 # --- handlers -----------------------------------------------------------------------------
 
 
+async def render(app: FastAPI, request: Request, exc: Exception) -> Response:
+    """The reply the app's own handlers give to ``exc``, for middleware that answers
+    before routing (so its replies are those a route would give)."""
+    handlers = app.exception_handlers
+    handler = next(handlers[cls] for cls in type(exc).__mro__ if cls in handlers)
+    return await handler(request, exc)
+
+
 async def _api_error(request: Request, exc: ApiError) -> Response:
     if exc.status >= 500:
         level = logging.WARNING if exc.status == 503 else logging.ERROR

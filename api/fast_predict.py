@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import re
 
-import anyio.to_thread
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import predict as serving
-from api.auth import Principal, allow, identify
-from api.deps import Runtime
+from api.auth import Principal, allow
+from api.errors import render
 
 PREDICT_PATH = re.compile(r"^/v1/models/(?P<model_id>[^/]+)/predict$")
 
@@ -37,26 +36,13 @@ class FastPredict:
             return
         request = Request(scope, receive)
         try:
-            runtime = self.fastapi_app.state.runtime
-            header = request.headers.get("authorization")
-            principal = await anyio.to_thread.run_sync(_predictor, runtime, header)
+            principal = allow(request.state.principal, "predict", "train")
             response = await predict_response(
                 self.fastapi_app.state.models, request, principal, match["model_id"]
             )
         except Exception as exc:
-            response = await self._handle(request, exc)
+            response = await render(self.fastapi_app, request, exc)
         await response(scope, receive, send)
-
-    async def _handle(self, request: Request, exc: Exception) -> Response:
-        handlers = self.fastapi_app.exception_handlers
-        handler = next(handlers[cls] for cls in type(exc).__mro__ if cls in handlers)
-        return await handler(request, exc)
-
-
-def _predictor(runtime: Runtime, authorization: str | None) -> Principal:
-    """The caller, if its key may predict (a database lookup, so off the event loop)."""
-    with runtime.sessions() as session:
-        return allow(identify(runtime, session, authorization), "predict", "train")
 
 
 async def predict_response(

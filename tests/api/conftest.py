@@ -30,7 +30,16 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from api.app import create_app  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from store.settings import Settings  # noqa: E402
-from tests.api.factories import Broker, mlp, points, train_model, training  # noqa: E402
+from store.tenants import SCOPES  # noqa: E402
+from tests.api.factories import (  # noqa: E402
+    Broker,
+    Key,
+    create_key,
+    mlp,
+    points,
+    train_model,
+    training,
+)
 from tests.services import migrate  # noqa: E402
 from worker import app as worker_app  # noqa: E402
 
@@ -64,19 +73,38 @@ def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, session_factory=sessions)) as test_client:
+def make_key(sessions: sessionmaker[Session]):
+    """``make_key(tenant, scopes)``: a new key of the tenant named so (made if new)."""
+
+    def make(tenant: str = "acme", scopes: tuple[str, ...] = SCOPES) -> Key:
+        return create_key(sessions, tenant, scopes)
+
+    return make
+
+
+@pytest.fixture
+def key(make_key) -> Key:
+    """The key the ``client`` sends: tenant ``acme``, every scope."""
+    return make_key()
+
+
+@pytest.fixture
+def client(settings: Settings, sessions: sessionmaker[Session], key: Key) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory=sessions)
+    with TestClient(app, headers=key.headers) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def make_client(sessions: sessionmaker[Session], settings: Settings):
-    """A client on the same store with some settings changed (limits, ...)."""
+def make_client(sessions: sessionmaker[Session], settings: Settings, key: Key):
+    """A client on the same store with some settings changed (limits, ...), sending
+    ``key`` unless given another (or None: no key)."""
     clients = []
 
-    def make(**changes) -> TestClient:
+    def make(key: Key | None = key, **changes) -> TestClient:
         app = create_app(settings.model_copy(update=changes), session_factory=sessions)
-        clients.append(TestClient(app, raise_server_exceptions=False).__enter__())
+        headers = key.headers if key else {}
+        clients.append(TestClient(app, headers=headers, raise_server_exceptions=False).__enter__())
         return clients[-1]
 
     yield make

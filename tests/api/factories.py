@@ -17,7 +17,7 @@ from httpx import Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import Network, NetworkSpec, TrainingSpec, fit
-from store import attempts, blobs
+from store import attempts, blobs, tenants
 from store.db import session_scope
 from store.orm import Model
 
@@ -141,6 +141,7 @@ def train_model(
     with session_scope(sessions) as session:
         attempt = attempts.claim_job(session, job["id"])
         model = Model(
+            tenant_id=attempts.claimed_job(session, job["id"]).tenant_id,
             job_id=job["id"],
             dataset_id=dataset["id"],
             network=job["network"],
@@ -155,6 +156,28 @@ def train_model(
         assert attempts.finish_succeeded(session, job["id"], attempt, model)
         model_id = model.id
     return Trained(model_id, job["id"], net, X)
+
+
+# --- tenants ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    tenant_id: str
+    key: str
+    prefix: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def create_key(sessions: sessionmaker[Session], tenant: str, scopes: tuple[str, ...]) -> Key:
+    """A key of the tenant named ``tenant`` (made if new), as ``syn0 keys create`` does."""
+    with session_scope(sessions) as session:
+        owner = tenants.tenant_named(session, tenant) or tenants.create_tenant(session, tenant)
+        row, key = tenants.add_key(session, owner.id, list(scopes))
+        return Key(owner.id, key, row.prefix)
 
 
 # --- the broker ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from tests.api.factories import (
 # --- uploads ------------------------------------------------------------------------------
 
 
-def test_json_upload_infers_classification_and_stores_float32(client, sessions):
+def test_json_upload_infers_classification_and_stores_float32(client, sessions, key):
     # given
     body = dataset_json(n=30)
 
@@ -37,7 +37,7 @@ def test_json_upload_infers_classification_and_stores_float32(client, sessions):
     assert dataset["classes"] == [0, 1]
     assert len(dataset["sha256"]) == 64 and dataset["created_at"]
     with sessions() as session:
-        X, y = store.load_arrays(session, dataset["id"])
+        X, y = store.load_arrays(session, key.tenant_id, dataset["id"])
     assert X.dtype == np.float32
     np.testing.assert_array_equal(X, np.asarray(body["features"], dtype=np.float32))
     np.testing.assert_array_equal(y, body["targets"])
@@ -54,18 +54,18 @@ def test_json_upload_infers_regression_and_can_be_forced(client):
     assert (forced["task"], forced["n_outputs"], forced["classes"]) == ("regression", 1, None)
 
 
-def test_images_without_a_channel_axis_get_one(client, sessions):
+def test_images_without_a_channel_axis_get_one(client, sessions, key):
     images = np.arange(4 * 5 * 6, dtype=np.float32).reshape(4, 5, 6)
 
     dataset = create_dataset(client, features=images.tolist(), targets=[0, 1, 0, 1])
 
     assert dataset["input_shape"] == [1, 5, 6]
     with sessions() as session:
-        X, _ = store.load_arrays(session, dataset["id"])
+        X, _ = store.load_arrays(session, key.tenant_id, dataset["id"])
     assert X.shape == (4, 1, 5, 6)
 
 
-def test_csv_upload_keeps_string_labels(client, sessions):
+def test_csv_upload_keeps_string_labels(client, sessions, key):
     # given
     X, y = points(12, labels=("dog", "cat"))
     files = {"file": ("pets.csv", csv_bytes(X, y), "text/csv")}
@@ -81,7 +81,7 @@ def test_csv_upload_keeps_string_labels(client, sessions):
     assert dataset["classes"] == ["cat", "dog"]
     assert (dataset["n_samples"], dataset["input_shape"], dataset["n_outputs"]) == (12, [2], 2)
     with sessions() as session:
-        stored_X, stored_y = store.load_arrays(session, dataset["id"])
+        stored_X, stored_y = store.load_arrays(session, key.tenant_id, dataset["id"])
     np.testing.assert_allclose(stored_X, X, rtol=1e-6)
     assert stored_y.tolist() == y.tolist()
 

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import func, select
+
 from store import jobs as store
+from store.orm import Job
 from tests.api.factories import (
     assert_problem,
     create_dataset,
@@ -15,14 +18,13 @@ from tests.api.factories import (
 
 def _job_count(sessions) -> int:
     with sessions() as session:
-        rows, _ = store.list_jobs(session, 100, None)
-    return len(rows)
+        return session.scalar(select(func.count()).select_from(Job))
 
 
 # --- submit -------------------------------------------------------------------------------
 
 
-def test_submit_commits_a_queued_job_then_enqueues_it(client, sessions, broker):
+def test_submit_commits_a_queued_job_then_enqueues_it(client, sessions, broker, key):
     # given
     dataset = create_dataset(client)
 
@@ -39,7 +41,7 @@ def test_submit_commits_a_queued_job_then_enqueues_it(client, sessions, broker):
     assert (job["attempts"], job["model_id"], job["error"]) == (0, None, None)
     assert job["training"]["optimizer"]["type"] == "sgd"  # defaults are stored explicitly
     with sessions() as session:
-        assert store.get_job(session, job["id"]).status == "queued"
+        assert store.get_job(session, key.tenant_id, job["id"]).status == "queued"
     assert broker.sent_job_ids().count(job["id"]) == 1
 
 

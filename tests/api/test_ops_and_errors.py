@@ -10,11 +10,11 @@ from tests.api.factories import assert_problem, dataset_json
 
 
 @pytest.fixture
-def down_client(settings, tmp_path):
+def down_client(settings, tmp_path, key):
     """An app whose database cannot be opened (the path is a directory)."""
     engine = make_engine(f"sqlite:///{tmp_path}")
     app = create_app(settings, session_factory=sessionmaker(engine))
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=key.headers) as test_client:
         yield test_client
     engine.dispose()
 
