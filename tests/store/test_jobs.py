@@ -6,11 +6,13 @@ from sqlalchemy.exc import IntegrityError
 
 from store import attempts, blobs, datasets, jobs
 from store.orm import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobMetric, Model
+from tests import tenancy
 
 
 def _job(session, key=None):
     dataset = datasets.add_dataset(
         session,
+        tenant_id=tenancy.tenant_id(session),
         name="d",
         task="classification",
         X=np.zeros((4, 2), np.float32),
@@ -19,7 +21,13 @@ def _job(session, key=None):
         n_outputs=2,
     )
     return jobs.create_job(
-        session, dataset_id=dataset.id, network={}, training={}, epochs=3, idempotency_key=key
+        session,
+        tenant_id=tenancy.tenant_id(session),
+        dataset_id=dataset.id,
+        network={},
+        training={},
+        epochs=3,
+        idempotency_key=key,
     )
 
 
@@ -41,7 +49,7 @@ def test_claim_happens_once(factory):
         assert attempts.claim_job(session, job_id) == 1
     with factory.begin() as session:
         assert attempts.claim_job(session, job_id) is None
-        assert jobs.get_job(session, job_id).status == RUNNING
+        assert tenancy.job(session, job_id).status == RUNNING
 
 
 def test_writes_of_a_stale_attempt_are_refused(factory):
@@ -52,9 +60,9 @@ def test_writes_of_a_stale_attempt_are_refused(factory):
         assert not attempts.record_metrics(session, job_id, attempt + 1, [_row(1)])
         assert attempts.record_metrics(session, job_id, attempt, [_row(1), _row(2)])
     with factory.begin() as session:
-        job = jobs.get_job(session, job_id)
+        job = tenancy.job(session, job_id)
         assert job.epoch == 2 and job.latest_metrics["loss"] == 0.5
-        assert [m.epoch for m in jobs.list_metrics(session, job_id)] == [1, 2]
+        assert [m.epoch for m in tenancy.metrics(session, job_id)] == [1, 2]
         assert not attempts.finish_unsuccessful(session, job_id, attempt + 1, FAILED, None)
 
 
@@ -78,7 +86,7 @@ def test_epochs_sent_again_replace_their_rows(factory):
         assert attempts.record_metrics(session, job_id, attempt, again)
     # then: one row per epoch, the latest values
     with factory() as session:
-        rows = jobs.list_metrics(session, job_id)
+        rows = tenancy.metrics(session, job_id)
     assert [(m.epoch, m.loss) for m in rows] == [(1, 1.0), (2, 0.25), (3, 1 / 3)]
 
 
@@ -88,6 +96,7 @@ def test_success_writes_the_model_and_the_status_together(factory):
         attempt = attempts.claim_job(session, job.id)
     weights = blobs.pack(params=np.ones(3))
     model = Model(
+        tenant_id=job.tenant_id,
         job_id=job.id,
         dataset_id=job.dataset_id,
         network={},
@@ -102,7 +111,7 @@ def test_success_writes_the_model_and_the_status_together(factory):
     with factory.begin() as session:
         assert attempts.finish_succeeded(session, job.id, attempt, model)
     with factory.begin() as session:
-        stored = jobs.get_job(session, job.id)
+        stored = tenancy.job(session, job.id)
         assert stored.status == SUCCEEDED and stored.model_id == model.id
         assert stored.finished_at is not None
 
@@ -114,28 +123,28 @@ def test_cancel_queued_at_once_running_by_flag_finished_never(factory):
         attempt = attempts.claim_job(session, done.id)
         attempts.finish_unsuccessful(session, done.id, attempt, FAILED, {"type": "x"})
     with factory.begin() as session:
-        assert jobs.cancel_job(session, queued.id)
-        assert jobs.cancel_job(session, running.id)
-        assert not jobs.cancel_job(session, done.id)
+        assert jobs.cancel_job(session, queued.tenant_id, queued.id)
+        assert jobs.cancel_job(session, running.tenant_id, running.id)
+        assert not jobs.cancel_job(session, done.tenant_id, done.id)
     with factory.begin() as session:
-        assert jobs.get_job(session, queued.id).status == CANCELLED
-        assert jobs.get_job(session, running.id).status == RUNNING
+        assert tenancy.job(session, queued.id).status == CANCELLED
+        assert tenancy.job(session, running.id).status == RUNNING
         assert jobs.cancel_requested(session, running.id)
-        assert jobs.get_job(session, done.id).status == FAILED
+        assert tenancy.job(session, done.id).status == FAILED
 
 
 def test_dataset_in_use_only_while_a_job_is_active(factory):
     with factory.begin() as session:
         job = _job(session)
         assert datasets.dataset_in_use(session, job.dataset_id)
-        jobs.cancel_job(session, job.id)
+        jobs.cancel_job(session, job.tenant_id, job.id)
         assert not datasets.dataset_in_use(session, job.dataset_id)
 
 
 def test_idempotency_key_is_unique(factory):
     with factory.begin() as session:
         job = _job(session, key="k1")
-        assert jobs.job_by_idempotency_key(session, "k1").id == job.id
+        assert jobs.job_by_idempotency_key(session, job.tenant_id, "k1").id == job.id
     with pytest.raises(IntegrityError), factory.begin() as session:
         _job(session, key="k1")
 
@@ -146,7 +155,8 @@ def test_list_pages_newest_first(factory):
     seen, cursor = [], None
     with factory() as session:
         while True:
-            rows, cursor = jobs.list_jobs(session, 2, cursor, status=QUEUED)
+            tenant = tenancy.tenant_id(session)
+            rows, cursor = jobs.list_jobs(session, tenant, 2, cursor, status=QUEUED)
             seen += [row.id for row in rows]
             if cursor is None:
                 break
@@ -158,6 +168,7 @@ def test_dataset_blob_is_checked_on_load(factory):
     with factory.begin() as session:
         dataset = datasets.add_dataset(
             session,
+            tenant_id=tenancy.tenant_id(session),
             name="d",
             task="regression",
             X=np.ones((3, 2), np.float32),
@@ -167,4 +178,4 @@ def test_dataset_blob_is_checked_on_load(factory):
         )
         dataset.sha256 = "0" * 64
     with factory() as session, pytest.raises(blobs.CorruptBlob, match="sha256"):
-        datasets.load_arrays(session, dataset.id)
+        datasets.load_arrays(session, dataset.tenant_id, dataset.id)

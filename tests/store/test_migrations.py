@@ -3,7 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from store.db import make_engine
 from store.orm import Base
@@ -60,3 +60,33 @@ def test_the_schema_matches_the_models(backend, tmp_path, request):
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_rows_from_before_tenants_belong_to_the_tenant_local(backend, tmp_path, request):
+    # given: a store at 0003 holding a dataset
+    url = (
+        f"sqlite:///{tmp_path / 'm.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    migrate(url, "0003")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO datasets (id, name, task, n_samples, input_shape, n_outputs, "
+                "sha256, data, created_at) VALUES ('d1', 'old', 'classification', 1, '[2]', 2, "
+                "'x', :data, CURRENT_TIMESTAMP)"
+            ),
+            {"data": b"npz"},
+        )
+    # when
+    migrate(url)
+    # then
+    with engine.connect() as conn:
+        owner = conn.execute(
+            text("SELECT t.name FROM datasets d JOIN tenants t ON t.id = d.tenant_id")
+        ).scalar_one()
+    engine.dispose()
+    assert owner == "local"

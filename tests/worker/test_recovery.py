@@ -11,13 +11,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from core import Network, NetworkSpec, TrainingSpec, datasets, fit
-from store import attempts, jobs, models
+from store import attempts, jobs
 from store import datasets as dataset_rows
 from store.blobs import CorruptBlob
 from store.db import make_engine
 from store.orm import Job, Model, utcnow
 from store.reaper import reap
 from store.settings import get_settings
+from tests import tenancy
 from tests.services import ROOT, migrate
 from worker.train import run_job
 
@@ -42,10 +43,18 @@ def _submit(factory, training=TRAINING, max_attempts=3, max_runtime_seconds=None
     X, y = datasets.spiral(200, noise=0.1, seed=0)
     with factory.begin() as session:
         dataset = dataset_rows.add_dataset(
-            session, name="d", task="classification", X=X, y=y, classes=[0, 1], n_outputs=2
+            session,
+            tenant_id=tenancy.tenant_id(session),
+            name="d",
+            task="classification",
+            X=X,
+            y=y,
+            classes=[0, 1],
+            n_outputs=2,
         )
         return jobs.create_job(
             session,
+            tenant_id=tenancy.tenant_id(session),
             dataset_id=dataset.id,
             network=NETWORK,
             training=training,
@@ -59,8 +68,8 @@ def _submit(factory, training=TRAINING, max_attempts=3, max_runtime_seconds=None
 
 def _weights(factory, job_id):
     with factory() as session:
-        model_id = jobs.get_job(session, job_id).model_id
-        return Network.from_bytes(models.load_weights(session, model_id)).params
+        model_id = tenancy.job(session, job_id).model_id
+        return Network.from_bytes(tenancy.weights(session, model_id)).params
 
 
 def _reap_later(factory, seconds=120):
@@ -104,8 +113,8 @@ def test_a_lost_attempt_resumes_from_its_checkpoint_to_the_same_weights(factory)
     # then
     assert _weights(factory, lost).tobytes() == _weights(factory, clean).tobytes()
     with factory() as session:
-        job = jobs.get_job(session, lost)
-        assert [m.epoch for m in jobs.list_metrics(session, lost)] == [1, 2, 3, 4, 5, 6]
+        job = tenancy.job(session, lost)
+        assert [m.epoch for m in tenancy.metrics(session, lost)] == [1, 2, 3, 4, 5, 6]
         assert job.attempts == 2
         assert [h["outcome"].split(":")[0] for h in job.history] == ["lost", "succeeded"]
 
@@ -117,7 +126,7 @@ def test_a_job_lost_max_attempts_times_fails_with_its_history(factory):
             attempts.claim_job(session, job_id)
         _reap_later(factory)
     with factory() as session:
-        job = jobs.get_job(session, job_id)
+        job = tenancy.job(session, job_id)
     assert job.status == "failed" and job.error["type"] == "max-attempts"
     assert [entry["attempt"] for entry in job.error["attempts"]] == [1, 2]
     assert "lost in each of its 2 attempts" in job.error["detail"]
@@ -127,7 +136,7 @@ def test_a_lost_job_that_was_being_cancelled_ends_cancelled(factory):
     job_id = _submit(factory)
     with factory.begin() as session:
         attempts.claim_job(session, job_id)
-        jobs.cancel_job(session, job_id)
+        jobs.cancel_job(session, tenancy.job(session, job_id).tenant_id, job_id)
     assert _reap_later(factory).cancelled == [job_id]
 
 
@@ -136,7 +145,7 @@ def test_queued_jobs_no_worker_took_are_sent_again_once_per_grace(factory):
     assert _reap_later(factory, seconds=10).to_send == {}
     assert _reap_later(factory, seconds=120).to_send == {job_id: "cpu"}
     with factory() as session:
-        assert jobs.get_job(session, job_id).status == "queued"
+        assert tenancy.job(session, job_id).status == "queued"
     assert _reap_later(factory, seconds=121).to_send == {}
 
 
@@ -173,7 +182,7 @@ def test_the_time_limit_fails_the_job_and_keeps_its_checkpoint(factory, monkeypa
     finally:
         get_settings.cache_clear()
     with factory() as session:
-        job = jobs.get_job(session, job_id)
+        job = tenancy.job(session, job_id)
         kept = attempts.load_checkpoint(session, job_id)
     assert job.error["type"] == "time-limit" and job.error["epoch"] >= 1
     assert f"epoch {job.error['epoch']}" in job.error["detail"]
@@ -210,8 +219,8 @@ def test_metrics_survive_commits_the_database_breaks(factory, monkeypatch):
     # then: every epoch once, and the job's model
     assert commits > 12
     with factory() as session:
-        job = jobs.get_job(session, job_id)
-        assert [m.epoch for m in jobs.list_metrics(session, job_id)] == list(range(1, 13))
+        job = tenancy.job(session, job_id)
+        assert [m.epoch for m in tenancy.metrics(session, job_id)] == list(range(1, 13))
     assert job.status == "succeeded" and job.attempts == 1 and job.model_id
 
 
@@ -219,8 +228,8 @@ def test_every_flipped_byte_of_stored_weights_is_detected(factory):
     job_id = _submit(factory)
     run_job(job_id, factory)
     with factory() as session:
-        model_id = jobs.get_job(session, job_id).model_id
-        original = models.load_weights(session, model_id)
+        model_id = tenancy.job(session, job_id).model_id
+        original = tenancy.weights(session, model_id)
     detected = 0
     for position in range(len(original)):
         flipped = bytearray(original)
@@ -231,7 +240,7 @@ def test_every_flipped_byte_of_stored_weights_is_detected(factory):
             )
         with factory() as session:
             try:
-                models.load_weights(session, model_id)
+                tenancy.weights(session, model_id)
             except CorruptBlob:
                 detected += 1
     assert detected == len(original)

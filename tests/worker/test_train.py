@@ -8,6 +8,7 @@ from core.prepare import split_indices
 from store import attempts, jobs, models
 from store import datasets as dataset_rows
 from store.orm import Job, Model
+from tests import tenancy
 from worker.train import run_job
 
 SPIRAL_NET = {
@@ -31,10 +32,18 @@ def _submit(factory, training=None, X=None, y=None, task="classification"):
     with factory.begin() as session:
         classes = np.unique(y).tolist() if task == "classification" else None
         dataset = dataset_rows.add_dataset(
-            session, name="d", task=task, X=X, y=y, classes=classes, n_outputs=len(classes or [1])
+            session,
+            tenant_id=tenancy.tenant_id(session),
+            name="d",
+            task=task,
+            X=X,
+            y=y,
+            classes=classes,
+            n_outputs=len(classes or [1]),
         )
         job = jobs.create_job(
             session,
+            tenant_id=tenancy.tenant_id(session),
             dataset_id=dataset.id,
             network=SPIRAL_NET,
             training=training,
@@ -51,13 +60,13 @@ def test_success_stores_metrics_per_epoch_and_a_model_that_predicts(factory):
     assert run_job(job_id, factory) == "succeeded"
     # then
     with factory() as session:
-        job = jobs.get_job(session, job_id)
+        job = tenancy.job(session, job_id)
         assert job.status == "succeeded" and job.attempts == 1 and job.epoch == 5
-        assert [m.epoch for m in jobs.list_metrics(session, job_id)] == [1, 2, 3, 4, 5]
-        model = models.get_model(session, job.model_id)
+        assert [m.epoch for m in tenancy.metrics(session, job_id)] == [1, 2, 3, 4, 5]
+        model = models.get_model(session, job.tenant_id, job.model_id)
         assert model.n_params == 2 * 16 + 16 + 16 * 2 + 2
         assert model.metrics["epoch"] == 5
-        net = Network.from_bytes(models.load_weights(session, model.id))
+        net = Network.from_bytes(tenancy.weights(session, model.id))
     assert net.predict_labels(X).shape == (200,)
 
 
@@ -66,7 +75,7 @@ def test_a_second_delivery_finds_nothing_to_claim(factory):
     assert run_job(job_id, factory) == "succeeded"
     assert run_job(job_id, factory) == "not-claimed"
     with factory() as session:
-        assert len(jobs.list_metrics(session, job_id)) == 5
+        assert len(tenancy.metrics(session, job_id)) == 5
 
 
 def test_cancel_flag_stops_training_as_cancelled(factory):
@@ -76,7 +85,7 @@ def test_cancel_flag_stops_training_as_cancelled(factory):
         session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
     assert run_job(job_id, factory) == "cancelled"
     with factory() as session:
-        job = jobs.get_job(session, job_id)
+        job = tenancy.job(session, job_id)
         assert job.status == "cancelled" and job.model_id is None
 
 
@@ -105,7 +114,7 @@ def test_divergence_fails_with_an_actionable_reason(factory):
         )
     assert run_job(job_id, factory) == "failed"
     with factory() as session:
-        error = jobs.get_job(session, job_id).error
+        error = tenancy.job(session, job_id).error
     assert error["type"] == "diverged"
     assert error["epoch"] >= 1 and "lower the learning rate" in error["detail"]
 
@@ -113,10 +122,11 @@ def test_divergence_fails_with_an_actionable_reason(factory):
 def test_deleted_dataset_fails_the_job_not_the_worker(factory):
     job_id, _ = _submit(factory)
     with factory.begin() as session:
-        dataset_rows.delete_dataset(session, jobs.get_job(session, job_id).dataset_id)
+        job = tenancy.job(session, job_id)
+        dataset_rows.delete_dataset(session, job.tenant_id, job.dataset_id)
     assert run_job(job_id, factory) == "failed"
     with factory() as session:
-        job = jobs.get_job(session, job_id)
+        job = tenancy.job(session, job_id)
         assert job.status == "failed" and job.error["type"] == "bad-data"
 
 
@@ -147,8 +157,8 @@ def test_a_non_finite_validation_metric_is_stored_as_null_on_postgres(postgres_f
     status = run_job(job_id, postgres_factory)
     # then
     with postgres_factory() as session:
-        job = jobs.get_job(session, job_id)
-        rows = jobs.list_metrics(session, job_id)
+        job = tenancy.job(session, job_id)
+        rows = tenancy.metrics(session, job_id)
     assert status == job.status == "succeeded"
     assert [r.val_loss for r in rows] == [None, None]
     assert job.latest_metrics["val_loss"] is None
@@ -169,5 +179,5 @@ def test_a_job_taken_over_by_another_attempt_stores_no_model(factory):
     finally:
         attempts.record_metrics = original
     with factory() as session:
-        job = jobs.get_job(session, job_id)
+        job = tenancy.job(session, job_id)
         assert job.model_id is None and session.query(Model).count() == 0

@@ -1,0 +1,29 @@
+"""The store's tenant for the store and worker tests, and reads that look a row's tenant
+up from the row itself (the tests know the ids; the API always knows the tenant)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from store import jobs, models, tenants
+from store.orm import Job, JobMetric, Model
+
+TENANT = "test"
+
+
+def tenant_id(session: Session) -> str:
+    """The id of the tenant ``test``, made on first use."""
+    tenant = tenants.tenant_named(session, TENANT) or tenants.create_tenant(session, TENANT)
+    return tenant.id
+
+
+def job(session: Session, job_id: str) -> Job:
+    return session.get_one(Job, job_id)
+
+
+def metrics(session: Session, job_id: str) -> list[JobMetric]:
+    return jobs.list_metrics(session, job(session, job_id).tenant_id, job_id)
+
+
+def weights(session: Session, model_id: str) -> bytes:
+    return models.load_weights(session, session.get_one(Model, model_id).tenant_id, model_id)
