@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from store.tenants import new_key
 from tests.chaos import processes
 from tests.chaos.private import PrivatePostgres, PrivateRedis
 from tests.services import ROOT, free_port, migrate
@@ -73,9 +74,14 @@ class ChaosStack:
         self.database_url = postgres.create_database(self.database)
         migrate(self.database_url)
         redis.flushall()  # no message of an earlier stack reaches these workers
-        self.env = self._environment(settings or {})
+        self.key = new_key()  # stored by the API at start (SYN0_ADMIN_KEY)
+        self.env = self._environment({"SYN0_ADMIN_KEY": self.key, **(settings or {})})
         self.port = free_port()
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
+        self.client = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.key}"},
+        )
         self._dataset_id: str | None = None
         try:
             self._spawn("api", "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",

@@ -8,6 +8,7 @@ teardown checks that SIGTERM stops both. The commands find it through ``SYN0_URL
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -54,8 +55,14 @@ def children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
+@dataclass
+class Served:
+    url: str
+    key: str  # the API key `syn0 serve` printed at its first start
+
+
 @pytest.fixture(scope="package")
-def url(tmp_path_factory) -> Iterator[str]:
+def served(tmp_path_factory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("served")
     port = free_port()
     log = (directory / "serve.log").open("wb")
@@ -74,7 +81,9 @@ def url(tmp_path_factory) -> Iterator[str]:
             pytest.fail(f"syn0 serve did not start:\n{(directory / 'serve.log').read_text()}")
         time.sleep(0.2)
     workers = children(server.pid)
-    yield base
+    printed = re.search(r"^  (syn0_\S+)$", (directory / "serve.log").read_text(), re.M)
+    assert printed, (directory / "serve.log").read_text()
+    yield Served(base, printed[1])
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0
     log.close()
@@ -89,8 +98,13 @@ def _ready(base: str) -> bool:
 
 
 @pytest.fixture(scope="package")
-def env(url: str) -> dict[str, str]:
-    return {**os.environ, "SYN0_URL": url}
+def url(served: Served) -> str:
+    return served.url
+
+
+@pytest.fixture(scope="package")
+def env(served: Served) -> dict[str, str]:
+    return {**os.environ, "SYN0_URL": served.url, "SYN0_API_KEY": served.key}
 
 
 @pytest.fixture(scope="package")
@@ -113,7 +127,7 @@ def syn0(env: dict[str, str]) -> Syn0:
 
 
 @pytest.fixture(scope="package")
-def api(url: str) -> Iterator[Client]:
+def api(served: Served) -> Iterator[Client]:
     """The Python client, for setting up and checking what the commands did."""
-    with Client(url) as client:
+    with Client(served.url, api_key=served.key) as client:
         yield client

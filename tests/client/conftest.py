@@ -21,5 +21,5 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="package")
 def syn0(stack: Stack) -> Iterator[Client]:
-    with Client(stack.url) as client:
+    with Client(stack.url, api_key=stack.key) as client:
         yield client

@@ -19,6 +19,7 @@ import httpx
 import pytest
 import redis
 
+from store.tenants import new_key
 from tests.services import (
     ROOT,
     free_port,
@@ -45,11 +46,15 @@ class Stack:
             database = f"sqlite:///{tmp / 'syn0.db'}"
             broker = f"sqla+sqlite:///{tmp / 'broker.db'}"
         migrate(database)
+        # The API stores this key at start (the SYN0_ADMIN_KEY bootstrap); every call
+        # below sends it.
+        self.key = new_key()
         self.env = {
             **os.environ,
             "SYN0_DATABASE_URL": database,
             "SYN0_BROKER_URL": broker,
             "SYN0_METRICS_FLUSH_SECONDS": "0",
+            "SYN0_ADMIN_KEY": self.key,
         }
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -67,7 +72,9 @@ class Stack:
                 str(self.port),
             )
         )
-        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self.client = httpx.Client(
+            base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.key}"}
+        )
         self._wait_until_ready()
 
     def start_worker(self, name: str, *options: str) -> None:

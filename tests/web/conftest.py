@@ -8,6 +8,7 @@ screenshot in a temporary folder (or in ``SYN0_SCREENSHOTS``), named after the t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -74,6 +75,16 @@ def screenshots(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def context(browser, stack):
+    """A browser that already holds the stack's API key, as after it was entered once."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=stack.url)
+    context.add_init_script(f"localStorage.setItem('syn0.apiKey', {json.dumps(stack.key)})")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def keyless_context(browser, stack):
+    """A browser that has never been given a key."""
     context = browser.new_context(viewport=VIEWPORT, base_url=stack.url)
     yield context
     context.close()
