@@ -34,7 +34,7 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from core import datasets  # noqa: E402
 from store import datasets as dataset_rows  # noqa: E402
-from store import jobs  # noqa: E402
+from store import jobs, tenants  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from tests.services import free_port, migrate  # noqa: E402
 from worker.train import run_job  # noqa: E402
@@ -54,15 +54,26 @@ TRAINING = {
 }
 
 
-def train_model(url: str) -> str:
+def train_model(url: str) -> tuple[str, str]:
+    """A trained model of the tenant ``bench``, and a predict key of that tenant."""
     factory = sessionmaker(make_engine(url), expire_on_commit=False)
     X, y = datasets.spiral(500, noise=0.1, seed=0)
     with factory.begin() as session:
+        tenant_id = tenants.create_tenant(session, "bench").id
+        _, key = tenants.add_key(session, tenant_id, ["predict"])
         dataset = dataset_rows.add_dataset(
-            session, name="bench", task="classification", X=X, y=y, classes=[0, 1], n_outputs=2
+            session,
+            tenant_id=tenant_id,
+            name="bench",
+            task="classification",
+            X=X,
+            y=y,
+            classes=[0, 1],
+            n_outputs=2,
         )
         job_id = jobs.create_job(
             session,
+            tenant_id=tenant_id,
             dataset_id=dataset.id,
             network=NETWORK,
             training=TRAINING,
@@ -71,7 +82,7 @@ def train_model(url: str) -> str:
         ).id
     assert run_job(job_id, factory) == "succeeded"
     with factory() as session:
-        return jobs.get_job(session, job_id).model_id
+        return jobs.get_job(session, tenant_id, job_id).model_id, key
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
@@ -106,12 +117,14 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     raise SystemExit("the API did not start")
 
 
-def wrk(url: str, body: bytes | None, seconds: int, connections: int, tmp: Path) -> dict:
+def wrk(url: str, body: bytes | None, seconds: int, connections: int, tmp: Path, key: str) -> dict:
+    """wrk with one thread on ``url``: a POST of ``body`` with the API key, or a GET."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if body is not None:
         script = tmp / f"post-{len(body)}.lua"
         script.write_text(
             'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Bearer {key}"\n'
             f"wrk.body = {json.dumps(body.decode())}\n"
         )
         command[1:1] = ["-s", str(script)]
@@ -140,7 +153,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'serve.db'}"
     migrate(url)
-    model_id = train_model(url)
+    model_id, key = train_model(url)
     env = {
         **os.environ,
         "SYN0_DATABASE_URL": url,
@@ -164,13 +177,13 @@ def main() -> None:
     results: dict[str, list[dict]] = {name: [] for name in cases}
     try:
         for _, (target, body) in cases.items():  # warm-up: loads the model into the cache
-            wrk(target, body and body.encode(), 2, args.connections, tmp)
+            wrk(target, body and body.encode(), 2, args.connections, tmp, key)
         names = list(cases)
         for r in range(args.rounds):
             for name in names[r % 3 :] + names[: r % 3]:
                 target, body = cases[name]
                 results[name].append(
-                    wrk(target, body and body.encode(), args.seconds, args.connections, tmp)
+                    wrk(target, body and body.encode(), args.seconds, args.connections, tmp, key)
                 )
     finally:
         server.terminate()

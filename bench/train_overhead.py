@@ -24,7 +24,7 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from core import Network, NetworkSpec, TrainingSpec, datasets, fit  # noqa: E402
 from store import datasets as dataset_rows  # noqa: E402
-from store import jobs  # noqa: E402
+from store import jobs, tenants  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from tests.services import migrate, private_schema  # noqa: E402
 from worker.train import run_job  # noqa: E402
@@ -46,11 +46,12 @@ def direct(X, y, training: dict) -> float:
     return time.perf_counter() - started
 
 
-def through_store(factory, dataset_id: str, training: dict) -> float:
+def through_store(factory, dataset, training: dict) -> float:
     with factory.begin() as session:
         job_id = jobs.create_job(
             session,
-            dataset_id=dataset_id,
+            tenant_id=dataset.tenant_id,
+            dataset_id=dataset.id,
             network=NETWORK,
             training=training,
             epochs=training["epochs"],
@@ -81,9 +82,16 @@ def measure(url: str, args: argparse.Namespace) -> None:
     factory = sessionmaker(make_engine(url), expire_on_commit=False)
     X, y = datasets.spiral(args.samples, noise=0.1, seed=0)
     with factory.begin() as session:
-        dataset_id = dataset_rows.add_dataset(
-            session, name="bench", task="classification", X=X, y=y, classes=[0, 1], n_outputs=2
-        ).id
+        dataset = dataset_rows.add_dataset(
+            session,
+            tenant_id=tenants.create_tenant(session, "bench").id,
+            name="bench",
+            task="classification",
+            X=X,
+            y=y,
+            classes=[0, 1],
+            n_outputs=2,
+        )
     training = {
         "loss": "cross_entropy",
         "epochs": args.epochs,
@@ -94,7 +102,7 @@ def measure(url: str, args: argparse.Namespace) -> None:
     times = {"core.fit": [], "run_job": []}
     for _ in range(args.repeats):
         times["core.fit"].append(direct(X, y, training))
-        times["run_job"].append(through_store(factory, dataset_id, training))
+        times["run_job"].append(through_store(factory, dataset, training))
     fit_s, job_s = (statistics.median(times[k]) for k in ("core.fit", "run_job"))
     print(
         f"database: {url.split('://')[0]}; {args.samples} samples x {args.epochs} epochs, "

@@ -17,7 +17,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from client import Client, ConnectionFailed, Syn0Error, TooManyJobs
+from client import Client, ConnectionFailed, RateLimited, Syn0Error, TooManyJobs, Unauthorized
 
 OK, JOB_UNSUCCESSFUL, BAD_INPUT, UNAVAILABLE, DETACHED = 0, 1, 2, 3, 130
 
@@ -94,7 +94,7 @@ def error(message: str) -> None:
 
 def exit_code(exc: Syn0Error) -> int:
     """2 for the caller's mistakes (4xx); 3 when the server cannot serve now."""
-    busy = isinstance(exc, TooManyJobs) or exc.status is None or exc.status >= 500
+    busy = isinstance(exc, TooManyJobs | RateLimited) or exc.status is None or exc.status >= 500
     return UNAVAILABLE if busy else BAD_INPUT
 
 
@@ -105,6 +105,9 @@ def report(exc: Syn0Error, fields: list[str] | None = None) -> None:
         error(
             f"{exc.detail}\n  is the server running? start one with `syn0 serve`, or set SYN0_URL"
         )
+        return
+    if isinstance(exc, Unauthorized):
+        error(f"{exc.detail}\n  the CLI sends the key in SYN0_API_KEY (or --api-key)")
         return
     lines = fields if fields is not None else [f"{e['loc']}: {e['msg']}" for e in exc.errors]
     if len(lines) == 1:

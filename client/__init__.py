@@ -8,13 +8,16 @@ from client.client import DEFAULT_URL, Client
 from client.errors import (
     Conflict,
     ConnectionFailed,
+    Forbidden,
     LimitExceeded,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     ServerError,
     ServiceUnavailable,
     Syn0Error,
     TooManyJobs,
+    Unauthorized,
     ValidationFailed,
 )
 from client.http import RetryPolicy
@@ -26,6 +29,7 @@ __all__ = [
     "Conflict",
     "ConnectionFailed",
     "Dataset",
+    "Forbidden",
     "Job",
     "LimitExceeded",
     "Metric",
@@ -34,11 +38,13 @@ __all__ = [
     "Page",
     "PayloadTooLarge",
     "Prediction",
+    "RateLimited",
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailable",
     "Syn0Error",
     "TooManyJobs",
+    "Unauthorized",
     "Validation",
     "ValidationFailed",
 ]

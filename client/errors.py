@@ -44,6 +44,15 @@ class Syn0Error(Exception):
         return prefix + self.detail
 
 
+class Unauthorized(Syn0Error):
+    """401: no API key was sent, or the server does not know it (or it was revoked)."""
+
+
+class Forbidden(Syn0Error):
+    """403: the key lacks the scope (``extra["scope"]``), or the tenant's storage quota
+    is used up (type ``quota-exceeded``)."""
+
+
 class NotFound(Syn0Error):
     """404: no such dataset, job, model or endpoint."""
 
@@ -82,6 +91,10 @@ class TooManyJobs(Syn0Error):
     speed, so the caller decides whether to wait."""
 
 
+class RateLimited(Syn0Error):
+    """429 ``rate-limited``: the tenant's requests per minute; wait ``retry_after``."""
+
+
 class ServerError(Syn0Error):
     """5xx: a bug or corrupt stored data; the server logged it."""
 
@@ -95,6 +108,8 @@ class ConnectionFailed(Syn0Error):
 
 
 _BY_STATUS: dict[int, type[Syn0Error]] = {
+    401: Unauthorized,
+    403: Forbidden,
     404: NotFound,
     409: Conflict,
     413: PayloadTooLarge,
@@ -117,6 +132,8 @@ def from_response(response: httpx.Response) -> Syn0Error:
     kind = str(body.get("type", "about:blank"))
     if kind == PROBLEMS + "limit-exceeded":
         cls: type[Syn0Error] = LimitExceeded
+    elif kind == PROBLEMS + "rate-limited":
+        cls = RateLimited
     else:
         cls = _BY_STATUS.get(status, ServerError if status >= 500 else Syn0Error)
     known = {"type", "title", "status", "detail", "errors"}

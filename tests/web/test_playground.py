@@ -209,3 +209,28 @@ def test_a_run_reopens_from_its_link_and_from_the_runs_list(page, context):
     assert page.input_value(".layer:nth-child(1) input[step='0.05']") == "0.1"
     assert page.input_value("#epochs") == "60"
     assert page.input_value("#reg") == "l2"
+
+
+def test_the_key_is_asked_for_once_then_kept_by_the_browser(keyless_context, stack, screenshots):
+    # given: a browser that never had a key, under the page's Content Security Policy
+    page = keyless_context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda m: problems.append(m.text) if "Security Policy" in m.text else 0)
+    drawn = "#boundary[data-points]:not([data-points='0'])"
+    try:
+        # when: the page's first call is refused, it asks for the key
+        page.goto("/")
+        page.wait_for_selector("#key-dialog[open]")
+        assert "Authorization: Bearer" in page.text_content("#key-reason")
+        page.fill("#key-input", stack.key)
+        page.press("#key-input", "Enter")
+        # then: the refused call is made again with it, and the data is drawn
+        page.wait_for_selector(drawn)
+        # and after a reload the key is still there: no question asked
+        page.reload()
+        page.wait_for_selector(drawn)
+        assert page.query_selector("#key-dialog[open]") is None
+        assert problems == []
+    finally:
+        page.screenshot(path=screenshots / "test_the_key_is_asked_for_once.png")

@@ -1,0 +1,249 @@
+"""API keys, scopes, the admin API, quotas, the SYN0_AUTH switch, the bootstrap key,
+CORS and the playground's security headers."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr, ValidationError
+from sqlalchemy import func, select, text
+
+from api.app import create_app
+from store.orm import Dataset, Job, Tenant
+from store.settings import Settings
+from store.tenants import new_key
+from tests.api.factories import (
+    Key,
+    assert_problem,
+    create_dataset,
+    dataset_json,
+    job_body,
+    submit,
+)
+
+
+def _count(sessions, model) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Basic dXNlcjpwdw=="}, {"Authorization": "Bearer "}],
+    ids=["none", "basic", "empty"],
+)
+def test_a_request_without_a_bearer_key_is_401(make_client, headers):
+    response = make_client(None).get("/v1/datasets", headers=headers)
+    problem = assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == 'Bearer realm="syn0"'
+    assert "Authorization: Bearer <key>" in problem["detail"]
+
+
+def test_an_unknown_key_is_401_and_health_needs_none(make_client):
+    client = make_client(Key("", new_key(), ""))
+    problem = assert_problem(client.get("/v1/jobs"), 401, "unauthorized")
+    assert "unknown or has been revoked" in problem["detail"]
+    assert client.get("/healthz").status_code == 200
+    assert make_client(None).get("/").status_code == 200  # the playground page itself
+
+
+def test_a_created_key_is_shown_once_and_stored_as_a_hash(client, sessions):
+    # given
+    tenant = client.post("/v1/tenants", json={"name": "globex"}).json()
+    # when
+    created = client.post(
+        f"/v1/tenants/{tenant['id']}/keys", json={"scopes": ["predict"], "name": "scorer"}
+    )
+    # then
+    assert created.status_code == 201, created.text
+    key = created.json()
+    assert key["key"].startswith(f"syn0_{key['prefix']}_") and key["scopes"] == ["predict"]
+    listed = client.get(f"/v1/tenants/{tenant['id']}/keys").json()["items"]
+    assert [(k["prefix"], k["name"]) for k in listed] == [(key["prefix"], "scorer")]
+    assert "key" not in listed[0]
+    secret = key["key"].split("_", 2)[2]
+    with sessions() as session:
+        for row in session.execute(text("SELECT * FROM api_keys")).all():
+            assert all(secret not in str(value) for value in row)
+
+
+def test_a_revoked_key_is_refused_at_once(client, make_client, make_key):
+    other = make_key("acme", ("train",))
+    as_other = make_client(other)
+    assert as_other.get("/v1/datasets").status_code == 200
+    # when
+    revoked = client.post(f"/v1/keys/{other.prefix}/revoke")
+    # then
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert_problem(as_other.get("/v1/datasets"), 401, "unauthorized")
+    assert_problem(client.post(f"/v1/keys/{other.prefix}/revoke"), 409, "conflict")
+
+
+def test_rotating_a_key_gives_a_new_one_and_revokes_the_old(client, make_client, make_key):
+    old = make_key("acme", ("train", "predict"))
+    rotated = client.post(f"/v1/keys/{old.prefix}/rotate")
+    assert rotated.status_code == 201, rotated.text
+    new = rotated.json()
+    assert new["prefix"] != old.prefix and new["scopes"] == ["train", "predict"]
+    assert_problem(make_client(old).get("/v1/jobs"), 401, "unauthorized")
+    fresh = Key(old.tenant_id, new["key"], new["prefix"])
+    assert make_client(fresh).get("/v1/jobs").status_code == 200
+
+
+def test_a_predict_key_only_predicts(make_client, make_key, classifier):
+    predictor = make_client(make_key("acme", ("predict",)))
+    # then: predict works; training, data and models are refused, naming the scope
+    response = predictor.post(
+        f"/v1/models/{classifier.model_id}/predict", json={"inputs": [[0.0, 0.0]]}
+    )
+    assert response.status_code == 200, response.text
+    for refused in (
+        predictor.get("/v1/datasets"),
+        predictor.post("/v1/jobs", json=job_body("0" * 32)),
+        predictor.get(f"/v1/models/{classifier.model_id}"),
+        predictor.post("/v1/datasets/generate", json={"kind": "xor"}),
+    ):
+        problem = assert_problem(refused, 403, "forbidden")
+        assert problem["scope"] == "train" and "this key has: predict" in problem["detail"]
+
+
+def test_only_admin_keys_manage_tenants(make_client, make_key):
+    trainer = make_client(make_key("acme", ("train", "predict")))
+    problem = assert_problem(trainer.post("/v1/tenants", json={"name": "x"}), 403, "forbidden")
+    assert problem["scope"] == "admin"
+
+
+def test_tenants_are_unique_by_name_and_report_their_usage(client):
+    created = client.post("/v1/tenants", json={"name": "initech"})
+    assert created.status_code == 201 and created.headers["location"].endswith(created.json()["id"])
+    assert_problem(client.post("/v1/tenants", json={"name": "initech"}), 409, "conflict")
+    assert_problem(client.post("/v1/tenants", json={"name": "Bad Name"}), 422, "validation-error")
+    usage = client.get(f"/v1/tenants/{created.json()['id']}").json()
+    assert (usage["stored_bytes"], usage["active_jobs"]) == (0, 0)
+
+
+# --- quotas -------------------------------------------------------------------------------
+
+
+def test_a_tenants_active_jobs_are_capped_and_other_tenants_go_on(make_client, make_key, sessions):
+    # given: one job queued, the tenant's cap at 1
+    client = make_client(tenant_max_active_jobs=1)
+    dataset = create_dataset(client)
+    assert submit(client, job_body(dataset["id"])).status_code == 202
+    # when
+    refused = submit(client, job_body(dataset["id"]))
+    # then
+    problem = assert_problem(refused, 429, "too-many-jobs")
+    assert refused.headers["retry-after"] == "30"
+    assert "of this tenant" in problem["detail"]
+    assert "SYN0_TENANT_MAX_ACTIVE_JOBS" in problem["detail"] and problem["limit"] == 1
+    assert _count(sessions, Job) == 1
+    other = make_client(make_key("other"), tenant_max_active_jobs=1)
+    assert submit(other, job_body(create_dataset(other)["id"])).status_code == 202
+
+
+def test_a_tenants_stored_bytes_are_capped(client, make_client, key, sessions):
+    # given: a dataset stored, and a quota just above what it takes
+    first = client.post("/v1/datasets", json=dataset_json(n=20)).json()
+    stored = client.get(f"/v1/tenants/{key.tenant_id}").json()["stored_bytes"]
+    assert stored > 0
+    # when
+    refused = make_client(tenant_max_stored_bytes=stored + 100).post(
+        "/v1/datasets", json=dataset_json(n=40)
+    )
+    # then: the upload is refused and nothing stored; at the quota a job is refused too
+    # (its model needs room)
+    problem = assert_problem(refused, 403, "quota-exceeded")
+    assert "SYN0_TENANT_MAX_STORED_BYTES" in problem["detail"]
+    assert problem["limit"] == stored + 100 and problem["value"] > stored + 100
+    assert _count(sessions, Dataset) == 1
+    full = make_client(tenant_max_stored_bytes=stored)
+    assert_problem(submit(full, job_body(first["id"])), 403, "quota-exceeded")
+    assert _count(sessions, Job) == 0
+
+
+def test_a_tenants_requests_per_minute_are_capped(make_client, make_key):
+    # given: 3 requests a minute
+    client = make_client(tenant_requests_per_minute=3)
+    for _ in range(3):
+        assert client.get("/v1/jobs").status_code == 200
+    # when
+    refused = client.get("/v1/jobs")
+    # then: 429 with the wait, and another tenant is not slowed down
+    problem = assert_problem(refused, 429, "rate-limited")
+    assert refused.headers["retry-after"] == "20"  # one request back every 20 s
+    assert "SYN0_TENANT_REQUESTS_PER_MINUTE" in problem["detail"]
+    assert make_client(make_key("other"), tenant_requests_per_minute=3).get("/v1/jobs").is_success
+
+
+# --- the switch, the bootstrap key, the browser --------------------------------------------
+
+
+def test_auth_off_needs_no_key_and_says_so(make_client, sessions, caplog):
+    with caplog.at_level(logging.WARNING, logger="api.app"):
+        client = make_client(None, auth=False)
+    dataset = create_dataset(client)
+    assert "AUTHENTICATION IS OFF" in caplog.text
+    with sessions() as session:
+        owner = session.scalar(
+            select(Tenant.name)
+            .join(Dataset, Dataset.tenant_id == Tenant.id)
+            .where(Dataset.id == dataset["id"])
+        )
+    assert owner == "local"
+
+
+def test_production_refuses_auth_off():
+    with pytest.raises(ValidationError, match="SYN0_AUTH=false is for local experiments"):
+        Settings(
+            environment="production",
+            auth=False,
+            database_url="postgresql+psycopg://db/x",
+            broker_url="redis://r",
+        )
+
+
+def test_the_admin_key_of_the_environment_is_stored_at_start(make_client):
+    key = new_key()
+    client = make_client(Key("", key, ""), admin_key=SecretStr(key))
+    tenants = client.get("/v1/tenants").json()["items"]
+    assert "admin" in [t["name"] for t in tenants]
+    make_client(Key("", key, ""), admin_key=SecretStr(key))  # a restart adds nothing
+
+
+def test_an_admin_key_that_is_not_a_key_stops_the_start(settings, sessions):
+    bad = settings.model_copy(update={"admin_key": SecretStr("hunter2")})
+    app = create_app(bad, session_factory=sessions)
+    with pytest.raises(ValueError, match="SYN0_ADMIN_KEY is not an API key"), TestClient(app):
+        pass
+
+
+def test_the_playground_page_sends_security_headers(client):
+    for path in ("/", "/web/js/app.js"):
+        headers = client.get(path).headers
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_cors_is_off_unless_origins_are_configured(client, make_client):
+    preflight = {
+        "Origin": "https://app.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    assert (
+        "access-control-allow-origin"
+        not in client.get("/v1/jobs", headers={"Origin": "https://app.example"}).headers
+    )
+    allowed = make_client(None, cors_origins=["https://app.example"])
+    response = allowed.options("/v1/jobs", headers=preflight)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://app.example"

@@ -1,0 +1,140 @@
+"""Tenant B's key against tenant A's objects, on every ``/v1`` operation of the OpenAPI
+document: an operation naming one of A's objects answers 404 (403 where B's key lacks
+the scope), a list never shows A's objects, and A's own key reaches each of them (so
+the 404s are not for ids that do not exist).
+
+``OPERATIONS`` says how to call each operation and what B must get. An operation the
+document has and this table lacks fails the test: a new endpoint is checked here
+before it can land.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.api.factories import create_dataset, mlp, points, queued_job, train_model, training
+
+NOT_FOUND, FORBIDDEN, LIST, NO_DATASET, OWN = "404", "403", "list", "no-dataset", "own"
+PREDICT = {"inputs": [[0.0, 0.0]]}
+JOB = {"network": mlp(), "training": training()}
+
+# "METHOD path": (what B must get, request options; "{dataset_id}" in a body or query
+# is replaced by A's dataset).
+OPERATIONS: dict[str, tuple[str, dict]] = {
+    "POST /v1/datasets": (
+        OWN,
+        {"json": {"name": "b", "features": [[0, 0], [1, 1]], "targets": [0, 1]}},
+    ),
+    "POST /v1/datasets/generate": (OWN, {"json": {"kind": "xor", "n_samples": 10}}),
+    "GET /v1/datasets": (LIST, {}),
+    "GET /v1/datasets/{dataset_id}": (NOT_FOUND, {}),
+    "DELETE /v1/datasets/{dataset_id}": (NOT_FOUND, {}),
+    "GET /v1/datasets/{dataset_id}/points": (NOT_FOUND, {}),
+    "POST /v1/jobs": (NO_DATASET, {"json": {"dataset_id": "{dataset_id}", **JOB}}),
+    "POST /v1/jobs/validate": (NO_DATASET, {"json": {"dataset_id": "{dataset_id}", **JOB}}),
+    "GET /v1/jobs": (LIST, {"params": {"dataset_id": "{dataset_id}"}}),
+    "GET /v1/jobs/{job_id}": (NOT_FOUND, {}),
+    "GET /v1/jobs/{job_id}/metrics": (NOT_FOUND, {}),
+    "GET /v1/jobs/{job_id}/surface": (NOT_FOUND, {}),
+    "POST /v1/jobs/{job_id}/cancel": (NOT_FOUND, {}),
+    "GET /v1/models": (LIST, {}),
+    "GET /v1/models/{model_id}": (NOT_FOUND, {}),
+    "POST /v1/models/{model_id}/predict": (NOT_FOUND, {"json": PREDICT}),
+    "GET /v1/models/{model_id}/surface": (NOT_FOUND, {}),
+    "GET /v1/models/{model_id}/weights": (NOT_FOUND, {}),
+    "POST /v1/tenants": (FORBIDDEN, {"json": {"name": "c"}}),
+    "GET /v1/tenants": (FORBIDDEN, {}),
+    "GET /v1/tenants/{tenant_id}": (FORBIDDEN, {}),
+    "POST /v1/tenants/{tenant_id}/keys": (FORBIDDEN, {"json": {"scopes": ["train"]}}),
+    "GET /v1/tenants/{tenant_id}/keys": (FORBIDDEN, {}),
+    "POST /v1/keys/{prefix}/revoke": (FORBIDDEN, {}),
+    "POST /v1/keys/{prefix}/rotate": (FORBIDDEN, {}),
+}
+
+
+@pytest.fixture
+def world(make_key, make_client, sessions):
+    """Tenant A (an admin key, a queued job on a dataset, a model, a second key) and
+    tenant B (a train + predict key)."""
+    a, b = make_key("tenant-a"), make_key("tenant-b", ("train", "predict"))
+    as_a, as_b = make_client(a), make_client(b)
+    dataset = create_dataset(as_a)
+    job = queued_job(as_a, dataset["id"])
+    X, y = points(40)
+    model = train_model(sessions, as_a, X, y, mlp(), training(epochs=3))
+    ids = {
+        "dataset_id": dataset["id"],
+        "job_id": job["id"],
+        "model_id": model.model_id,
+        "tenant_id": a.tenant_id,
+        "prefix": make_key("tenant-a").prefix,
+    }
+    return as_a, as_b, ids
+
+
+def _operations(client) -> list[str]:
+    paths = client.get("/openapi.json").json()["paths"]
+    return [
+        f"{method.upper()} {path}"
+        for path, item in paths.items()
+        if path.startswith("/v1/")
+        for method in item
+    ]
+
+
+def _request(client, operation: str, ids: dict[str, str]):
+    method, path = operation.split(" ")
+    options = OPERATIONS[operation][1]
+    fill = {f"{{{name}}}": value for name, value in ids.items()}
+
+    def filled(value):
+        if isinstance(value, dict):
+            return {k: filled(v) for k, v in value.items()}
+        return fill.get(value, value) if isinstance(value, str) else value
+
+    return client.request(method, path.format(**ids), **filled(options))
+
+
+def test_tenant_b_reaches_none_of_tenant_as_objects(world):
+    _, as_b, ids = world
+    operations = _operations(as_b)
+    # every operation of the document is in the table, and only those
+    assert sorted(set(operations) - set(OPERATIONS)) == [], "add them to OPERATIONS"
+    assert sorted(set(OPERATIONS) - set(operations)) == []
+    missing = {name: uuid.uuid4().hex for name in ids} | {"prefix": "0123456789ab"}
+    for operation in operations:
+        expected = OPERATIONS[operation][0]
+        response = _request(as_b, operation, ids)
+        where = f"{operation} as tenant B: {response.status_code} {response.text[:300]}"
+        if expected in (NOT_FOUND, NO_DATASET):
+            # indistinguishable from an id that exists nowhere
+            assert response.status_code == (404 if expected == NOT_FOUND else 422), where
+            unknown = _request(as_b, operation, missing).text
+            for name, value in ids.items():
+                unknown = unknown.replace(missing[name], value)
+            assert response.text == unknown, where
+            continue
+        if expected == FORBIDDEN:
+            assert response.status_code == 403, where
+        elif expected == LIST:
+            assert response.status_code == 200, where
+        else:
+            assert response.status_code < 300, where
+        for name, value in ids.items():
+            assert value not in response.text, f"{where}: shows A's {name}"
+
+
+def test_tenant_as_own_key_reaches_each_of_those_objects(world):
+    as_a, _, ids = world
+    operations = sorted(
+        _operations(as_a), key=lambda op: op.startswith(("DELETE", "POST /v1/keys"))
+    )
+    for operation in operations:
+        expected = OPERATIONS[operation][0]
+        response = _request(as_a, operation, ids)
+        where = f"{operation} as tenant A: {response.status_code} {response.text[:300]}"
+        assert response.status_code not in (401, 403, 404), where
+        if expected in (LIST, NO_DATASET) and "{dataset_id}" in str(OPERATIONS[operation][1]):
+            assert ids["dataset_id"] in response.text, where

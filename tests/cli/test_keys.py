@@ -1,0 +1,57 @@
+"""``syn0 keys``: made, listed, revoked and rotated straight in the database; and the
+commands that talk to the API without a key, or with a revoked one."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from contextlib import closing
+
+from store.tenants import KEY_FORMAT
+from tests.cli.conftest import command, server_env
+from tests.services import migrate
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(command(*args), capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_keys_are_made_listed_rotated_and_revoked_in_the_database(tmp_path):
+    env = server_env(tmp_path)
+    migrate(env["SYN0_DATABASE_URL"])
+    # when: an admin key is made
+    made = run("keys", "create", "--tenant", "ops", "--scope", "admin", env=env)
+    # then: the key on stdout (for scripts), what it is on stderr
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    prefix = KEY_FORMAT.match(key)["prefix"]
+    assert made.stderr == f"key {prefix} of tenant ops (admin): shown once, store it now\n"
+    with closing(sqlite3.connect(tmp_path / "syn0.db")) as db:
+        assert key not in str(db.execute("SELECT * FROM api_keys").fetchall())
+    listed = run("keys", "ls", env=env)
+    assert prefix in listed.stdout and "ops" in listed.stdout and key not in listed.stdout
+    # when: rotated, then the new key revoked
+    rotated = run("keys", "rotate", prefix, env=env)
+    new_prefix = KEY_FORMAT.match(rotated.stdout.strip())["prefix"]
+    revoked = run("keys", "revoke", new_prefix, env=env)
+    # then
+    assert rotated.returncode == 0 and new_prefix != prefix
+    assert revoked.returncode == 0 and revoked.stderr == f"key {new_prefix} revoked\n"
+    again = run("keys", "revoke", new_prefix, env=env)
+    assert again.returncode == 2 and "no live key" in again.stderr
+    assert run("keys", "ls", "--tenant", "nobody", env=env).returncode == 2
+
+
+def test_generate_prints_a_fresh_key_and_stores_nothing(tmp_path):
+    first = run("keys", "generate", env=server_env(tmp_path))
+    second = run("keys", "generate", env=server_env(tmp_path))
+    assert KEY_FORMAT.match(first.stdout.strip()) and first.stdout != second.stdout
+    assert not (tmp_path / "syn0.db").exists()
+
+
+def test_without_a_key_the_cli_says_how_to_send_one(env):
+    keyless = {k: v for k, v in env.items() if k != "SYN0_API_KEY"}
+    refused = run("jobs", "ls", env=keyless)
+    assert refused.returncode == 2
+    assert "send an API key" in refused.stderr and "SYN0_API_KEY" in refused.stderr
+    assert "Traceback" not in refused.stderr
