@@ -43,6 +43,7 @@ def test_environment_names_are_settings_and_required_ones_fail_fast():
         assert set(env) <= fields, set(env) - fields
         assert env["SYN0_ENVIRONMENT"] == "production"
         assert "${POSTGRES_PASSWORD:?" in env["SYN0_DATABASE_URL"]
+        assert env["SYN0_ADMIN_KEY"].startswith("${SYN0_ADMIN_KEY:?")
 
 
 def test_production_refuses_the_embedded_defaults(monkeypatch):

@@ -219,9 +219,7 @@ def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
     return Checkpoint.from_bytes(data) if data else None
 
 
-def _train(
-    attempt: _Attempt, tenant_id, network, training, dataset_id, resume: Checkpoint | None
-):
+def _train(attempt: _Attempt, tenant_id, network, training, dataset_id, resume: Checkpoint | None):
     with session_scope(attempt.factory) as session:
         dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
         if dataset is None:
