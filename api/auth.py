@@ -10,7 +10,7 @@ With ``SYN0_AUTH=false`` (never in production) every request acts for the tenant
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 from typing import Annotated
 
 import anyio.to_thread
@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import Runtime
 from api.errors import Forbidden, Unauthorized, render
+from api.keycache import Principal
 from store import tenants
 from store.tenants import SCOPES
 
@@ -27,30 +28,29 @@ OPEN_TENANT = "local"  # whom requests act for while auth is off
 _KEY_HINT = "an admin creates keys with `syn0 keys create` or POST /v1/tenants/{id}/keys"
 
 
-@dataclass(frozen=True)
-class Principal:
-    tenant_id: str
-    scopes: frozenset[str]
-
-
 class Authenticate:
     """Every ``/v1`` request, first of all: its key becomes the request's ``Principal``
     (``request.state.principal``), or the reply is a 401 (or a 429 past the tenant's
-    rate). One choke point, so no endpoint can forget it; the lookup is a database
-    read, made off the event loop, on every request, so a revoked key fails at once."""
+    rate). One choke point, so no endpoint can forget it. A key verified in the last
+    ``SYN0_KEY_CACHE_SECONDS`` costs a dictionary lookup (``api.keycache``); any other
+    is looked up in the database off the event loop."""
 
     def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
         self.app, self.fastapi_app = app, fastapi_app
+        # One database lookup per key at a time: when a busy key's cache entry expires,
+        # the requests in flight wait for the same lookup instead of each making one.
+        self._lookups: dict[str | None, asyncio.Future[Principal]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
+        runtime: Runtime = self.fastapi_app.state.runtime
+        header = request.headers.get("authorization")
         try:
-            principal = await anyio.to_thread.run_sync(
-                identify, self.fastapi_app.state.runtime, request.headers.get("authorization")
-            )
+            principal = remembered(runtime, header) or await self._lookup(runtime, header)
+            runtime.limiter.hit(principal.tenant_id)
         except Exception as exc:  # rendered as the app renders it: 401, 429, 503, ...
             response = await render(self.fastapi_app, request, exc)
             await response(scope, receive, send)
@@ -58,19 +58,34 @@ class Authenticate:
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
+    async def _lookup(self, runtime: Runtime, header: str | None) -> Principal:
+        lookup = self._lookups.get(header)
+        if lookup is None:
+            lookup = asyncio.ensure_future(anyio.to_thread.run_sync(identify, runtime, header))
+            self._lookups[header] = lookup
+            lookup.add_done_callback(lambda _: self._lookups.pop(header, None))
+        return await asyncio.shield(lookup)
+
+
+def remembered(runtime: Runtime, authorization: str | None) -> Principal | None:
+    """The principal behind a key verified lately (or auth off), without the database."""
+    if not runtime.settings.auth:
+        tenant_id = runtime.known_tenant(OPEN_TENANT)
+        return Principal(tenant_id, frozenset(SCOPES)) if tenant_id else None
+    return runtime.keys.get(_bearer(authorization))
+
 
 def identify(runtime: Runtime, authorization: str | None) -> Principal:
-    """The principal behind an ``Authorization`` header, counted against its tenant's
-    requests per minute."""
+    """The principal behind an ``Authorization`` header, from the database."""
     if not runtime.settings.auth:
-        principal = Principal(runtime.open_tenant(OPEN_TENANT), frozenset(SCOPES))
-    else:
-        with runtime.sessions() as session:
-            row = tenants.find_key(session, _bearer(authorization))
-            principal = Principal(row.tenant_id, frozenset(row.scopes)) if row else None
-        if principal is None:
+        return Principal(runtime.open_tenant(OPEN_TENANT), frozenset(SCOPES))
+    key = _bearer(authorization)
+    with runtime.sessions() as session:
+        row = tenants.find_key(session, key)
+        if row is None:
             raise Unauthorized(f"the API key is unknown or has been revoked; {_KEY_HINT}")
-    runtime.limiter.hit(principal.tenant_id)
+        principal = Principal(row.tenant_id, frozenset(row.scopes), row.prefix)
+    runtime.keys.put(key, principal)
     return principal
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import InvalidInput
+from api.keycache import KeyCache
 from api.ratelimit import RateLimiter
 from store import tenants
 from store.db import make_engine
@@ -29,9 +30,15 @@ class Runtime:
     _owns_engine: bool = False
     _tenants: dict[str, str] = field(default_factory=dict)
     limiter: RateLimiter = field(init=False)
+    keys: KeyCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.settings.tenant_requests_per_minute)
+        self.keys = KeyCache(self.settings.key_cache_seconds)
+
+    def known_tenant(self, name: str) -> str | None:
+        """The id of the tenant ``name`` if this process has looked it up already."""
+        return self._tenants.get(name)
 
     def open_tenant(self, name: str) -> str:
         """The id of the tenant ``name``, made on first use (auth off, bootstrap)."""

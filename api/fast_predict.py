@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from fastapi import FastAPI
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -40,6 +40,8 @@ class FastPredict:
             response = await predict_response(
                 self.fastapi_app.state.models, request, principal, match["model_id"]
             )
+        except ClientDisconnect:
+            return  # the client went away mid-body: there is no one to answer
         except Exception as exc:
             response = await render(self.fastapi_app, request, exc)
         await response(scope, receive, send)

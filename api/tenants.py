@@ -1,8 +1,8 @@
 """``/v1/tenants`` and ``/v1/keys``: tenants and their API keys, for ``admin`` keys.
 
 An admin key manages every tenant (it is the operator's); a new key is shown once, in
-the reply that creates it. Revoking takes effect on the next request, in every API
-process (each request looks its key up).
+the reply that creates it. Revoking takes effect at once in this API process and within
+``SYN0_KEY_CACHE_SECONDS`` in the others (``api.keycache``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.auth import AdminKey
-from api.deps import PageDep, SessionDep
+from api.deps import PageDep, RuntimeDep, SessionDep
 from api.errors import Conflict, NotFound
 from api.schemas import Page, keyed
 from api.tenant_schemas import KeyCreated, KeyIn, KeyOut, TenantIn, TenantOut, TenantUsage
@@ -75,18 +75,20 @@ def list_keys(tenant_id: str, session: SessionDep, _: AdminKey) -> Page[KeyOut]:
 
 
 @router.post("/v1/keys/{prefix}/revoke", responses=keyed(404, 409))
-def revoke_key(prefix: str, session: SessionDep, _: AdminKey) -> KeyOut:
-    """The key stops working at once; a key already revoked is a 409."""
+def revoke_key(prefix: str, session: SessionDep, runtime: RuntimeDep, _: AdminKey) -> KeyOut:
+    """The key stops working at once in this API process, and in the others within
+    ``SYN0_KEY_CACHE_SECONDS``; a key already revoked is a 409."""
     row = _key(session, prefix)
     if not tenants.revoke_key(session, row.prefix):
         raise Conflict(f"key {prefix} was revoked at {row.revoked_at.isoformat()}")
     session.commit()
+    runtime.keys.forget(row.prefix)
     session.refresh(row)
     return KeyOut.model_validate(row)
 
 
 @router.post("/v1/keys/{prefix}/rotate", status_code=201, responses=keyed(404, 409))
-def rotate_key(prefix: str, session: SessionDep, _: AdminKey) -> KeyCreated:
+def rotate_key(prefix: str, session: SessionDep, runtime: RuntimeDep, _: AdminKey) -> KeyCreated:
     """A new key with the same tenant, scopes and name, and the old one revoked, in one
     transaction. The reply carries the new key, this once."""
     old = _key(session, prefix)
@@ -94,6 +96,7 @@ def rotate_key(prefix: str, session: SessionDep, _: AdminKey) -> KeyCreated:
         raise Conflict(f"key {prefix} is revoked; create a new key for its tenant instead")
     row, key = tenants.add_key(session, old.tenant_id, old.scopes, old.name)
     session.commit()
+    runtime.keys.forget(old.prefix)
     return KeyCreated(**KeyOut.model_validate(row).model_dump(), key=key)
 
 

@@ -35,12 +35,15 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="origins allowed to call from a browser; none: off"
     )
+    key_cache_seconds: float = Field(
+        1.0, ge=0, description="a verified key is trusted this long per process; 0: never"
+    )
     tenant_max_active_jobs: int = Field(100, gt=0, description="queued + running, per tenant")
     tenant_max_stored_bytes: int = Field(
         2 * 2**30, gt=0, description="datasets + model weights, per tenant"
     )
     tenant_requests_per_minute: int = Field(
-        6000, gt=0, description="per tenant and API process (429 past it)"
+        60_000, gt=0, description="per tenant and API process (429 past it)"
     )
 
     # Limits, enforced before any work starts and reported with their value.

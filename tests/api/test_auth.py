@@ -4,6 +4,7 @@ CORS and the playground's security headers."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy import func, select, text
 
 from api.app import create_app
+from store import tenants
 from store.orm import Dataset, Job, Tenant
 from store.settings import Settings
 from store.tenants import new_key
@@ -72,16 +74,32 @@ def test_a_created_key_is_shown_once_and_stored_as_a_hash(client, sessions):
             assert all(secret not in str(value) for value in row)
 
 
-def test_a_revoked_key_is_refused_at_once(client, make_client, make_key):
+def test_a_revoked_key_is_refused_at_once_by_the_process_that_revoked_it(client, make_key):
     other = make_key("acme", ("train",))
-    as_other = make_client(other)
-    assert as_other.get("/v1/datasets").status_code == 200
+    assert client.get("/v1/datasets", headers=other.headers).status_code == 200  # verified
     # when
     revoked = client.post(f"/v1/keys/{other.prefix}/revoke")
     # then
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
-    assert_problem(as_other.get("/v1/datasets"), 401, "unauthorized")
+    assert_problem(client.get("/v1/datasets", headers=other.headers), 401, "unauthorized")
     assert_problem(client.post(f"/v1/keys/{other.prefix}/revoke"), 409, "conflict")
+
+
+def test_other_processes_refuse_a_revoked_key_within_the_cache_time(
+    make_client, make_key, sessions
+):
+    # given: an API process that verified the key (and trusts it for 0.3 s)
+    other = make_key("acme", ("train",))
+    elsewhere = make_client(other, key_cache_seconds=0.3)
+    assert elsewhere.get("/v1/jobs").status_code == 200
+    # when: the key is revoked by another process (as `syn0 keys revoke` does)
+    with sessions.begin() as session:
+        assert tenants.revoke_key(session, other.prefix)
+    # then: refused once the cache time has passed
+    time.sleep(0.35)
+    assert_problem(elsewhere.get("/v1/jobs"), 401, "unauthorized")
+    uncached = make_client(make_key("acme", ("train",)), key_cache_seconds=0)
+    assert uncached.get("/v1/jobs").status_code == 200
 
 
 def test_rotating_a_key_gives_a_new_one_and_revokes_the_old(client, make_client, make_key):
