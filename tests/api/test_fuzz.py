@@ -168,11 +168,11 @@ def known(fuzz_client, sessions) -> dict[str, str]:
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_fuzz(case, fuzz_client, known):
+def test_fuzz(case, fuzz_client, known, key):
     case.path_parameters = _with_known(case.path_parameters, known)
     case.query = _with_known(case.query, known)
     case.body = _with_known(case.body, known)
-    response = case.call(app=fuzz_client.app)
+    response = case.call(app=fuzz_client.app, headers=key.headers)
     if STATS:
         with open(STATS, "a") as stats:
             stats.write(f"{case.method} {case.operation.path} {response.status_code}\n")
