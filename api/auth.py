@@ -63,7 +63,13 @@ class Authenticate:
         if lookup is None:
             lookup = asyncio.ensure_future(anyio.to_thread.run_sync(identify, runtime, header))
             self._lookups[header] = lookup
-            lookup.add_done_callback(lambda _: self._lookups.pop(header, None))
+
+            def done(future: asyncio.Future[Principal]) -> None:
+                self._lookups.pop(header, None)
+                if not future.cancelled():
+                    future.exception()  # each waiter re-raises it; none left: not lost
+
+            lookup.add_done_callback(done)
         return await asyncio.shield(lookup)
 
 

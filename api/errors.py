@@ -179,8 +179,16 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    body.update(extra)
+    body.update({key: _json_number(value) for key, value in extra.items()})
     return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def _json_number(value: Any) -> Any:
+    """An integer past 64 bits (a limit's ``value`` for an absurd request) as a float:
+    JSON has no bound, but the encoder does."""
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return float(value)
+    return value
 
 
 def field_path(loc: Iterable[str | int]) -> str:

@@ -14,6 +14,7 @@ from api.surface_schemas import GridQuery, SurfaceOut
 from store import jobs as store
 
 METRICS_PAGE, METRICS_PAGE_MAX = 1000, 10_000
+MAX_EPOCH = 2**31 - 1  # what the store's integer columns hold
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -94,7 +95,7 @@ def job_metrics(
     job_id: str,
     session: SessionDep,
     principal: TrainKey,
-    after: Annotated[int, Query(ge=0, description="only epochs after this one")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_EPOCH, description="only epochs after this one")] = 0,
     limit: Annotated[int, Query(ge=1, le=METRICS_PAGE_MAX)] = METRICS_PAGE,
 ) -> Metrics:
     """One row per finished epoch, in order, a page at a time: ask again with

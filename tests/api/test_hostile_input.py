@@ -128,3 +128,13 @@ def test_delete_then_the_dataset_is_gone(client):
     dataset = create_dataset(client)
     assert client.delete(f"/v1/datasets/{dataset['id']}").status_code == 204
     assert_problem(client.delete(f"/v1/datasets/{dataset['id']}"), 404, "not-found")
+
+
+def test_absurd_integers_are_4xx_not_5xx(client, classifier):
+    # found by the long fuzz run: a limit's value past 64 bits could not be encoded,
+    # and an epoch past SQLite's integers could not be bound
+    response = client.post("/v1/datasets/generate", json={"kind": "xor", "n_samples": 2**63})
+    problem = assert_problem(response, 422, "limit-exceeded")
+    assert problem["value"] == float(2**64)
+    metrics = client.get(f"/v1/jobs/{classifier.job_id}/metrics", params={"after": 2**63})
+    assert_problem(metrics, 422, "validation-error", "query.after")
