@@ -1,8 +1,9 @@
 """Property-based fuzzing of every operation in ``/openapi.json`` with schemathesis.
 
-Each operation gets a fresh store holding a dataset with a queued job and a trained
-model. Generated ids (path parameters, and ``dataset_id`` in a job body or filter) are
-sometimes replaced by those, so the fuzzer reaches past the 404s. The app runs with
+Each operation gets a fresh store holding a dataset with a queued job, a trained model,
+and the tenant of the key every request sends, with a spare key. Generated ids (path
+parameters, and ``dataset_id`` in a job body or filter) are sometimes replaced by
+those, so the fuzzer reaches past the 404s. The app runs with
 small limits so the limit replies (422, 429) are reachable too. Every response must
 be a non-5xx whose status code, content type, headers and body the operation documents,
 and a 405 must name the path's documented methods in ``Allow``.
@@ -63,7 +64,7 @@ LIMITS = {
 }
 # A generated id equal to this is replaced by a real one before the request is sent.
 EXISTING = "existing"
-ID_FIELDS = ("dataset_id", "job_id", "model_id")
+ID_FIELDS = ("dataset_id", "job_id", "model_id", "tenant_id", "prefix")
 
 # The document does not depend on the store: an app with no database serves it.
 schema = schemathesis.openapi.from_asgi(
@@ -149,13 +150,20 @@ def fuzz_client(make_client):
 
 
 @pytest.fixture
-def known(fuzz_client, sessions) -> dict[str, str]:
-    """A dataset with a queued job, and a trained model (on a dataset of its own)."""
+def known(fuzz_client, sessions, key, make_key) -> dict[str, str]:
+    """A dataset with a queued job, a trained model (on a dataset of its own), the
+    tenant, and a spare key of it to revoke and rotate."""
     dataset = create_dataset(fuzz_client)
     job = queued_job(fuzz_client, dataset["id"])
     X, y = points(40)
     trained = train_model(sessions, fuzz_client, X, y, mlp(), training(epochs=5))
-    return {"dataset_id": dataset["id"], "job_id": job["id"], "model_id": trained.model_id}
+    return {
+        "dataset_id": dataset["id"],
+        "job_id": job["id"],
+        "model_id": trained.model_id,
+        "tenant_id": key.tenant_id,
+        "prefix": make_key().prefix,
+    }
 
 
 # Inputs past float32's range make NumPy warn on the way to their 422.
