@@ -46,11 +46,11 @@ class Runtime:
             factory = self.sessions
             try:
                 with factory.begin() as session:
-                    tenant = tenants.tenant_named(session, name)
-                    self._tenants[name] = (tenant or tenants.create_tenant(session, name)).id
+                    tenant_id = tenants.ensure_tenant(session, name).id
             except IntegrityError:  # another process made it first
                 with factory() as session:
-                    self._tenants[name] = tenants.tenant_named(session, name).id
+                    tenant_id = tenants.tenant_named(session, name).id
+            self._tenants[name] = tenant_id  # only once it is committed
         return self._tenants[name]
 
     @property

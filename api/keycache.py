@@ -9,10 +9,11 @@ process once that time has passed. 0 looks every request up.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from dataclasses import dataclass
+
+from store.tenants import digest
 
 MAX_KEYS = 10_000  # remembered at once; the oldest goes first
 
@@ -31,7 +32,7 @@ class KeyCache:
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Principal | None:
-        entry = self._verified.get(_digest(key))
+        entry = self._verified.get(digest(key))
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
@@ -42,7 +43,7 @@ class KeyCache:
         with self._lock:
             if len(self._verified) >= MAX_KEYS:
                 self._verified.pop(next(iter(self._verified)))
-            self._verified[_digest(key)] = (principal, time.monotonic() + self.seconds)
+            self._verified[digest(key)] = (principal, time.monotonic() + self.seconds)
 
     def forget(self, prefix: str) -> None:
         """Drop the key ``prefix`` (revoked or rotated by this process)."""
@@ -50,7 +51,3 @@ class KeyCache:
             for digest, (principal, _) in list(self._verified.items()):
                 if principal.key_prefix == prefix:
                     del self._verified[digest]
-
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()

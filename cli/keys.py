@@ -48,7 +48,7 @@ def create(tenant: str, scopes: tuple[str, ...], name: str | None) -> None:
     from store import tenants
 
     with _store() as session:
-        owner = tenants.tenant_named(session, tenant) or tenants.create_tenant(session, tenant)
+        owner = tenants.ensure_tenant(session, tenant)
         row, key = tenants.add_key(session, owner.id, list(scopes), name)
         scope_list = ", ".join(row.scopes)
     click.echo(key)

@@ -105,7 +105,7 @@ def first_key(settings: Settings) -> None:
     with session_scope(session_factory()) as session:
         if tenants.has_keys(session):
             return
-        owner = tenants.tenant_named(session, "local") or tenants.create_tenant(session, "local")
+        owner = tenants.ensure_tenant(session, "local")
         row, key = tenants.add_key(session, owner.id, list(tenants.SCOPES), "first key")
     click.echo(
         f"Your API key, shown this once (tenant 'local', scopes {', '.join(row.scopes)}):\n"

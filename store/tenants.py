@@ -28,7 +28,8 @@ def new_key() -> str:
     return f"syn0_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
 
 
-def _digest(key: str) -> str:
+def digest(key: str) -> str:
+    """What the store keeps of a key: its sha256, in hex."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -48,6 +49,11 @@ def get_tenant(session: Session, tenant_id: str) -> Tenant | None:
 
 def tenant_named(session: Session, name: str) -> Tenant | None:
     return session.scalar(select(Tenant).where(Tenant.name == name))
+
+
+def ensure_tenant(session: Session, name: str) -> Tenant:
+    """The tenant ``name``, made if it is new."""
+    return tenant_named(session, name) or create_tenant(session, name)
 
 
 def list_tenants(session: Session, limit: int, cursor: str | None):
@@ -80,7 +86,7 @@ def add_key(
     row = ApiKey(
         prefix=match["prefix"],
         tenant_id=tenant_id,
-        sha256=_digest(key),
+        sha256=digest(key),
         scopes=[scope for scope in SCOPES if scope in scopes],
         name=name,
     )
@@ -97,7 +103,7 @@ def find_key(session: Session, key: str) -> ApiKey | None:
     row = session.get(ApiKey, match["prefix"])
     if row is None or row.revoked_at is not None:
         return None
-    return row if hmac.compare_digest(row.sha256, _digest(key)) else None
+    return row if hmac.compare_digest(row.sha256, digest(key)) else None
 
 
 def get_key(session: Session, prefix: str) -> ApiKey | None:

@@ -13,8 +13,7 @@ TENANT = "test"
 
 def tenant_id(session: Session) -> str:
     """The id of the tenant ``test``, made on first use."""
-    tenant = tenants.tenant_named(session, TENANT) or tenants.create_tenant(session, TENANT)
-    return tenant.id
+    return tenants.ensure_tenant(session, TENANT).id
 
 
 def job(session: Session, job_id: str) -> Job:

@@ -175,7 +175,7 @@ class Key:
 def create_key(sessions: sessionmaker[Session], tenant: str, scopes: tuple[str, ...]) -> Key:
     """A key of the tenant named ``tenant`` (made if new), as ``syn0 keys create`` does."""
     with session_scope(sessions) as session:
-        owner = tenants.tenant_named(session, tenant) or tenants.create_tenant(session, tenant)
+        owner = tenants.ensure_tenant(session, tenant)
         row, key = tenants.add_key(session, owner.id, list(scopes))
         return Key(owner.id, key, row.prefix)
 
