@@ -1,23 +1,22 @@
-# One image for the API, the worker and the one-shot migration; the command picks the role.
+# One image for the API, the workers, beat and the one-shot migration; the command picks
+# the role. Built once by compose (the `migrate` service) and used by every syn0 service.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
-COPY core ./core
-COPY store ./store
-COPY api ./api
-COPY worker ./worker
-COPY client ./client
-COPY cli ./cli
-COPY web ./web
-COPY migrations ./migrations
-COPY alembic.ini ./
-RUN pip install --no-cache-dir .
+# The dependencies first, in a layer of their own: a change to the source reuses it.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt
+
+# Then the source (.dockerignore keeps .venv, var/, .git and caches out), installed as
+# the one package `syn0`; alembic.ini and migrations/ stay in /app for `alembic upgrade`.
+COPY . .
+RUN pip install --no-deps .
 
 RUN useradd --create-home syn0
 USER syn0
 
 EXPOSE 8000
-CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "syn0.api.app:create_app", "--host", "0.0.0.0", "--port", "8000"]

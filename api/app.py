@@ -1,5 +1,6 @@
-"""The FastAPI app: ``uvicorn api.app:app``. Tests call ``create_app`` with their own
-settings and session factory."""
+"""The FastAPI app, built by ``create_app``: ``uvicorn --factory syn0.api.app:create_app``
+(``syn0 serve``). Tests call it with their own settings and session factory; nothing here
+is built at import time."""
 
 from __future__ import annotations
 
@@ -12,15 +13,22 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import datasets, errors, jobs, models, ops, tenants, web
-from api.auth import OPEN_TENANT, Authenticate
-from api.body_limit import BodyLimit
-from api.deps import Runtime
-from api.fast_predict import FastPredict
-from api.predict import ModelCache
-from store import tenants as tenants_store
-from store.settings import Settings, get_settings
-from store.tenants import SCOPES
+from syn0.api import ops, web
+from syn0.api.body_limit import BodyLimit
+from syn0.api.deps import Runtime
+from syn0.datasets import endpoints as datasets
+from syn0.dispatch import Dispatcher
+from syn0.jobs import endpoints as jobs
+from syn0.kit import problems
+from syn0.kit.db import Database
+from syn0.models import endpoints as models
+from syn0.models.fast_predict import FastPredict
+from syn0.models.serving import ModelCache
+from syn0.settings import Settings, get_settings
+from syn0.tenants import endpoints as tenants
+from syn0.tenants import repository as tenants_store
+from syn0.tenants.auth import OPEN_TENANT, Authenticate
+from syn0.tenants.repository import SCOPES
 
 log = logging.getLogger(__name__)
 ADMIN_TENANT = "admin"  # the tenant of SYN0_ADMIN_KEY
@@ -39,7 +47,11 @@ def create_app(
     """An app on ``settings`` (default: the environment). Without ``session_factory``
     the engine is made on first use, in the process that serves."""
     settings = settings or get_settings()
-    runtime = Runtime(settings, session_factory)
+    runtime = Runtime(
+        settings,
+        Database(settings.database_url, session_factory),
+        Dispatcher(settings.broker_url),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -50,7 +62,7 @@ def create_app(
     app = FastAPI(title="syn0", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = runtime
     app.state.models = ModelCache(runtime, settings.predict_cache_size)
-    errors.install(app)
+    problems.install(app)
     # Each one added wraps those before it: the body limit, then the key of every /v1
     # request, then the predict fast path; CORS outermost, so preflights need no key.
     app.add_middleware(FastPredict, fastapi_app=app)
@@ -109,6 +121,3 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
     return app.openapi_schema
-
-
-app = create_app()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -11,23 +10,23 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.errors import InvalidInput
-from api.keycache import KeyCache
-from api.ratelimit import RateLimiter
-from store import tenants
-from store.db import make_engine
-from store.settings import Settings
+from syn0.dispatch import Dispatcher
+from syn0.kit.db import Database
+from syn0.kit.errors import InvalidInput
+from syn0.settings import Settings
+from syn0.tenants import repository as tenants
+from syn0.tenants.keycache import KeyCache
+from syn0.tenants.ratelimit import RateLimiter
 
 
 @dataclass
 class Runtime:
-    """One app's wiring. The engine is made on first use, in the serving process,
-    so importing ``api.app`` (or forking workers after it) opens no connections."""
+    """One app's wiring: settings, the store and the dispatcher, each made on first use
+    in the serving process, so building the app opens no connections."""
 
     settings: Settings
-    _factory: sessionmaker[Session] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _owns_engine: bool = False
+    database: Database
+    dispatch: Dispatcher
     _tenants: dict[str, str] = field(default_factory=dict)
     limiter: RateLimiter = field(init=False)
     keys: KeyCache = field(init=False)
@@ -55,18 +54,10 @@ class Runtime:
 
     @property
     def sessions(self) -> sessionmaker[Session]:
-        if self._factory is None:
-            with self._lock:
-                if self._factory is None:
-                    engine = make_engine(self.settings.database_url)
-                    self._factory = sessionmaker(engine, expire_on_commit=False)
-                    self._owns_engine = True
-        return self._factory
+        return self.database.sessions
 
     def dispose(self) -> None:
-        """Close the engine this runtime made (a factory passed in belongs to its owner)."""
-        if self._owns_engine and self._factory is not None:
-            self._factory.kw["bind"].dispose()
+        self.database.dispose()
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -86,6 +77,13 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_dispatch(request: Request) -> Dispatcher:
+    return request.app.state.runtime.dispatch
+
+
+DispatchDep = Annotated[Dispatcher, Depends(get_dispatch)]
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.deps import Runtime, RuntimeDep
-from api.errors import ServiceUnavailable
-from api.schemas import Health, Readiness, problems
-from store.db import ping
-from worker import app as worker_app
+from syn0.api.deps import Runtime, RuntimeDep
+from syn0.kit.db import ping
+from syn0.kit.errors import ServiceUnavailable
+from syn0.kit.schemas import problems
 
 router = APIRouter(tags=["ops"])
 log = logging.getLogger(__name__)
 
-BROKER_TIMEOUT_SECONDS = 2
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    database: Literal["ok"] = "ok"
+    broker: Literal["ok"] = "ok"
 
 
 @router.get("/healthz")
@@ -27,7 +35,7 @@ async def healthz() -> Health:
 @router.get("/readyz", responses=problems(503))
 def readyz(runtime: RuntimeDep) -> Readiness:
     """503 with ``checks`` naming what is down."""
-    checks = {"database": _database(runtime), "broker": _broker()}
+    checks = {"database": _database(runtime), "broker": _broker(runtime)}
     down = [name for name, state in checks.items() if state != "ok"]
     if down:
         error = ServiceUnavailable(f"not ready: {' and '.join(down)} unreachable", checks=checks)
@@ -46,15 +54,9 @@ def _database(runtime: Runtime) -> str:
     return "ok"
 
 
-def _broker() -> str:
+def _broker(runtime: Runtime) -> str:
     try:
-        connection = worker_app.celery_app.connection_for_write(
-            connect_timeout=BROKER_TIMEOUT_SECONDS
-        )
-        with connection:
-            connection.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS
-            )
+        runtime.dispatch.ping()
     except Exception as exc:  # kombu raises transport-specific errors
         log.warning("readiness: broker unreachable: %s", exc)
         return "unavailable"

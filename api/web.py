@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from api.errors import NotFound
+from syn0.kit.errors import NotFound
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 PAGE_HEADERS = {

@@ -59,7 +59,7 @@ from torch import nn
 _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
 
-from core import Network, NetworkSpec, TrainingSpec, fit, summary  # noqa: E402
+from syn0.core import Network, NetworkSpec, TrainingSpec, fit, summary  # noqa: E402
 
 N_CLASSES = 10
 GEMM_SIZE = 2048

@@ -53,8 +53,8 @@ import numpy as np
 _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
 
-from core import Network, NetworkSpec, TrainingSpec, fit, summary  # noqa: E402
-from core.backend import get_backend  # noqa: E402
+from syn0.core import Network, NetworkSpec, TrainingSpec, fit, summary  # noqa: E402
+from syn0.core.backend import get_backend  # noqa: E402
 
 N_FEATURES, N_CLASSES = 784, 10
 MODELS = {"784-4096-4096-10": [4096, 4096], "784-256-128-10": [256, 128]}

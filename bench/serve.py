@@ -32,12 +32,13 @@ sys.path[:] = [str(ROOT) if Path(p or ".").resolve() == _BENCH else p for p in s
 import numpy as np  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from core import datasets  # noqa: E402
-from store import datasets as dataset_rows  # noqa: E402
-from store import jobs, tenants  # noqa: E402
-from store.db import make_engine  # noqa: E402
+from syn0.core import datasets  # noqa: E402
+from syn0.datasets import repository as dataset_rows  # noqa: E402
+from syn0.jobs import repository as jobs  # noqa: E402
+from syn0.jobs.training import run_job  # noqa: E402
+from syn0.kit.db import make_engine  # noqa: E402
+from syn0.tenants import repository as tenants  # noqa: E402
 from tests.services import free_port, migrate  # noqa: E402
-from worker.train import run_job  # noqa: E402
 
 NETWORK = {
     "input_shape": [2],
@@ -91,7 +92,8 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
             sys.executable,
             "-m",
             "uvicorn",
-            "api.app:app",
+            "--factory",
+            "syn0.api.app:create_app",
             "--port",
             str(port),
             "--workers",

@@ -22,12 +22,13 @@ sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p f
 
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from core import Network, NetworkSpec, TrainingSpec, datasets, fit  # noqa: E402
-from store import datasets as dataset_rows  # noqa: E402
-from store import jobs, tenants  # noqa: E402
-from store.db import make_engine  # noqa: E402
+from syn0.core import Network, NetworkSpec, TrainingSpec, datasets, fit  # noqa: E402
+from syn0.datasets import repository as dataset_rows  # noqa: E402
+from syn0.jobs import repository as jobs  # noqa: E402
+from syn0.jobs.training import run_job  # noqa: E402
+from syn0.kit.db import make_engine  # noqa: E402
+from syn0.tenants import repository as tenants  # noqa: E402
 from tests.services import migrate, private_schema  # noqa: E402
-from worker.train import run_job  # noqa: E402
 
 NETWORK = {
     "input_shape": [2],

@@ -1,5 +1,5 @@
-"""``python -m cli``: the ``syn0`` command."""
+"""``python -m syn0.cli``: the ``syn0`` command."""
 
-from cli.main import main
+from syn0.cli.main import main
 
 main()

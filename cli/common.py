@@ -17,7 +17,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from client import Client, ConnectionFailed, RateLimited, Syn0Error, TooManyJobs, Unauthorized
+from syn0.client import Client, ConnectionFailed, RateLimited, Syn0Error, TooManyJobs, Unauthorized
 
 OK, JOB_UNSUCCESSFUL, BAD_INPUT, UNAVAILABLE, DETACHED = 0, 1, 2, 3, 130
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import (
+from syn0.cli.common import (
     BadInput,
     State,
     console,
@@ -16,8 +16,8 @@ from cli.common import (
     pass_state,
     quiet_option,
 )
-from cli.render import dataset_fields, dataset_line, listing, when
-from client import Dataset
+from syn0.cli.render import dataset_fields, dataset_line, listing, when
+from syn0.client import Dataset
 
 TASKS = click.Choice(["classification", "regression"])
 # The server's generators (core.datasets.KINDS), spelled out so `syn0 --help` stays fast.
@@ -117,7 +117,7 @@ def images(
     (filled square, hollow square, cross). For convolutional networks such as
     examples/lenet.yaml.
     """
-    from core.datasets import images as make_images  # NumPy work, only here
+    from syn0.core.datasets import images as make_images
 
     try:
         X, y = make_images(samples, size=size, noise=noise, seed=seed, kind=kind)

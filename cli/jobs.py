@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from cli import plot
-from cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
-from cli.render import job_fields, listing, metrics_line, metrics_table, when
-from cli.watch import follow, outcome
+from syn0.cli import plot
+from syn0.cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
+from syn0.cli.render import job_fields, listing, metrics_line, metrics_table, when
+from syn0.cli.watch import follow, outcome
 
 STATUSES = click.Choice(["queued", "running", "succeeded", "failed", "cancelled"])
 

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session
 
-from cli.common import BadInput, console
-from cli.render import listing, when
+from syn0.cli.common import BadInput, console
+from syn0.cli.render import listing, when
 
 SCOPE = click.Choice(["admin", "train", "predict"])
 
@@ -23,11 +23,11 @@ def keys() -> None:
 
 @contextmanager
 def _store() -> Iterator[Session]:
-    from cli.server import settings_or_exit
-    from store.db import session_factory, session_scope
+    from syn0.cli.server import settings_or_exit
+    from syn0.kit.db import Database, session_scope
 
-    settings_or_exit()
-    with session_scope(session_factory()) as session:
+    settings = settings_or_exit()
+    with session_scope(Database(settings.database_url).sessions) as session:
         yield session
 
 
@@ -45,7 +45,7 @@ def _store() -> Iterator[Session]:
 @click.option("--name", help="What the key is for (shown in listings).")
 def create(tenant: str, scopes: tuple[str, ...], name: str | None) -> None:
     """Make a key for TENANT and print it, this once: the database keeps only a hash."""
-    from store import tenants
+    from syn0.tenants import repository as tenants
 
     with _store() as session:
         owner = tenants.ensure_tenant(session, tenant)
@@ -62,7 +62,7 @@ def create(tenant: str, scopes: tuple[str, ...], name: str | None) -> None:
 @click.option("--tenant", help="Only this tenant's keys.")
 def list_keys(tenant: str | None) -> None:
     """Keys by prefix (never the keys themselves), revoked ones included."""
-    from store import tenants
+    from syn0.tenants import repository as tenants
 
     with _store() as session:
         owners = (
@@ -92,7 +92,7 @@ def list_keys(tenant: str | None) -> None:
 @click.argument("prefix")
 def revoke(prefix: str) -> None:
     """Revoke the key PREFIX: it stops working at once."""
-    from store import tenants
+    from syn0.tenants import repository as tenants
 
     with _store() as session:
         if not tenants.revoke_key(session, prefix):
@@ -104,7 +104,7 @@ def revoke(prefix: str) -> None:
 @click.argument("prefix")
 def rotate(prefix: str) -> None:
     """Revoke the key PREFIX and print a new one with its tenant, scopes and name."""
-    from store import tenants
+    from syn0.tenants import repository as tenants
 
     with _store() as session:
         old = tenants.get_key(session, prefix)
@@ -118,6 +118,6 @@ def rotate(prefix: str) -> None:
 @keys.command()
 def generate() -> None:
     """Print a fresh random key and store nothing (for SYN0_ADMIN_KEY)."""
-    from store.tenants import new_key
+    from syn0.tenants.repository import new_key
 
     click.echo(new_key())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from cli import data, jobs, keys, models, server, train
-from cli.common import State, exit_code, report
-from client import DEFAULT_URL, Syn0Error
-from client.http import VERSION
+from syn0.cli import data, jobs, keys, models, server, train
+from syn0.cli.common import State, exit_code, report
+from syn0.client import DEFAULT_URL, Syn0Error
+from syn0.client.http import VERSION
 
 
 class _Syn0Group(click.Group):

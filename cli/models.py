@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
-from cli.render import listing, metrics_line, model_fields, when
-from client import Model, Prediction
+from syn0.cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
+from syn0.cli.render import listing, metrics_line, model_fields, when
+from syn0.client import Model, Prediction
 
 if TYPE_CHECKING:  # imported by the one command that needs it, so the others start faster
     import numpy as np

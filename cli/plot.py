@@ -6,8 +6,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cli.common import BadInput
-from client import Metric
+from syn0.cli.common import BadInput
+from syn0.client import Metric
 
 CURVES = ("loss", "val_loss")
 # Piped output has no terminal size to fit; this fits a log or a wide-ish window.

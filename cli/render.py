@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from client import Dataset, Job, Metric, Model
+from syn0.client import Dataset, Job, Metric, Model
 
 # The fields that say what a layer is; the rest are defaults most of the time.
 LAYER_FIELDS = {

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.common import BadInput, Unavailable
+from syn0.cli.common import BadInput, Unavailable
 
 if TYPE_CHECKING:
-    from store.settings import Settings
+    from syn0.settings import Settings
 
 LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
 WORKER_STOP_SECONDS = 15
@@ -30,7 +30,7 @@ def settings_or_exit() -> Settings:
     """The server settings, or exit 2 naming what is wrong in them."""
     from pydantic import ValidationError
 
-    from store.settings import get_settings
+    from syn0.settings import get_settings
 
     try:
         return get_settings()
@@ -77,7 +77,7 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
         )
     start = embedded if with_worker is None else with_worker
     worker = (
-        subprocess.Popen([sys.executable, "-m", "cli", "worker", "--quiet", "-l", "WARNING"])
+        subprocess.Popen([sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", "WARNING"])
         if start
         else None
     )
@@ -88,7 +88,13 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            uvicorn.run("api.app:app", host=host, port=port, log_level="warning")
+            uvicorn.run(
+                "syn0.api.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                log_level="warning",
+            )
     finally:
         if worker is not None:
             _stop(worker)
@@ -99,10 +105,10 @@ def first_key(settings: Settings) -> None:
     with every scope, and print it this once (the playground asks for it)."""
     if not settings.auth:
         return
-    from store import tenants
-    from store.db import session_factory, session_scope
+    from syn0.kit.db import Database, session_scope
+    from syn0.tenants import repository as tenants
 
-    with session_scope(session_factory()) as session:
+    with session_scope(Database(settings.database_url).sessions) as session:
         if tenants.has_keys(session):
             return
         owner = tenants.ensure_tenant(session, "local")
@@ -154,7 +160,7 @@ def worker(concurrency: int, loglevel: str, quiet: bool, device: str) -> None:
     device auto whose training step is large enough.
     """
     if device == "gpu":
-        from core.backend import gpu_available
+        from syn0.core.backend import gpu_available
 
         if not gpu_available():
             raise BadInput(
@@ -163,7 +169,7 @@ def worker(concurrency: int, loglevel: str, quiet: bool, device: str) -> None:
             )
     os.environ["SYN0_WORKER_DEVICE"] = device  # read by the settings the worker builds
     settings = settings_or_exit()
-    from worker.app import celery_app
+    from syn0.worker.app import create_celery
 
     argv = [*(["--quiet"] if quiet else []), "worker", f"--loglevel={loglevel.upper()}"]
     if _embedded(settings.broker_url):
@@ -178,7 +184,7 @@ def worker(concurrency: int, loglevel: str, quiet: bool, device: str) -> None:
         ]
     else:
         argv.append(f"--concurrency={concurrency}")
-    celery_app.worker_main(argv)
+    create_celery(settings).worker_main(argv)
 
 
 @click.group()

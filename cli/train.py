@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from cli import specfile
-from cli.common import (
+from syn0.cli import specfile
+from syn0.cli.common import (
     BAD_INPUT,
     BadInput,
     State,
@@ -19,9 +19,9 @@ from cli.common import (
     quiet_option,
     report,
 )
-from cli.render import listing
-from cli.watch import follow
-from client import Validation, ValidationFailed
+from syn0.cli.render import listing
+from syn0.cli.watch import follow
+from syn0.client import Validation, ValidationFailed
 
 
 @click.command()

@@ -7,9 +7,9 @@ import contextlib
 import click
 from rich.progress import BarColumn, Progress, TextColumn
 
-from cli.common import DETACHED, JOB_UNSUCCESSFUL, OK, console, dump, echo_json
-from cli.render import eta, metrics_line
-from client import Client, Conflict, Job
+from syn0.cli.common import DETACHED, JOB_UNSUCCESSFUL, OK, console, dump, echo_json
+from syn0.cli.render import eta, metrics_line
+from syn0.client import Client, Conflict, Job
 
 POLL_SECONDS = 0.25
 

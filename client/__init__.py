@@ -4,8 +4,8 @@
 are the typed exceptions below, each carrying the problem+json fields.
 """
 
-from client.client import DEFAULT_URL, Client
-from client.errors import (
+from syn0.client.client import DEFAULT_URL, Client
+from syn0.client.errors import (
     Conflict,
     ConnectionFailed,
     Forbidden,
@@ -20,8 +20,8 @@ from client.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from client.http import RetryPolicy
-from client.types import Dataset, Job, Metric, Model, Page, Prediction, Validation
+from syn0.client.http import RetryPolicy
+from syn0.client.types import Dataset, Job, Metric, Model, Page, Prediction, Validation
 
 __all__ = [
     "DEFAULT_URL",

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 
-from client.datasets import Datasets
-from client.http import Http, RetryPolicy
-from client.jobs import Jobs
-from client.models import Models
+from syn0.client.datasets import Datasets
+from syn0.client.http import Http, RetryPolicy
+from syn0.client.jobs import Jobs
+from syn0.client.models import Models
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from client.types import Page
+from syn0.client.types import Page
 
 Item = TypeVar("Item")
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from client.common import given, pages, path
-from client.http import Http
-from client.types import Dataset, Page
+from syn0.client.common import given, pages, path
+from syn0.client.http import Http
+from syn0.client.types import Dataset, Page
 
 FileLike = str | os.PathLike[str] | bytes
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from client.errors import ConnectionFailed, from_response, retry_after_seconds
+from syn0.client.errors import ConnectionFailed, from_response, retry_after_seconds
 
 VERSION = "0.1.0"
 

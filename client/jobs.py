@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from client.common import given, pages, path
-from client.http import Http
-from client.types import Job, Metric, Page, Validation
+from syn0.client.common import given, pages, path
+from syn0.client.http import Http
+from syn0.client.types import Job, Metric, Page, Validation
 
 Spec = Mapping[str, Any] | Any  # a dict, or a pydantic model such as core.NetworkSpec
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from client.common import given, pages, path
-from client.http import Http
-from client.types import Model, Page, Prediction
+from syn0.client.common import given, pages, path
+from syn0.client.http import Http
+from syn0.client.types import Model, Page, Prediction
 
 
 class Models:

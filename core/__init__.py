@@ -9,14 +9,14 @@ NumPy and pydantic only; no I/O. Usable from a notebook with no server running::
     net.predict_labels(X)
 """
 
-from core import datasets
-from core.checks import Summary, check_against_dataset, check_spec, infer_shapes, summary
-from core.errors import DataError, SpecError, TrainingDiverged
-from core.history import History
-from core.network import Network
-from core.serialization import Checkpoint
-from core.spec import NetworkSpec, TrainingSpec
-from core.training import fit
+from syn0.core import datasets
+from syn0.core.checks import Summary, check_against_dataset, check_spec, infer_shapes, summary
+from syn0.core.errors import DataError, SpecError, TrainingDiverged
+from syn0.core.history import History
+from syn0.core.network import Network
+from syn0.core.serialization import Checkpoint
+from syn0.core.spec import NetworkSpec, TrainingSpec
+from syn0.core.training import fit
 
 __all__ = [
     "Checkpoint",

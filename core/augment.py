@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from core.spec import AugmentationSpec
+from syn0.core.spec import AugmentationSpec
 
 
 def is_active(spec: AugmentationSpec) -> bool:

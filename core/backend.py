@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from core.activations import ELU_ALPHA, LEAKY_ALPHA
+from syn0.core.activations import ELU_ALPHA, LEAKY_ALPHA
 
 Device = Literal["cpu", "gpu"]
 

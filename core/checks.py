@@ -7,9 +7,9 @@ from math import prod
 
 from pydantic import BaseModel
 
-from core.conv import conv_geometry
-from core.errors import SpecError
-from core.spec import NetworkSpec, Task, TrainingSpec
+from syn0.core.conv import conv_geometry
+from syn0.core.errors import SpecError
+from syn0.core.spec import NetworkSpec, Task, TrainingSpec
 
 Shape = tuple[int, ...]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from core.activations import ACTIVATIONS, DERIVATIVES
-from core.layers import Layer
+from syn0.core.activations import ACTIVATIONS, DERIVATIVES
+from syn0.core.layers import Layer
 
 # GEMMs along the long column axis (oh * ow * n) run in chunks of this many columns:
 # OpenBLAS runs a thin GEMM over ~50k columns several times slower in one call than

@@ -15,6 +15,8 @@ from typing import Literal
 
 import numpy as np
 
+from syn0.core.errors import DataError
+
 Dataset = tuple[np.ndarray, np.ndarray]
 Task = Literal["classification", "regression"]
 
@@ -27,9 +29,9 @@ _BUMPS = np.array(  # (x, y, sign) of each Gaussian bump of regress_gauss
 )
 
 
-def _invalid(name: str, expected: str, value: object, shown: str | None = None) -> ValueError:
+def _invalid(name: str, expected: str, value: object, shown: str | None = None) -> DataError:
     head = f"Received an invalid value for `{name}`, expected {expected}."
-    return ValueError(f"{head} Received: {shown or name}={value!r}")
+    return DataError(f"{head} Received: {shown or name}={value!r}", field=name)
 
 
 def _is_int(value: object) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.activations import ACTIVATIONS, DERIVATIVES
+from syn0.core.activations import ACTIVATIONS, DERIVATIVES
 
 Array = Any
 

@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from core import features, initializers
-from core.activations import ACTIVATIONS
-from core.backend import DEVICES, Backend, get_backend
-from core.checks import infer_shapes
-from core.conv import Conv2D, MaxPool2D, fuse_activations
-from core.errors import DataError
-from core.layers import Dense, Dropout, Flatten, Layer
-from core.spec import NetworkSpec
+from syn0.core import features, initializers
+from syn0.core.activations import ACTIVATIONS
+from syn0.core.backend import DEVICES, Backend, get_backend
+from syn0.core.checks import infer_shapes
+from syn0.core.conv import Conv2D, MaxPool2D, fuse_activations
+from syn0.core.errors import DataError
+from syn0.core.layers import Dense, Dropout, Flatten, Layer
+from syn0.core.spec import NetworkSpec
 
 LAYERS = {
     "dense": Dense,
@@ -245,13 +245,13 @@ class Network:
         self.input_mean, self.input_std = bound.get("input_mean"), bound.get("input_std")
 
     def to_bytes(self) -> bytes:
-        from core.serialization import network_to_bytes
+        from syn0.core.serialization import network_to_bytes
 
         return network_to_bytes(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Network:
-        from core.serialization import network_from_bytes
+        from syn0.core.serialization import network_from_bytes
 
         return network_from_bytes(data)
 

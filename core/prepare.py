@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from core import targets
-from core.checks import check_against_dataset, validation_size
-from core.errors import DataError
-from core.spec import TrainingSpec
+from syn0.core import targets
+from syn0.core.checks import check_against_dataset, validation_size
+from syn0.core.errors import DataError
+from syn0.core.spec import TrainingSpec
 
 
 @dataclass

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from core import npz
-from core.checks import summary
-from core.errors import DataError
-from core.spec import NetworkSpec
+from syn0.core import npz
+from syn0.core.checks import summary
+from syn0.core.errors import DataError
+from syn0.core.spec import NetworkSpec
 
 NETWORK_FORMAT = "syn0.network/1"
 CHECKPOINT_FORMAT = "syn0.checkpoint/1"
@@ -35,7 +35,7 @@ def network_to_bytes(net) -> bytes:
 
 
 def network_from_bytes(data: bytes):
-    from core.network import Network
+    from syn0.core.network import Network
 
     header, arrays = _load(data, NETWORK_FORMAT)
     if header.get("dtype") not in ("float32", "float64") or "params" not in arrays:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import DataError
+from syn0.core.errors import DataError
 
 MAX_CLASSES_INFERRED = 50
 

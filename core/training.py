@@ -15,18 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from core import regularization
-from core.augment import augment, is_active
-from core.backend import GPU_MIN_STEP_FLOPS, choose_device, gpu_available, step_flops
-from core.checks import summary
-from core.errors import DataError, SpecError, TrainingDiverged
-from core.history import EarlyStopping, History
-from core.losses import LOSSES
-from core.optimizers import make_optimizer
-from core.prepare import Prepared, prepare
-from core.schedules import Schedule
-from core.serialization import Checkpoint
-from core.spec import TrainingSpec
+from syn0.core import regularization
+from syn0.core.augment import augment, is_active
+from syn0.core.backend import GPU_MIN_STEP_FLOPS, choose_device, gpu_available, step_flops
+from syn0.core.checks import summary
+from syn0.core.errors import DataError, SpecError, TrainingDiverged
+from syn0.core.history import EarlyStopping, History
+from syn0.core.losses import LOSSES
+from syn0.core.optimizers import make_optimizer
+from syn0.core.prepare import Prepared, prepare
+from syn0.core.schedules import Schedule
+from syn0.core.serialization import Checkpoint
+from syn0.core.spec import TrainingSpec
 
 EpochCallback = Callable[[dict[str, float]], None]
 CheckpointCallback = Callable[[Checkpoint], None]

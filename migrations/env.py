@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from store.db import make_engine
-from store.orm import Base
-from store.settings import get_settings
+from syn0.kit.db import make_engine
+from syn0.kit.orm import Base
+from syn0.settings import get_settings
 
 config = context.config
 url = context.get_x_argument(as_dictionary=True).get("url") or get_settings().database_url

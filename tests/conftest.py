@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from store.db import make_engine
+from syn0.kit.db import make_engine
 from tests.services import migrate, private_schema, require_postgres
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from store import jobs, models, tenants
-from store.orm import Job, JobMetric, Model
+from syn0.jobs import repository as jobs
+from syn0.jobs.orm import Job, JobMetric
+from syn0.models import repository as models
+from syn0.models.orm import Model
+from syn0.tenants import repository as tenants
 
 TENANT = "test"
 

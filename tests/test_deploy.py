@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from store.settings import Settings
+from syn0.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,12 +18,10 @@ def test_services_and_their_commands():
     services = _compose()["services"]
     assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat"}
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
-    assert services["api"]["command"][:2] == ["uvicorn", "api.app:app"]
-    assert services["worker"]["command"][:4] == ["celery", "-A", "worker.app", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "worker.app", "beat"]
+    assert services["api"]["command"][:3] == ["uvicorn", "--factory", "syn0.api.app:create_app"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "syn0.worker.main:app", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "syn0.worker.main:app", "beat"]
     assert "ports" not in services["worker"]  # so `--scale worker=4` works
-    for name in ("postgres", "redis", "api", "worker"):
-        assert "healthcheck" in services[name], name
 
 
 def test_services_start_in_order():
@@ -56,7 +54,33 @@ def test_production_refuses_the_embedded_defaults(monkeypatch):
         raise AssertionError("production started on the embedded SQLite default")
 
 
-def test_dockerfile_copies_every_package():
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("core", "store", "api", "worker", "client", "cli", "web", "migrations"):
-        assert f"COPY {package} ./{package}" in dockerfile
+def test_one_image_built_once_and_used_by_every_syn0_service():
+    services = _compose()["services"]
+    syn0 = ("migrate", "api", "worker", "beat")
+    assert {services[name]["image"] for name in syn0} == {"syn0:local"}
+    assert [name for name in services if "build" in services[name]] == ["migrate"]
+    for name in ("api", "worker", "beat"):
+        assert services[name]["pull_policy"] == "never", name
+
+
+def test_long_running_services_restart_and_report_their_health():
+    services = _compose()["services"]
+    for name in ("postgres", "redis", "api", "worker", "beat"):
+        assert services[name]["restart"] == "unless-stopped", name
+        assert "healthcheck" in services[name], name
+    assert services["migrate"]["restart"] == "no"
+
+
+def test_dockerfile_installs_dependencies_before_the_source():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    copies = [i for i, line in enumerate(lines) if line.startswith("COPY")]
+    installs = [i for i, line in enumerate(lines) if "pip install" in line]
+    assert lines[copies[0]] == "COPY pyproject.toml ./"
+    assert installs[0] < copies[1] and lines[copies[1]] == "COPY . ."
+    assert installs[-1] > copies[1]  # the package itself, without its dependencies again
+    assert "--no-deps" in lines[installs[-1]]
+
+
+def test_dockerignore_keeps_environments_data_and_history_out():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".venv", "var", ".git"} <= ignored

@@ -1,28 +1,37 @@
-"""The Celery app, configured from Settings. The API imports only this module, to send
-tasks by name; it never imports training code."""
+"""The Celery app of the workers, built by ``create_celery`` (``syn0 worker``, tests);
+nothing here is built at import time. The tasks are the domains' (``syn0.jobs.tasks``)."""
 
 from __future__ import annotations
 
-from celery import Celery
+from dataclasses import dataclass
+
+from celery import Celery, current_app
 from celery.signals import worker_process_init, worker_ready
 from kombu import Queue
 
-from store.settings import get_settings
+from syn0.dispatch import GPU_QUEUE, REAP_TASK, Dispatcher, transport_options
+from syn0.jobs import tasks
+from syn0.kit.db import Database
+from syn0.settings import Settings, get_settings
 
-TRAIN_TASK = "jobs.train"
-REAP_TASK = "jobs.reap"
-# CPU jobs (and the reaper) go to Celery's default queue; GPU jobs to their own, which
-# only GPU workers consume, so a GPU never waits behind a long CPU job.
-GPU_QUEUE = "gpu"
 # Celery's own time limits back up the per-job limit that the training loop enforces.
 TIME_LIMIT_MARGIN_SECONDS = 60
 
 
-def make_celery() -> Celery:
-    settings = get_settings()
+@dataclass
+class WorkerContext:
+    """What the tasks of one worker process use: settings, the store, the dispatcher."""
+
+    settings: Settings
+    database: Database
+    dispatch: Dispatcher
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
     soft_limit = settings.max_runtime_seconds + TIME_LIMIT_MARGIN_SECONDS
     hard_limit = soft_limit + TIME_LIMIT_MARGIN_SECONDS
-    app = Celery("syn0", broker=settings.broker_url, include=["worker.tasks"])
+    app = Celery("syn0", broker=settings.broker_url)
     app.conf.update(
         # Results live in SQL; the broker only carries job ids, as JSON.
         task_ignore_result=True,
@@ -41,7 +50,7 @@ def make_celery() -> Celery:
         # fails the job as "time-limit"; the hard limit kills a task that ignores it.
         task_soft_time_limit=soft_limit,
         task_time_limit=hard_limit,
-        broker_transport_options=_transport_options(settings.broker_url, hard_limit),
+        broker_transport_options=transport_options(settings.broker_url, hard_limit),
         broker_connection_retry_on_startup=True,
         beat_schedule={
             "reap": {"task": REAP_TASK, "schedule": settings.reap_interval_seconds},
@@ -50,48 +59,32 @@ def make_celery() -> Celery:
     )
     if settings.worker_device == "gpu":
         app.conf.task_queues = (Queue(GPU_QUEUE),)  # what a worker consumes without -Q
+    app.syn0 = WorkerContext(settings, Database(settings.database_url), Dispatcher.using(app))
+    tasks.register(app)
+    worker_process_init.connect(_fresh_process, weak=False, dispatch_uid="syn0.fresh_process")
+    worker_ready.connect(_announce, weak=False, dispatch_uid="syn0.announce")
     return app
 
 
-def _transport_options(broker_url: str, hard_limit: int) -> dict:
-    """Redis hands an unacknowledged message to another worker after its visibility
-    timeout; kept above the hard limit, a job still running is never started twice."""
-    if broker_url.startswith(("redis://", "rediss://")):
-        return {"visibility_timeout": hard_limit + 300}
-    return {}
+def context(app: Celery | None = None) -> WorkerContext:
+    """The context of ``app`` (default: the app this process runs)."""
+    return (app or current_app).syn0
 
 
-celery_app = make_celery()
-
-
-@worker_process_init.connect
 def _fresh_process(**_) -> None:
     """In each pool child: database connections of its own (never the parent's, across a
     fork), and BLAS threads bounded so concurrent jobs do not oversubscribe the cores."""
     from threadpoolctl import threadpool_limits
 
-    from store.db import engine
-
-    engine().dispose(close=False)
-    threads = get_settings().worker_blas_threads
-    if threads:
-        threadpool_limits(threads)
+    worker = context()
+    worker.database.after_fork()
+    if worker.settings.worker_blas_threads:
+        threadpool_limits(worker.settings.worker_blas_threads)
 
 
-@worker_ready.connect
 def _announce(sender, **_) -> None:
     """Report this worker (and its device) to the store every heartbeat period."""
-    from worker.sightings import report_forever
+    from syn0.workers.sightings import report_forever
 
-    report_forever(sender.hostname, get_settings())
-
-
-def queue_for(device: str) -> str | None:
-    """The queue of a job on ``device`` (None: Celery's default queue)."""
-    return GPU_QUEUE if device == "gpu" else None
-
-
-def enqueue_training(job_id: str, device: str) -> None:
-    """Send the train task for a committed job to its device's queue; the message
-    carries only the job's id."""
-    celery_app.send_task(TRAIN_TASK, args=[job_id], queue=queue_for(device))
+    worker = context(sender.app)
+    report_forever(sender.hostname, worker.settings, worker.database.sessions)

@@ -2,36 +2,25 @@
 
 The database schema comes from ``alembic upgrade head`` (once per session, copied per
 test, so every test starts from an empty migrated store). The broker is kombu's SQL
-transport: enqueued messages land in the ``kombu_message`` table of a SQLite file.
-
-``worker.app`` builds its Celery app from the settings when it is first imported, so
-the broker URL is set here, at import, before any test module imports the API.
+transport: enqueued messages land in the ``kombu_message`` table of a SQLite file, one
+per test. The app is built from the test's ``Settings``; nothing reads the environment.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
-_TMP = Path(tempfile.mkdtemp(prefix="syn0-api-tests-"))
-BROKER_DB = _TMP / "broker.db"
-BROKER_URL = f"sqla+sqlite:///{BROKER_DB}"
-os.environ["SYN0_BROKER_URL"] = BROKER_URL
-os.environ["SYN0_DATABASE_URL"] = f"sqlite:///{_TMP / 'unused.db'}"
-
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
-
-from api.app import create_app  # noqa: E402
-from store.db import make_engine  # noqa: E402
-from store.settings import Settings  # noqa: E402
-from store.tenants import SCOPES  # noqa: E402
-from tests.api.factories import (  # noqa: E402
+from syn0.api.app import create_app
+from syn0.kit.db import make_engine
+from syn0.settings import Settings
+from syn0.tenants.repository import SCOPES
+from tests.api.factories import (
     Broker,
     Key,
     create_key,
@@ -40,14 +29,7 @@ from tests.api.factories import (  # noqa: E402
     train_model,
     training,
 )
-from tests.services import migrate  # noqa: E402
-from worker import app as worker_app  # noqa: E402
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _temp_dir() -> Iterator[None]:
-    yield
-    shutil.rmtree(_TMP, ignore_errors=True)
+from tests.services import migrate
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +44,8 @@ def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(migrated_db: Path, tmp_path: Path) -> Settings:
     database = tmp_path / "syn0.db"
     shutil.copyfile(migrated_db, database)
-    return Settings(database_url=f"sqlite:///{database}", broker_url=BROKER_URL)
+    broker = tmp_path / "broker.db"
+    return Settings(database_url=f"sqlite:///{database}", broker_url=f"sqla+sqlite:///{broker}")
 
 
 @pytest.fixture
@@ -113,14 +96,8 @@ def make_client(sessions: sessionmaker[Session], settings: Settings, key: Key):
 
 
 @pytest.fixture
-def broker() -> Broker:
-    actual = worker_app.celery_app.conf.broker_url
-    if actual != BROKER_URL:
-        pytest.fail(
-            f"worker.app was imported before tests/api/conftest.py set SYN0_BROKER_URL; "
-            f"its broker is {actual!r}"
-        )
-    return Broker(BROKER_DB)
+def broker(settings: Settings) -> Broker:
+    return Broker(Path(settings.broker_url.removeprefix("sqla+sqlite:///")))
 
 
 @pytest.fixture

@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import Network, NetworkSpec, TrainingSpec, fit
-from store import attempts, blobs, tenants
-from store.db import session_scope
-from store.orm import Model
+from syn0.core import Network, NetworkSpec, TrainingSpec, fit
+from syn0.jobs import attempts
+from syn0.kit import blobs
+from syn0.kit.db import session_scope
+from syn0.models.orm import Model
+from syn0.tenants import repository as tenants
 
 PROBLEMS = "https://syn0.dev/problems/"
 

@@ -11,11 +11,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import func, select, text
 
-from api.app import create_app
-from store import tenants
-from store.orm import Dataset, Job, Tenant
-from store.settings import Settings
-from store.tenants import new_key
+from syn0.api.app import create_app
+from syn0.datasets.orm import Dataset
+from syn0.jobs.orm import Job
+from syn0.settings import Settings
+from syn0.tenants import repository as tenants
+from syn0.tenants.orm import Tenant
+from syn0.tenants.repository import new_key
 from tests.api.factories import (
     Key,
     assert_problem,
@@ -203,7 +205,7 @@ def test_a_tenants_requests_per_minute_are_capped(make_client, make_key):
 
 
 def test_auth_off_needs_no_key_and_says_so(make_client, sessions, caplog):
-    with caplog.at_level(logging.WARNING, logger="api.app"):
+    with caplog.at_level(logging.WARNING, logger="syn0.api.app"):
         client = make_client(None, auth=False)
     dataset = create_dataset(client)
     assert "AUTHENTICATION IS OFF" in caplog.text

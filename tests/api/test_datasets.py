@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from store import datasets as store
+from syn0.datasets import repository as store
 from tests.api.factories import (
     assert_problem,
     create_dataset,
@@ -324,3 +324,19 @@ def test_delete_is_refused_while_a_job_is_queued(client):
 
 
 _JSON = {"content-type": "application/json"}
+
+
+def test_a_generated_dataset_keeps_its_generator_settings_and_an_upload_has_none(client):
+    # when
+    generated = client.post(
+        "/v1/datasets/generate", json={"kind": "spiral", "n_samples": 60, "noise": 0.2, "seed": 3}
+    )
+    uploaded = client.post(
+        "/v1/datasets", json={"name": "tiny", "features": [[0.0], [1.0]], "targets": [0, 1]}
+    )
+    # then
+    assert generated.status_code == 201 and uploaded.status_code == 201
+    settings = {"kind": "spiral", "n_samples": 60, "noise": 0.2, "seed": 3}
+    assert generated.json()["generator"] == settings
+    assert client.get(f"/v1/datasets/{generated.json()['id']}").json()["generator"] == settings
+    assert uploaded.json()["generator"] is None

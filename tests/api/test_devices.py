@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from store import workers
-from store.orm import Worker, utcnow
+from syn0.kit.orm import utcnow
+from syn0.workers import repository as workers
+from syn0.workers.orm import Worker
 from tests.api.factories import create_dataset, job_body, submit
 
 NO_GPU_WORKER = "no GPU worker has been seen in the last 60 s"

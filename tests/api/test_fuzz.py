@@ -37,9 +37,8 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from api.app import create_app
-from store.settings import Settings
-from tests.api.conftest import BROKER_URL
+from syn0.api.app import create_app
+from syn0.settings import Settings
 from tests.api.factories import create_dataset, mlp, points, queued_job, train_model, training
 
 EXAMPLES = int(os.environ.get("SYN0_FUZZ_EXAMPLES", "25"))
@@ -68,7 +67,7 @@ ID_FIELDS = ("dataset_id", "job_id", "model_id", "tenant_id", "prefix")
 
 # The document does not depend on the store: an app with no database serves it.
 schema = schemathesis.openapi.from_asgi(
-    "/openapi.json", create_app(Settings(database_url="sqlite://", broker_url=BROKER_URL))
+    "/openapi.json", create_app(Settings(database_url="sqlite://", broker_url="memory://"))
 )
 
 

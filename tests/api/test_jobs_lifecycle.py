@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from store import attempts
-from store.db import session_scope
-from store.orm import FAILED, SUCCEEDED
+from syn0.jobs import attempts
+from syn0.jobs.orm import FAILED, SUCCEEDED
+from syn0.kit.db import session_scope
 from tests.api.factories import assert_problem, create_dataset, queued_job
 
 # --- read ---------------------------------------------------------------------------------

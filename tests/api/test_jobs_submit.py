@@ -4,8 +4,8 @@ import json
 
 from sqlalchemy import func, select
 
-from store import jobs as store
-from store.orm import Job
+from syn0.jobs import repository as store
+from syn0.jobs.orm import Job
 from tests.api.factories import (
     assert_problem,
     create_dataset,

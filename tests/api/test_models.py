@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from api.predict import INLINE_BODY_BYTES
-from core import Network
-from store.db import session_scope
-from store.orm import Model
+from syn0.core import Network
+from syn0.kit.db import session_scope
+from syn0.models.orm import Model
+from syn0.models.serving import INLINE_BODY_BYTES
 from tests.api.factories import assert_problem, mlp, points, train_model, training
 
 

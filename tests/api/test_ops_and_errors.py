@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from api.app import create_app
-from store.db import make_engine
+from syn0.api.app import create_app
+from syn0.kit.db import make_engine
 from tests.api.factories import assert_problem, dataset_json
 
 

@@ -3,9 +3,9 @@ points with the split a job would hold out."""
 
 import numpy as np
 
-from core import Network, NetworkSpec, TrainingSpec, fit
-from store import attempts
-from store.db import session_scope
+from syn0.core import Network, NetworkSpec, TrainingSpec, fit
+from syn0.jobs import attempts
+from syn0.kit.db import session_scope
 from tests.api.factories import assert_problem, create_dataset, job_body, points, submit
 
 GRID = {"grid": 5, "x_min": -4, "x_max": 4, "y_min": -3, "y_max": 3}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from store.tenants import new_key
+from syn0.tenants.repository import new_key
 from tests.chaos import processes
 from tests.chaos.private import PrivatePostgres, PrivateRedis
 from tests.services import ROOT, free_port, migrate
@@ -84,7 +84,8 @@ class ChaosStack:
         )
         self._dataset_id: str | None = None
         try:
-            self._spawn("api", "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
+            self._spawn("api", "-m", "uvicorn", "--factory",
+ "syn0.api.app:create_app", "--host", "127.0.0.1",
                         "--port", str(self.port), "--no-access-log")  # fmt: skip
             names = [self._spawn_worker(f"w{i}") for i in range(1, workers + 1)]
             if beat:
@@ -125,7 +126,7 @@ class ChaosStack:
         return process
 
     def _spawn_worker(self, name: str) -> str:
-        self._spawn(name, "-m", "celery", "-A", "worker.app", "worker", "--pool=prefork",
+        self._spawn(name, "-m", "celery", "-A", "syn0.worker.main:app", "worker", "--pool=prefork",
                     "--concurrency=1", "--loglevel=INFO", "-n", f"{name}@%h",
                     "--without-mingle", "--without-gossip")  # fmt: skip
         return name
@@ -226,7 +227,7 @@ class ChaosStack:
     def start_beat(self) -> None:
         if "beat" in self.processes and self.processes["beat"].poll() is None:
             raise AssertionError("beat is already running")
-        self._spawn("beat", "-m", "celery", "-A", "worker.app", "beat", "--schedule",
+        self._spawn("beat", "-m", "celery", "-A", "syn0.worker.main:app", "beat", "--schedule",
                     str(self.tmp / "beat-schedule"), "--loglevel=INFO")  # fmt: skip
 
     def stop_beat(self) -> None:

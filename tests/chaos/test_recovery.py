@@ -7,7 +7,7 @@ import time
 
 from celery import Celery
 
-from core import Network
+from syn0.core import Network
 from tests.chaos.stack import ChaosStack, spec
 
 EPOCHS = 300  # about 2 s of training: long enough to aim a kill at

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client import Client
+from syn0.client import Client
 from tests.services import ROOT, free_port
 
 EXAMPLES = ROOT / "examples"
@@ -37,7 +37,7 @@ Syn0 = Callable[..., Result]
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cli", *args]
+    return [sys.executable, "-m", "syn0.cli", *args]
 
 
 def server_env(directory: Path) -> dict[str, str]:

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 
-from cli.data import KINDS
-from core import datasets
+from syn0.cli.data import KINDS
+from syn0.core import datasets
 from tests.cli.conftest import EXAMPLES
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from client import Job
+from syn0.client import Job
 from tests.client.factories import LONG_TRAINING, NETWORK, training
 
 

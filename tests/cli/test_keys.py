@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 from contextlib import closing
 
-from store.tenants import KEY_FORMAT
+from syn0.tenants.repository import KEY_FORMAT
 from tests.cli.conftest import command, server_env
 from tests.services import migrate
 

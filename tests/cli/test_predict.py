@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from client import Job
-from core import Network, datasets
+from syn0.client import Job
+from syn0.core import Network, datasets
 from tests.client.factories import NETWORK, training
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.backend import gpu_available
+from syn0.core.backend import gpu_available
 from tests.cli.conftest import command, server_env
 from tests.services import free_port
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.specfile import SpecFileError, load
+from syn0.cli.specfile import SpecFileError, load
 
 YAML = """\
 network:

@@ -11,7 +11,7 @@ import time
 import pytest
 import yaml
 
-from core import datasets
+from syn0.core import datasets
 from tests.cli.conftest import EXAMPLES, command
 from tests.client.factories import LONG_TRAINING, NETWORK
 

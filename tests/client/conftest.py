@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from client import Client
+from syn0.client import Client
 from tests.e2e.conftest import Stack
 
 

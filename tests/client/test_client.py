@@ -9,15 +9,8 @@ import httpx
 import numpy as np
 import pytest
 
-from client import (
-    Client,
-    Conflict,
-    Job,
-    LimitExceeded,
-    NotFound,
-    ValidationFailed,
-)
-from core import Network, NetworkSpec, TrainingSpec, datasets
+from syn0.client import Client, Conflict, Job, LimitExceeded, NotFound, ValidationFailed
+from syn0.core import Network, NetworkSpec, TrainingSpec, datasets
 from tests.client.factories import LONG_TRAINING, NETWORK, training
 
 PROBLEMS = "https://syn0.dev/problems/"

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from client import (
+from syn0.client import (
     Client,
     ConnectionFailed,
     RetryPolicy,
@@ -24,8 +24,8 @@ from client import (
     ServiceUnavailable,
     TooManyJobs,
 )
-from client import http as client_http
-from client.errors import retry_after_seconds
+from syn0.client import http as client_http
+from syn0.client.errors import retry_after_seconds
 from tests.client.factories import NETWORK, training
 from tests.services import ROOT, free_port
 
@@ -149,7 +149,15 @@ def test_a_server_that_is_down_then_up(stack, monkeypatch):
     started: list[subprocess.Popen] = []
 
     def start() -> None:
-        command = [sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(port)]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "syn0.api.app:create_app",
+            "--port",
+            str(port),
+        ]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         started.append(subprocess.Popen(command, cwd=ROOT, env=stack.env, **quiet))
 

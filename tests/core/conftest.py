@@ -4,7 +4,7 @@ to run on each; ``pytest -k gpu`` picks the GPU runs."""
 
 import pytest
 
-from core.backend import gpu_available
+from syn0.core.backend import gpu_available
 
 DEVICES = ["cpu", "gpu"] if gpu_available() else ["cpu"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core import Network, NetworkSpec, TrainingSpec
-from core.losses import LOSSES
-from core.regularization import add_gradient, penalty
+from syn0.core import Network, NetworkSpec, TrainingSpec
+from syn0.core.losses import LOSSES
+from syn0.core.regularization import add_gradient, penalty
 
 
 def dense(units: int, activation: str = "linear", **kw) -> dict:

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from core import Network, NetworkSpec, datasets, fit
+from syn0.core import Network, NetworkSpec, datasets, fit
 from tests.core.factories import dense, lenet, mlp, training
 
 CLASSIC_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float32)

@@ -3,8 +3,8 @@ import re
 import numpy as np
 import pytest
 
-from core import datasets
-from core.datasets import (
+from syn0.core import datasets
+from syn0.core.datasets import (
     CLASSIFICATION,
     KINDS,
     REGRESSION,

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from core import Checkpoint, Network, datasets, fit
+from syn0.core import Checkpoint, Network, datasets, fit
 from tests.core.factories import host, lenet, mlp, training
 
 SPEC_CASES = {

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from core import Network, NetworkSpec, SpecError, TrainingSpec, datasets, fit
-from core.backend import (
+from syn0.core import Network, NetworkSpec, SpecError, TrainingSpec, datasets, fit
+from syn0.core.backend import (
     DEVICES,
     GPU_MIN_STEP_FLOPS,
     choose_device,
@@ -15,7 +15,7 @@ from core.backend import (
     gpu_available,
     step_flops,
 )
-from core.optimizers import make_optimizer
+from syn0.core.optimizers import make_optimizer
 from tests.core.factories import host, mlp, training
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import Network, NetworkSpec
+from syn0.core import Network, NetworkSpec
 from tests.core.factories import conv, dense, gradient_error, targets_for
 
 TOLERANCE = 1e-7

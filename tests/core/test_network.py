@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from core import (
+from syn0.core import (
     Checkpoint,
     DataError,
     Network,
@@ -15,7 +15,7 @@ from core import (
     datasets,
     fit,
 )
-from core.prepare import split_indices
+from syn0.core.prepare import split_indices
 from tests.core.factories import dense, lenet, mlp, training
 
 

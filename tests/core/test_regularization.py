@@ -4,11 +4,11 @@ early stopping stops at best + patience, augmentation touches training batches o
 import numpy as np
 import pytest
 
-from core import Network, NetworkSpec, datasets, fit
-from core.augment import augment
-from core.backend import DEVICES, get_backend
-from core.prepare import split_indices
-from core.spec import AugmentationSpec
+from syn0.core import Network, NetworkSpec, datasets, fit
+from syn0.core.augment import augment
+from syn0.core.backend import DEVICES, get_backend
+from syn0.core.prepare import split_indices
+from syn0.core.spec import AugmentationSpec
 from tests.core.factories import dense, host, mlp, training
 
 ADAM = {"type": "adam", "learning_rate": 0.01}

@@ -5,7 +5,14 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from core import NetworkSpec, SpecError, TrainingSpec, check_against_dataset, check_spec, summary
+from syn0.core import (
+    NetworkSpec,
+    SpecError,
+    TrainingSpec,
+    check_against_dataset,
+    check_spec,
+    summary,
+)
 from tests.core.factories import conv, dense, lenet, mlp, training
 
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import redis
 
-from store.tenants import new_key
+from syn0.tenants.repository import new_key
 from tests.services import (
     ROOT,
     free_port,
@@ -65,7 +65,8 @@ class Stack:
                 "api",
                 "-m",
                 "uvicorn",
-                "api.app:app",
+                "--factory",
+                "syn0.api.app:create_app",
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -85,7 +86,7 @@ class Stack:
                 "-m",
                 "celery",
                 "-A",
-                "worker.app",
+                "syn0.worker.main:app",
                 "worker",
                 "--pool=solo",
                 "--loglevel=INFO",

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from core import Network
+from syn0.core import Network
 from tests.e2e.conftest import wait_for
 
 SPIRAL = {

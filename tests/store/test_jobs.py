@@ -4,8 +4,12 @@ import numpy as np
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from store import attempts, blobs, datasets, jobs
-from store.orm import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobMetric, Model
+from syn0.datasets import repository as datasets
+from syn0.jobs import attempts
+from syn0.jobs import repository as jobs
+from syn0.jobs.orm import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobMetric
+from syn0.kit import blobs
+from syn0.models.orm import Model
 from tests import tenancy
 
 

@@ -5,8 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from store.db import make_engine
-from store.orm import Base
+from syn0.kit.db import make_engine
+from syn0.kit.orm import Base
 from tests.services import downgrade, migrate
 
 TABLES = {

@@ -6,8 +6,11 @@ import hashlib
 import numpy as np
 from sqlalchemy import select, text
 
-from store import datasets, jobs, models, tenants
-from store.orm import ApiKey
+from syn0.datasets import repository as datasets
+from syn0.jobs import repository as jobs
+from syn0.models import repository as models
+from syn0.tenants import repository as tenants
+from syn0.tenants.orm import ApiKey
 
 
 def test_a_key_is_stored_as_its_prefix_and_hash_only(factory):

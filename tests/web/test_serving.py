@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from api.web import WEB
+from syn0.api.web import WEB
 
 
 def test_the_page_and_every_module_it_imports_are_served(stack):

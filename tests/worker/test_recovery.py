@@ -10,17 +10,20 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
-from core import Network, NetworkSpec, TrainingSpec, datasets, fit
-from store import attempts, jobs
-from store import datasets as dataset_rows
-from store.blobs import CorruptBlob
-from store.db import make_engine
-from store.orm import Job, Model, utcnow
-from store.reaper import reap
-from store.settings import get_settings
+from syn0.core import Network, NetworkSpec, TrainingSpec, datasets, fit
+from syn0.datasets import repository as dataset_rows
+from syn0.jobs import attempts
+from syn0.jobs import repository as jobs
+from syn0.jobs.orm import Job
+from syn0.jobs.recovery import reap
+from syn0.jobs.training import run_job
+from syn0.kit.blobs import CorruptBlob
+from syn0.kit.db import make_engine
+from syn0.kit.orm import utcnow
+from syn0.models.orm import Model
+from syn0.settings import get_settings
 from tests import tenancy
 from tests.services import ROOT, migrate
-from worker.train import run_job
 
 NETWORK = {
     "input_shape": [2],
@@ -262,7 +265,7 @@ def test_the_reaper_runs_by_hand(tmp_path):
     }
     # when
     done = subprocess.run(
-        [sys.executable, "-m", "worker.reaper"],
+        [sys.executable, "-m", "syn0.jobs.reaper"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from store import workers
-from store.orm import Worker, utcnow
-from store.settings import Settings
-from worker.sightings import report_forever
+from syn0.kit.orm import utcnow
+from syn0.settings import Settings
+from syn0.workers import repository as workers
+from syn0.workers.orm import Worker
+from syn0.workers.sightings import report_forever
 
 
 def _rows(factory):

@@ -3,13 +3,16 @@
 import numpy as np
 from sqlalchemy import update
 
-from core import Network, datasets
-from core.prepare import split_indices
-from store import attempts, jobs, models
-from store import datasets as dataset_rows
-from store.orm import Job, Model
+from syn0.core import Network, datasets
+from syn0.core.prepare import split_indices
+from syn0.datasets import repository as dataset_rows
+from syn0.jobs import attempts
+from syn0.jobs import repository as jobs
+from syn0.jobs.orm import Job
+from syn0.jobs.training import run_job
+from syn0.models import repository as models
+from syn0.models.orm import Model
 from tests import tenancy
-from worker.train import run_job
 
 SPIRAL_NET = {
     "input_shape": [2],

@@ -204,15 +204,15 @@ export function fromJob(job) {
   };
 }
 
-// A generated dataset's name is "spiral (500, noise 0.1, seed 0)" (the API's default name):
-// reading it back restores the generator controls of a reopened run.
+// A generated dataset carries the settings it was generated with: reading them back
+// restores the generator controls of a reopened run.
 export function generatorOf(dataset) {
-  const m = /^(\w+) \((\d+), noise ([\d.e-]+), seed (\d+)\)$/.exec(dataset.name);
-  if (!m || !(m[1] in KINDS)) return null;
+  const g = dataset.generator;
+  if (!g || !(g.kind in KINDS)) return null;
   return {
-    kind: m[1],
-    samples: Number(m[2]),
-    noise: Math.round(Number(m[3]) * 100),
-    seed: Number(m[4]),
+    kind: g.kind,
+    samples: g.n_samples,
+    noise: Math.round(g.noise * 100),
+    seed: g.seed,
   };
 }

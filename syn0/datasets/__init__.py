@@ -1,0 +1,1 @@
+"""Datasets: upload (JSON, CSV, .npz), generate, list, delete."""

@@ -1,0 +1,343 @@
+"""Datasets: turn JSON, CSV and ``.npz`` uploads into checked arrays and store them.
+
+Every check names the field and the fix: ragged rows, non-numbers, NaN/Infinity,
+targets that do not match the samples, and the ``max_dataset_cells`` limit (checked
+from the shapes before any large array is built).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from syn0.core import DataError
+from syn0.core import datasets as generators
+from syn0.core.targets import find_classes, infer_task
+from syn0.datasets import repository as store
+from syn0.datasets import tabular
+from syn0.datasets.orm import Dataset
+from syn0.datasets.schemas import DatasetIn, GenerateIn
+from syn0.kit.errors import Conflict, InvalidInput, LimitExceeded, QuotaExceeded
+from syn0.kit.lookups import found
+from syn0.settings import Settings
+from syn0.tenants import repository as tenants
+
+
+@dataclass
+class Arrays:
+    """Checked training data: ``X`` float32 ``(n, *input_shape)`` and ``y``."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    task: str | None = None
+    generator: dict[str, Any] | None = None  # how it was generated, if it was
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def from_json(body: DatasetIn, settings: Settings) -> Arrays:
+    X = _features(body.features, settings)
+    y = _targets(body.targets, len(X), settings.max_label_chars)
+    return Arrays(body.name, X, y, body.task)
+
+
+def from_upload(
+    data: bytes,
+    filename: str,
+    target: str | None,
+    name: str | None,
+    task: str | None,
+    settings: Settings,
+) -> Arrays:
+    """A CSV (with ``target`` naming the label column) or an ``.npz`` holding X and y."""
+    name = _name(name or filename or "dataset")
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".npz"):
+        X, y = _npz(data, settings)
+    else:
+        if not target:
+            raise InvalidInput(
+                "a CSV upload needs the form field `target` naming the target column", "target"
+            )
+        X, y = tabular.parse_csv(data, target, settings.max_dataset_cells, settings.max_label_chars)
+    X = _features(X, settings)
+    return Arrays(name, X, _targets(y, len(X), settings.max_label_chars), task)
+
+
+def _name(name: str) -> str:
+    if len(name) > 200 or re.search(r"[\x00-\x1f\x7f]", name):
+        raise InvalidInput("name must be 1 to 200 printable characters", "name")
+    return name
+
+
+# What an .npz array may hold: numbers, or (for y) class labels of bounded length.
+_NPZ_KINDS = {"X": "iufb", "y": "iufbU"}
+# Reading a damaged or unusual zip member raises any of these.
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
+
+
+def _npz(data: bytes, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {n.removesuffix(".npy"): n for n in archive.namelist()}
+            missing = [key for key in ("X", "y") if key not in members]
+            if missing:
+                raise InvalidInput(
+                    f"the .npz file must hold arrays `X` and `y`; it has {sorted(members)}", "file"
+                )
+            for key in ("X", "y"):
+                with archive.open(members[key]) as member:
+                    _check_header(key, *_npy_header(member), settings)
+            arrays = {key: _load_npy(archive, members[key], key) for key in ("X", "y")}
+    except _ZIP_ERRORS as exc:
+        raise InvalidInput(f"the file is not a readable .npz archive: {exc}", "file") from exc
+    return arrays["X"], arrays["y"]
+
+
+def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype, settings: Settings) -> None:
+    """Shape and dtype from the header, before a byte of data is read."""
+    _check_cells(shape, settings, f"the .npz array {key}")
+    if dtype.kind not in _NPZ_KINDS[key]:
+        raise InvalidInput(
+            f"the .npz array {key} holds {dtype}; it must hold numbers"
+            + (" or class labels (strings)" if key == "y" else ""),
+            "file",
+        )
+    if dtype.kind == "U" and dtype.itemsize // 4 > settings.max_label_chars:
+        raise InvalidInput(
+            f"the .npz array y holds labels of up to {dtype.itemsize // 4} characters; the "
+            f"limit is {settings.max_label_chars} (SYN0_MAX_LABEL_CHARS)",
+            "file",
+        )
+
+
+def _npy_header(member) -> tuple[tuple[int, ...], np.dtype]:
+    """Read only an ``.npy`` header, so a compressed archive cannot expand unchecked."""
+    try:
+        version = np.lib.format.read_magic(member)
+        read = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read(member)
+        return shape, dtype
+    except ValueError as exc:
+        raise InvalidInput(f"the .npz file holds an unreadable array: {exc}", "file") from exc
+
+
+def _load_npy(archive: zipfile.ZipFile, member: str, key: str) -> np.ndarray:
+    with archive.open(member) as stream:
+        try:
+            return np.lib.format.read_array(stream, allow_pickle=False)
+        except ValueError as exc:
+            raise InvalidInput(
+                f"the .npz array {key} cannot be read ({exc}); arrays of Python objects "
+                "are refused, store numbers or strings",
+                "file",
+            ) from exc
+
+
+def _check_cells(shape: tuple[int, ...], settings: Settings, what: str) -> None:
+    cells = math.prod(shape)
+    if cells > settings.max_dataset_cells:
+        raise LimitExceeded(
+            f"the number of values in {what} (samples x features)",
+            cells,
+            settings.max_dataset_cells,
+            "max_dataset_cells",
+            "features",
+        )
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _features(features: Any, settings: Settings) -> np.ndarray:
+    """Features as float32 ``(n, f)`` or ``(n, c, h, w)``; ``(n, h, w)`` gains a channel."""
+    raw = features if isinstance(features, np.ndarray) else _rectangular(features, "features")
+    _check_cells(raw.shape, settings, "the dataset")
+    if raw.ndim not in (2, 3, 4) or 0 in raw.shape:
+        raise InvalidInput(
+            "features must be (samples, features), (samples, height, width) or "
+            f"(samples, channels, height, width) with no empty axis; received shape {raw.shape}",
+            "features",
+        )
+    if raw.dtype.kind not in "iufb":
+        raise InvalidInput(
+            f"features must be numbers; received values of type {raw.dtype}", "features"
+        )
+    X = raw.astype(np.float32)
+    _check_finite(X, "features")
+    return X[:, None] if X.ndim == 3 else X
+
+
+def _rectangular(values: list, field: str) -> np.ndarray:
+    """A nested list as an array, or a 422 naming the first row that breaks the shape."""
+    try:
+        return np.asarray(values)
+    except ValueError:
+        pass
+    first = values[0]
+    width = len(first) if isinstance(first, list) else None
+    for index, row in enumerate(values):
+        row_width = len(row) if isinstance(row, list) else None
+        if row_width != width:
+            raise InvalidInput(
+                f"{field} must be rectangular: row {index} has "
+                f"{'no list' if row_width is None else f'{row_width} values'}, row 0 has "
+                f"{'no list' if width is None else f'{width} values'}",
+                f"{field}.{index}",
+            )
+    raise InvalidInput(
+        f"{field} must be a rectangular nested list of numbers; the inner "
+        "lists do not all have the same shape",
+        field,
+    )
+
+
+def _check_finite(values: np.ndarray, field: str) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        path = ".".join(map(str, (field, *where)))
+        raise InvalidInput(
+            f"{field} must be finite numbers (no NaN or Infinity); {path} is {values[where]}", path
+        )
+
+
+def _targets(targets: Any, n_samples: int, max_label_chars: int) -> np.ndarray:
+    if isinstance(targets, list):
+        kinds = {isinstance(t, str) for t in targets}
+        if len(kinds) > 1:
+            raise InvalidInput(
+                "targets must be all numbers or all strings (class labels)", "targets"
+            )
+        if kinds == {True}:
+            _check_label_lengths(targets, max_label_chars)
+        y = _rectangular(targets, "targets")
+    else:
+        y = np.asarray(targets)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column of targets is one target per sample
+    if y.ndim == 0 or len(y) != n_samples:
+        n_targets = 1 if y.ndim == 0 else len(y)
+        raise InvalidInput(
+            f"there are {n_samples} samples but {n_targets} targets; give one target per sample",
+            "targets",
+        )
+    if y.ndim not in (1, 2) or 0 in y.shape or y.dtype.kind not in "iufbU":
+        raise InvalidInput(
+            "targets must be one number or class label per sample, or one row "
+            f"of numbers per sample; received shape {y.shape} of {y.dtype}",
+            "targets",
+        )
+    if y.dtype.kind == "f":
+        _check_finite(y, "targets")
+    return y
+
+
+def _check_label_lengths(labels: list[str], limit: int) -> None:
+    """Before any array is made: NumPy sizes every string cell to the longest one."""
+    longest = max(len(label) for label in labels)
+    if longest > limit:
+        raise InvalidInput(
+            f"class labels may have up to {limit} characters (SYN0_MAX_LABEL_CHARS); one "
+            f"has {longest}",
+            "targets",
+        )
+
+
+def _task_and_classes(
+    y: np.ndarray, forced: str | None, max_classes: int
+) -> tuple[str, list | None, int]:
+    task = forced or infer_task(y)
+    if task == "regression":
+        if y.dtype.kind not in "iuf":
+            raise InvalidInput(
+                "a regression dataset needs numeric targets; these are labels "
+                f"({y.dtype}); use task=classification",
+                "task",
+            )
+        return task, None, 1 if y.ndim == 1 else y.shape[1]
+    if y.ndim != 1:
+        raise InvalidInput(
+            "classification targets must be one label per sample; received "
+            f"shape {y.shape}; use task=regression for several columns",
+            "targets",
+        )
+    classes = find_classes(y).tolist()
+    if len(classes) > max_classes:
+        raise InvalidInput(
+            f"the targets hold {len(classes)} distinct class labels; the limit is "
+            f"{max_classes} (SYN0_MAX_CLASSES); for numeric targets use task=regression",
+            "targets",
+        )
+    return task, classes, len(classes)
+
+
+# --- the service --------------------------------------------------------------------------
+
+
+def create(session: Session, tenant_id: str, arrays: Arrays, settings: Settings) -> Dataset:
+    """Store checked arrays for the tenant (flush only; the route commits, and an error
+    here leaves nothing stored)."""
+    task, classes, n_outputs = _task_and_classes(arrays.y, arrays.task, settings.max_classes)
+    y = arrays.y.astype(np.float32) if task == "regression" else arrays.y
+    dataset = store.add_dataset(
+        session,
+        tenant_id=tenant_id,
+        name=arrays.name,
+        task=task,
+        X=arrays.X,
+        y=y,
+        classes=classes,
+        generator=arrays.generator,
+        n_outputs=n_outputs,
+    )
+    stored, quota = tenants.stored_bytes(session, tenant_id), settings.tenant_max_stored_bytes
+    if stored > quota:
+        size = len(dataset.data)
+        raise QuotaExceeded(
+            f"this dataset of {size:,} bytes would bring the tenant's stored datasets and "
+            f"models to {stored:,} bytes, over its quota of {quota:,} (set by "
+            "SYN0_TENANT_MAX_STORED_BYTES); delete datasets it no longer needs",
+            limit=quota,
+            value=stored,
+        )
+    return dataset
+
+
+def generate(body: GenerateIn, settings: Settings) -> Arrays:
+    _check_cells((body.n_samples, 2), settings, "the dataset")
+    try:
+        X, y = generators.generate(body.kind, body.n_samples, body.noise, body.seed)
+    except DataError as exc:  # Keras-style: "Received an invalid value for `noise`, ..."
+        raise InvalidInput(exc.message, exc.field) from exc
+    name = body.name or f"{body.kind} ({body.n_samples}, noise {body.noise:g}, seed {body.seed})"
+    settings_used = body.model_dump(include={"kind", "n_samples", "noise", "seed"})
+    return Arrays(name, X.astype(np.float32), y, generators.task_of(body.kind), settings_used)
+
+
+def get(session: Session, tenant_id: str, dataset_id: str) -> Dataset:
+    dataset = found(store.get_dataset(session, tenant_id, dataset_id), "dataset", dataset_id)
+    return dataset
+
+
+def delete(session: Session, tenant_id: str, dataset_id: str) -> None:
+    found(store.lock_dataset(session, tenant_id, dataset_id), "dataset", dataset_id)
+    if store.dataset_in_use(session, dataset_id):
+        raise Conflict(
+            f"dataset {dataset_id!r} is used by a queued or running job; cancel "
+            "the job or wait for it to finish, then delete the dataset"
+        )
+    store.delete_dataset(session, tenant_id, dataset_id)

@@ -1,0 +1,74 @@
+"""Sending tasks by name. The API and the reaper send work through this module; neither
+imports the worker's Celery app or the training code. A message carries ids only."""
+
+from __future__ import annotations
+
+import threading
+
+from celery import Celery
+
+TRAIN_TASK = "jobs.train"
+REAP_TASK = "jobs.reap"
+# CPU jobs go to Celery's default queue; GPU jobs to their own, which only GPU workers
+# consume, so a GPU never waits behind a long CPU job.
+GPU_QUEUE = "gpu"
+BROKER_TIMEOUT_SECONDS = 2
+
+
+def queue_for(device: str) -> str | None:
+    """The queue of a job on ``device`` (None: Celery's default queue)."""
+    return GPU_QUEUE if device == "gpu" else None
+
+
+def transport_options(broker_url: str, hard_limit: int) -> dict:
+    """Redis hands an unacknowledged message to another worker after its visibility
+    timeout; kept above the hard limit, a job still running is never started twice."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": hard_limit + 300}
+    return {}
+
+
+class Dispatcher:
+    """Sends tasks to the broker at ``broker_url`` through a producer-only Celery app,
+    made on first use (no tasks, no worker signals)."""
+
+    def __init__(self, broker_url: str):
+        self.broker_url = broker_url
+        self._app: Celery | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def using(cls, app: Celery) -> Dispatcher:
+        """Send through ``app`` (a worker's own Celery app) instead."""
+        dispatcher = cls(app.conf.broker_url)
+        dispatcher._app = app
+        return dispatcher
+
+    @property
+    def app(self) -> Celery:
+        if self._app is None:
+            with self._lock:
+                if self._app is None:
+                    app = Celery("syn0-dispatch", broker=self.broker_url, set_as_current=False)
+                    app.conf.update(
+                        task_serializer="json",
+                        accept_content=["json"],
+                        broker_connection_retry_on_startup=True,
+                    )
+                    self._app = app
+        return self._app
+
+    def send(self, task: str, *args: str, queue: str | None = None) -> None:
+        self.app.send_task(task, args=list(args), queue=queue)
+
+    def train(self, job_id: str, device: str) -> None:
+        """Send the train task of a committed job to its device's queue."""
+        self.send(TRAIN_TASK, job_id, queue=queue_for(device))
+
+    def ping(self) -> None:
+        """Raise if the broker does not answer within ``BROKER_TIMEOUT_SECONDS``."""
+        connection = self.app.connection_for_write(connect_timeout=BROKER_TIMEOUT_SECONDS)
+        with connection:
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS
+            )

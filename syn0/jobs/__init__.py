@@ -1,0 +1,1 @@
+"""Jobs: submit, validate, follow, cancel; the train task and its recovery (reaper)."""

@@ -1,0 +1,169 @@
+"""A worker's side of a job: claim an attempt, then heartbeats, metrics, checkpoints
+and the outcome, each accepted only while that attempt still owns the job.
+
+The attempt number is a fencing token: every statement matches ``status = 'running'
+AND attempts = :attempt``, so a stale or duplicate worker can never overwrite the
+attempt that owns the job now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from syn0.jobs.orm import METRIC_FIELDS, QUEUED, RUNNING, SUCCEEDED, Job, JobCheckpoint, JobMetric
+from syn0.kit import blobs
+from syn0.kit.orm import utcnow
+from syn0.models.orm import Model
+
+
+def claim_job(session: Session, job_id: str) -> int | None:
+    """``queued -> running`` in one conditional UPDATE; the attempt number, or None.
+
+    Metrics of epochs after the job's checkpoint (left by a lost attempt) are
+    removed: the new attempt resumes from the checkpoint and writes them again.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == QUEUED)
+        .values(status=RUNNING, attempts=Job.attempts + 1, started_at=now, heartbeat_at=now)
+    )
+    if not result.rowcount:
+        return None
+    job = session.execute(select(Job.attempts, Job.history).where(Job.id == job_id)).one()
+    entry = {"attempt": job.attempts, "started_at": now.isoformat()}
+    session.execute(
+        update(Job).where(Job.id == job_id).values(history=[*(job.history or []), entry])
+    )
+    resumed_from = session.scalar(select(JobCheckpoint.epoch).where(JobCheckpoint.job_id == job_id))
+    session.execute(
+        delete(JobMetric).where(JobMetric.job_id == job_id, JobMetric.epoch > (resumed_from or 0))
+    )
+    return job.attempts
+
+
+def claimed_job(session: Session, job_id: str) -> Job:
+    """The job a worker claimed: the worker trusts the row (its tenant included) and
+    checks nothing else by tenant."""
+    return session.get_one(Job, job_id)
+
+
+def owned(job_id: str, attempt: int):
+    return (Job.id == job_id, Job.status == RUNNING, Job.attempts == attempt)
+
+
+def heartbeat(session: Session, job_id: str, attempt: int) -> tuple[bool, bool]:
+    """Record that the attempt is alive: (still the owner, cancel requested)."""
+    result = session.execute(
+        update(Job).where(*owned(job_id, attempt)).values(heartbeat_at=utcnow())
+    )
+    cancel = session.scalar(select(Job.cancel_requested).where(Job.id == job_id))
+    return bool(result.rowcount), bool(cancel)
+
+
+def record_metrics(session: Session, job_id: str, attempt: int, rows: list[dict]) -> bool:
+    """Store finished epochs (one row each) and the progress; False if not the owner."""
+    if not rows:
+        return True
+    result = session.execute(
+        update(Job)
+        .where(*owned(job_id, attempt))
+        .values(epoch=rows[-1]["epoch"], latest_metrics=rows[-1], heartbeat_at=utcnow())
+    )
+    if not result.rowcount:
+        return False
+    # A commit that failed on the client's side may have landed on the server: the
+    # worker then sends these epochs again, and they replace the rows they repeat.
+    session.execute(
+        delete(JobMetric).where(
+            JobMetric.job_id == job_id, JobMetric.epoch.between(rows[0]["epoch"], rows[-1]["epoch"])
+        )
+    )
+    session.execute(
+        insert(JobMetric),
+        [
+            {
+                "job_id": job_id,
+                "epoch": row["epoch"],
+                **{name: row.get(name) for name in METRIC_FIELDS},
+            }
+            for row in rows
+        ],
+    )
+    return True
+
+
+def save_checkpoint(session: Session, job_id: str, attempt: int, epoch: int, data: bytes) -> bool:
+    """Replace the job's checkpoint with the one after ``epoch``; False if not the owner."""
+    result = session.execute(
+        update(Job).where(*owned(job_id, attempt)).values(heartbeat_at=utcnow())
+    )
+    if not result.rowcount:
+        return False
+    session.execute(delete(JobCheckpoint).where(JobCheckpoint.job_id == job_id))
+    session.add(
+        JobCheckpoint(
+            job_id=job_id, attempt=attempt, epoch=epoch, sha256=blobs.sha256(data), data=data
+        )
+    )
+    return True
+
+
+def load_checkpoint(session: Session, job_id: str) -> bytes | None:
+    """The job's latest checkpoint, checked against its sha256, or None."""
+    row = session.execute(
+        select(JobCheckpoint.data, JobCheckpoint.sha256).where(JobCheckpoint.job_id == job_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    blobs.verify(row.data, row.sha256, "checkpoint")
+    return row.data
+
+
+def finish_succeeded(session: Session, job_id: str, attempt: int, model: Model) -> bool:
+    """Model row and ``succeeded`` in the caller's one transaction; False if not the owner
+    (the caller must then roll back, which drops the model row too)."""
+    session.add(model)
+    session.flush()
+    result = session.execute(
+        update(Job)
+        .where(*owned(job_id, attempt))
+        .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow())
+    )
+    if result.rowcount:
+        close_history(session, job_id, attempt, SUCCEEDED)
+        session.execute(delete(JobCheckpoint).where(JobCheckpoint.job_id == job_id))
+    return bool(result.rowcount)
+
+
+def finish_unsuccessful(
+    session: Session, job_id: str, attempt: int, status: str, error: dict[str, Any] | None
+) -> bool:
+    """End the attempt as failed or cancelled; the checkpoint is kept for inspection."""
+    result = session.execute(
+        update(Job)
+        .where(*owned(job_id, attempt))
+        .values(status=status, error=error, finished_at=utcnow())
+    )
+    if result.rowcount:
+        close_history(session, job_id, attempt, (error or {}).get("type", status))
+    return bool(result.rowcount)
+
+
+def close_history(
+    session: Session, job_id: str, attempt: int, outcome: str, ended_at: datetime | None = None
+) -> None:
+    """Write how an attempt ended into the job's history."""
+    history = session.scalar(select(Job.history).where(Job.id == job_id)) or []
+    ended = (ended_at or utcnow()).isoformat()
+    history = [
+        {**entry, "ended_at": ended, "outcome": outcome}
+        if entry.get("attempt") == attempt and "outcome" not in entry
+        else entry
+        for entry in history
+    ]
+    session.execute(update(Job).where(Job.id == job_id).values(history=history))

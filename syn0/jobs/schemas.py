@@ -1,0 +1,127 @@
+"""Request and response models of jobs."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from syn0.core import NetworkSpec, Summary, TrainingSpec
+from syn0.core.backend import Device
+from syn0.jobs.orm import Job
+from syn0.kit.schemas import In, Out, Timestamp
+
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class JobIn(In):
+    dataset_id: str = Field(min_length=1, max_length=32)
+    network: NetworkSpec
+    training: TrainingSpec
+    max_runtime_seconds: int | None = Field(
+        None,
+        gt=0,
+        description="fail the job as time-limit after this long (default and "
+        "ceiling: the server's SYN0_MAX_RUNTIME_SECONDS)",
+    )
+
+
+class EstimatedWork(BaseModel):
+    flops_per_sample: int = Field(description="forward FLOPs per sample")
+    samples: int
+    epochs: int
+    total_flops: int = Field(description="flops_per_sample x samples x epochs")
+    step_flops: float = Field(description="one training step: 3 x forward FLOPs x batch")
+
+
+class Validation(BaseModel):
+    valid: Literal[True] = True
+    dataset_id: str
+    summary: Summary
+    estimated_work: EstimatedWork
+    device: Device = Field(description="where the job would train (``auto`` decided)")
+    warnings: list[str]
+
+
+class Progress(BaseModel):
+    epoch: int
+    epochs: int
+    fraction: float
+    eta_seconds: float | None = Field(description="from the last epoch's time; null if unknown")
+
+
+class JobError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    detail: str
+    epoch: int | None = None
+    last_finite_loss: float | None = None
+
+
+class JobOut(Out):
+    id: str
+    dataset_id: str | None
+    status: JobStatus
+    network: dict[str, Any]
+    training: dict[str, Any]
+    progress: Progress
+    latest_metrics: dict[str, Any] | None
+    model_id: str | None
+    error: JobError | None
+    attempts: int
+    history: list[dict[str, Any]] | None = Field(
+        description="one entry per attempt: started_at, ended_at, outcome"
+    )
+    max_runtime_seconds: int | None
+    cancel_requested: bool
+    device: Device = Field(description="where it trains: the training spec's device, decided")
+    notice: str | None = Field(
+        None, description="why a queued job may wait, e.g. no GPU worker has been seen"
+    )
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if not isinstance(data, Job):
+            return data
+        computed = ("progress", "notice")
+        fields = {name: getattr(data, name) for name in cls.model_fields if name not in computed}
+        return {**fields, "progress": progress_of(data)}
+
+
+def progress_of(job: Job) -> Progress:
+    """``fraction = epoch / epochs``; the ETA is the last epoch's time x epochs left."""
+    remaining = max(job.epochs - job.epoch, 0)
+    seconds = (job.latest_metrics or {}).get("seconds")
+    eta = None
+    if job.status == "running" and isinstance(seconds, int | float):
+        eta = round(seconds * remaining, 3)
+    # An early-stopped job ends before its last epoch; it is still all done.
+    done = job.status == "succeeded"
+    fraction = 1.0 if done else (job.epoch / job.epochs if job.epochs else 0.0)
+    return Progress(epoch=job.epoch, epochs=job.epochs, fraction=fraction, eta_seconds=eta)
+
+
+class MetricOut(Out):
+    epoch: int
+    loss: float
+    val_loss: float | None
+    accuracy: float | None
+    val_accuracy: float | None
+    mae: float | None
+    val_mae: float | None
+    r2: float | None
+    val_r2: float | None
+    penalty: float
+    learning_rate: float
+    seconds: float
+
+
+class Metrics(BaseModel):
+    job_id: str
+    items: list[MetricOut] = Field(description="one row per finished epoch, in order")
+    next_after: int | None = Field(description="pass as `after` for the next page; null: done")

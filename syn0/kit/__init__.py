@@ -1,0 +1,1 @@
+"""The shared kit of every domain: errors, problem replies, paging, sessions, lookups."""

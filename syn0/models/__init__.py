@@ -1,0 +1,1 @@
+"""Models: the trained networks, their weights and predict."""

@@ -1,0 +1,34 @@
+"""Request and response models of models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from syn0.kit.schemas import Out, Task, Timestamp
+
+
+class ModelOut(Out):
+    id: str
+    job_id: str
+    dataset_id: str | None
+    network: dict[str, Any]
+    training: dict[str, Any]
+    task: Task
+    classes: list[Any] | None
+    metrics: dict[str, Any] = Field(description="the final (or best, with early stopping) epoch")
+    n_params: int
+    sha256: str = Field(description="sha256 of the weights file")
+    created_at: Timestamp
+
+
+class PredictIn(BaseModel):
+    inputs: list[Any] = Field(description="(n, *input_shape) nested list of numbers")
+
+
+class PredictOut(BaseModel):
+    model_id: str
+    outputs: list[Any]
+    labels: list[Any] | None = Field(None, description="classifiers: the user's class values")
+    probabilities: list[list[float]] | None = Field(None, description="classifiers only")

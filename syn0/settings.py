@@ -1,0 +1,112 @@
+"""One typed ``Settings``, read once from ``SYN0_*`` environment variables.
+
+The API, the worker, the store and the migrations all read this object, so a
+deployment is configured in one place. Outside ``development`` it refuses the
+embedded defaults (a SQLite file and a broker on SQLite) so a production stack
+never starts on them by accident.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from syn0.core.backend import GPU_MIN_STEP_FLOPS
+
+EMBEDDED_DATABASE = "sqlite:///var/syn0.db"
+EMBEDDED_BROKER = "sqla+sqlite:///var/broker.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYN0_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = EMBEDDED_DATABASE
+    broker_url: str = EMBEDDED_BROKER
+
+    # Who may call: API keys on every /v1 request (docs/security.md).
+    auth: bool = Field(True, description="False: no keys, one tenant; local experiments only")
+    admin_key: SecretStr | None = Field(
+        None, description="stored at start as an admin key of the tenant 'admin' (bootstrap)"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed to call from a browser; none: off"
+    )
+    key_cache_seconds: float = Field(
+        1.0, ge=0, description="a verified key is trusted this long per process; 0: never"
+    )
+    tenant_max_active_jobs: int = Field(100, gt=0, description="queued + running, per tenant")
+    tenant_max_stored_bytes: int = Field(
+        2 * 2**30, gt=0, description="datasets + model weights, per tenant"
+    )
+    tenant_requests_per_minute: int = Field(
+        60_000, gt=0, description="per tenant and API process (429 past it)"
+    )
+
+    # Limits, enforced before any work starts and reported with their value.
+    max_request_bytes: int = Field(64 * 2**20, gt=0)
+    max_dataset_cells: int = Field(20_000_000, gt=0, description="rows x features")
+    max_parameters: int = Field(20_000_000, gt=0)
+    max_epoch_samples: int = Field(200_000_000, gt=0, description="epochs x samples")
+    max_classes: int = Field(1000, gt=1, description="distinct labels of one dataset")
+    max_label_chars: int = Field(200, gt=0, description="characters of one class label")
+    page_size_max: int = Field(100, gt=0)
+    predict_cache_size: int = Field(32, gt=0, description="models kept loaded per process")
+    metrics_flush_seconds: float = Field(1.0, ge=0, description="batching of metric writes")
+    cancel_poll_seconds: float = Field(0.5, ge=0)
+    max_queued_jobs: int = Field(1000, gt=0, description="queued + running jobs (429 past it)")
+
+    # Recovery: heartbeats, the reaper, checkpoints, attempts and time limits.
+    heartbeat_seconds: float = Field(5.0, gt=0, description="a running job's heartbeat period")
+    heartbeat_grace_seconds: float = Field(
+        60.0, gt=0, description="no heartbeat for this long: the reaper requeues the job"
+    )
+    queued_grace_seconds: float = Field(
+        120.0, gt=0, description="queued this long without a worker: the reaper sends it again"
+    )
+    reap_interval_seconds: float = Field(15.0, gt=0, description="how often beat runs the reaper")
+    max_attempts: int = Field(3, gt=0, description="attempts before a lost job is failed")
+    checkpoint_every_epochs: int = Field(5, gt=0)
+    checkpoint_min_seconds: float = Field(
+        2.0, ge=0, description="and at most this often, so tiny epochs do not write constantly"
+    )
+    max_runtime_seconds: int = Field(
+        6 * 3600, gt=0, description="ceiling of a job's max_runtime_seconds (and its default)"
+    )
+    db_retry_seconds: float = Field(
+        120.0, ge=0, description="how long a worker retries writes while the database is down"
+    )
+    worker_blas_threads: int | None = Field(
+        None, gt=0, description="BLAS threads per worker process (default: the library's)"
+    )
+    beat_schedule_file: str = "var/celerybeat-schedule"
+
+    # Devices: where a worker trains, and where ``device: auto`` sends a job.
+    worker_device: Literal["cpu", "gpu"] = Field(
+        "cpu", description="a gpu worker trains on CuPy and takes only the gpu queue"
+    )
+    gpu_min_step_flops: float = Field(
+        GPU_MIN_STEP_FLOPS, gt=0, description="auto sends a job to a GPU from this step size"
+    )
+    worker_seen_seconds: float = Field(
+        60.0, gt=0, description="a worker silent for this long no longer counts as present"
+    )
+
+    @model_validator(mode="after")
+    def _no_embedded_defaults_in_production(self) -> Settings:
+        if self.environment == "production":
+            if not self.auth:
+                raise ValueError("SYN0_AUTH=false is for local experiments, not production")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("SYN0_DATABASE_URL must name a server database in production")
+            if self.broker_url.startswith("sqla+"):
+                raise ValueError("SYN0_BROKER_URL must name a broker server in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Tenants and API keys: who may call, with which scopes, within which quotas."""

@@ -1,0 +1,1 @@
+"""Workers as they report themselves: who is present, on which device."""

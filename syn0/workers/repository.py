@@ -1,0 +1,32 @@
+"""Worker sightings: each worker process reports itself every few seconds, so the API
+can tell a GPU job that no GPU worker is there to take it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from syn0.kit.orm import utcnow
+from syn0.workers.orm import Worker
+
+
+def record_sighting(session: Session, name: str, device: str, started_at: datetime) -> None:
+    """The worker ``name`` (on ``device``, started at ``started_at``) is alive now."""
+    now = utcnow()
+    seen = session.execute(
+        update(Worker)
+        .where(Worker.name == name)
+        .values(device=device, started_at=started_at, seen_at=now)
+    )
+    if not seen.rowcount:
+        session.execute(
+            insert(Worker).values(name=name, device=device, started_at=started_at, seen_at=now)
+        )
+
+
+def seen_since(session: Session, device: str, since: datetime) -> bool:
+    """Whether a worker on ``device`` reported itself at ``since`` or later."""
+    query = select(Worker.name).where(Worker.device == device, Worker.seen_at >= since).limit(1)
+    return session.scalar(query) is not None
