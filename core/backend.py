@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from syn0.core.activations import ELU_ALPHA, LEAKY_ALPHA
+from syn0.core.errors import SpecError
 
 Device = Literal["cpu", "gpu"]
 
@@ -234,6 +235,21 @@ def choose_device(
     if requested != "auto":
         return requested
     return "gpu" if gpu_ready and flops >= threshold else "cpu"
+
+
+def training_device(requested: str, flops: float) -> Device:
+    """Where ``fit`` trains: ``requested`` (``cpu | gpu | auto``) for a step of ``flops``.
+    A ``gpu`` request on a machine without a usable GPU is a ``SpecError``."""
+    # Only a large enough ``auto`` step looks for a GPU (importing CuPy takes a while).
+    wants_gpu = requested == "gpu" or (requested == "auto" and flops >= GPU_MIN_STEP_FLOPS)
+    ready = wants_gpu and gpu_available()
+    if requested == "gpu" and not ready:
+        raise SpecError(
+            "Received device=gpu, but this machine has no usable GPU (CuPy and a CUDA "
+            "device; `pip install syn0[gpu]`); use device cpu or auto",
+            loc=("training", "device"),
+        )
+    return choose_device(requested, flops, ready)
 
 
 def gpu_available() -> bool:

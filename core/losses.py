@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from syn0.core.activations import ACTIVATIONS, DERIVATIVES
 
 Array = Any
@@ -81,3 +83,17 @@ LOSSES = {
     "binary_cross_entropy": binary_cross_entropy,
     "mse": mse,
 }
+
+
+def add_stats(a, b):
+    """Two statistics of ``sum_batch_stats`` added: counts, or pairs element by element."""
+    return tuple(x + y for x, y in zip(a, b, strict=True)) if isinstance(a, tuple) else a + b
+
+
+def sum_batch_stats(stats: np.ndarray):
+    """Per-batch statistics ``(n_batches,)`` or ``(n_batches, 2)`` summed in batch order:
+    a count, or a (squared error, absolute error) pair."""
+    total = stats[0].copy()
+    for row in stats[1:]:
+        total += row
+    return float(total) if total.ndim == 0 else tuple(total.tolist())

@@ -17,11 +17,11 @@ import numpy as np
 
 from syn0.core import regularization
 from syn0.core.augment import augment, is_active
-from syn0.core.backend import GPU_MIN_STEP_FLOPS, choose_device, gpu_available, step_flops
+from syn0.core.backend import step_flops, training_device
 from syn0.core.checks import summary
-from syn0.core.errors import DataError, SpecError, TrainingDiverged
+from syn0.core.errors import DataError, TrainingDiverged
 from syn0.core.history import EarlyStopping, History
-from syn0.core.losses import LOSSES
+from syn0.core.losses import LOSSES, add_stats, sum_batch_stats
 from syn0.core.optimizers import make_optimizer
 from syn0.core.prepare import Prepared, prepare
 from syn0.core.schedules import Schedule
@@ -60,7 +60,8 @@ def fit(
             f"Received: checkpoint_every={checkpoint_every!r}"
         )
     data = prepare(net, X, y, training, task)
-    net.to_device(_device(net, training, len(data.X)))
+    flops = step_flops(summary(net.spec).total_flops, training.batch_size, len(data.X))
+    net.to_device(training_device(training.device, flops))
     trainer = _Trainer(net, data, training, resume)
     data.bind(net, training.loss)
     # Overflow on the way to a divergence is reported as TrainingDiverged, not as warnings.
@@ -68,22 +69,6 @@ def fit(
         return trainer.run(
             on_epoch_end, should_stop or (lambda: False), on_checkpoint, checkpoint_every
         )
-
-
-def _device(net, training: TrainingSpec, n_samples: int) -> str:
-    flops = step_flops(summary(net.spec).total_flops, training.batch_size, n_samples)
-    # Only a large enough ``auto`` step looks for a GPU (importing CuPy takes a while).
-    wants_gpu = training.device == "gpu" or (
-        training.device == "auto" and flops >= GPU_MIN_STEP_FLOPS
-    )
-    ready = wants_gpu and gpu_available()
-    if training.device == "gpu" and not ready:
-        raise SpecError(
-            "Received device=gpu, but this machine has no usable GPU (CuPy and a CUDA "
-            "device; `pip install syn0[gpu]`); use device cpu or auto",
-            loc=("training", "device"),
-        )
-    return choose_device(training.device, flops, ready)
 
 
 class _Trainer:
@@ -243,7 +228,7 @@ class _Trainer:
             loss_sum += loss * len(idx)
         if not bool(xp.isfinite(net.params).all()):
             raise TrainingDiverged(epoch, self.last_finite_loss, what="weights")
-        return loss_sum / len(self.data.X), _summed(self.net.backend.to_numpy(stats))
+        return loss_sum / len(self.data.X), sum_batch_stats(self.net.backend.to_numpy(stats))
 
     def _to_internal(self, xb):
         internal = self._buffer("internal", (*xb.shape[1:], xb.shape[0]))
@@ -290,22 +275,9 @@ class _Trainer:
                 xp, z.copy(), yb, net.output_activation, data.classify
             )
             loss_sum += float(loss) * len(yb)
-            stat = _summed(net.backend.to_numpy(stat)[None])
-            stat_sum = stat if stat_sum is None else _add(stat_sum, stat)
+            stat = sum_batch_stats(net.backend.to_numpy(stat)[None])
+            stat_sum = stat if stat_sum is None else add_stats(stat_sum, stat)
         sst = None if data.classify else float(((y - y.mean(axis=0)) ** 2).sum())
         metrics = {"val_loss": loss_sum / len(X)}
         metrics.update(self._stat_metrics("val_", stat_sum, len(X), sst))
         return metrics
-
-
-def _add(a, b):
-    return tuple(x + y for x, y in zip(a, b, strict=True)) if isinstance(a, tuple) else a + b
-
-
-def _summed(stats: np.ndarray):
-    """Per-batch statistics ``(n_batches,)`` or ``(n_batches, 2)`` summed in batch order:
-    a count, or a (squared error, absolute error) pair."""
-    total = stats[0].copy()
-    for row in stats[1:]:
-        total += row
-    return float(total) if total.ndim == 0 else tuple(total.tolist())

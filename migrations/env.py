@@ -3,8 +3,8 @@
 from alembic import context
 
 from syn0.kit.db import make_engine
-from syn0.kit.orm import Base
 from syn0.settings import get_settings
+from syn0.tables import metadata
 
 config = context.config
 url = context.get_x_argument(as_dictionary=True).get("url") or get_settings().database_url
@@ -13,7 +13,7 @@ url = context.get_x_argument(as_dictionary=True).get("url") or get_settings().da
 def run_migrations_offline() -> None:
     context.configure(
         url=url,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         literal_binds=True,
         compare_type=True,
         render_as_batch=url.startswith("sqlite"),
@@ -27,7 +27,7 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=Base.metadata,
+            target_metadata=metadata,
             compare_type=True,
             render_as_batch=url.startswith("sqlite"),
         )

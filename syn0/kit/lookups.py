@@ -34,4 +34,3 @@ def found(row: Row | None, what: str, key: str, name: str = "id") -> Row:
     if row is None:
         raise NotFound(f"no {what} with {name} {key!r}")
     return row
-

@@ -6,7 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from syn0.kit.db import make_engine
-from syn0.kit.orm import Base
+from syn0.tables import metadata
 from tests.services import downgrade, migrate
 
 TABLES = {
@@ -58,7 +58,7 @@ def test_the_schema_matches_the_models(backend, tmp_path, request):
     engine = make_engine(url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
     engine.dispose()
 
 
