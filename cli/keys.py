@@ -91,11 +91,15 @@ def list_keys(tenant: str | None) -> None:
 @keys.command()
 @click.argument("prefix")
 def revoke(prefix: str) -> None:
-    """Revoke the key PREFIX: it stops working at once."""
+    """Revoke the key PREFIX: it stops working at once (the last admin key is kept)."""
     from store import tenants
 
     with _store() as session:
-        if not tenants.revoke_key(session, prefix):
+        try:
+            revoked = tenants.revoke_key(session, prefix)
+        except tenants.LastAdminKey as exc:
+            raise BadInput(str(exc)) from None
+        if not revoked:
             raise BadInput(f"no live key with prefix {prefix!r}")
     click.echo(f"key {prefix} revoked", err=True)
 
@@ -107,10 +111,10 @@ def rotate(prefix: str) -> None:
     from store import tenants
 
     with _store() as session:
-        old = tenants.get_key(session, prefix)
-        if old is None or not tenants.revoke_key(session, prefix):
+        rotated = tenants.rotate_key(session, prefix)
+        if rotated is None:
             raise BadInput(f"no live key with prefix {prefix!r}")
-        row, key = tenants.add_key(session, old.tenant_id, old.scopes, old.name)
+        row, key = rotated
     click.echo(key)
     click.echo(f"key {prefix} revoked; the new key {row.prefix} is shown once", err=True)
 

@@ -30,9 +30,16 @@ def test_keys_are_made_listed_rotated_and_revoked_in_the_database(tmp_path):
         assert key not in str(db.execute("SELECT * FROM api_keys").fetchall())
     listed = run("keys", "ls", env=env)
     assert prefix in listed.stdout and "ops" in listed.stdout and key not in listed.stdout
-    # when: rotated, then the new key revoked
+    # when: rotated, then the new key, the only admin key, revoked
     rotated = run("keys", "rotate", prefix, env=env)
     new_prefix = KEY_FORMAT.match(rotated.stdout.strip())["prefix"]
+    kept = run("keys", "revoke", new_prefix, env=env)
+    # then: refused in one line saying what to do
+    assert kept.returncode == 2 and kept.stderr.count("\n") == 1
+    assert f"key {new_prefix} is the last live key with the admin scope" in kept.stderr
+    assert "create another admin key first" in kept.stderr and "Traceback" not in kept.stderr
+    # when: another admin key is made first
+    assert run("keys", "create", "--tenant", "root", "--scope", "admin", env=env).returncode == 0
     revoked = run("keys", "revoke", new_prefix, env=env)
     # then
     assert rotated.returncode == 0 and new_prefix != prefix
