@@ -23,10 +23,10 @@ def keys() -> None:
 
 @contextmanager
 def _store() -> Iterator[Session]:
-    from cli.server import settings_or_exit
+    from cli.server import migrated_or_exit, settings_or_exit
     from store.db import session_factory, session_scope
 
-    settings_or_exit()
+    migrated_or_exit(settings_or_exit().database_url)
     with session_scope(session_factory()) as session:
         yield session
 
