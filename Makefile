@@ -31,14 +31,15 @@ SYN0_DATA_DIR ?= $(CURDIR)/var
 run: $(VENV)/.installed
 	SYN0_DATA_DIR='$(SYN0_DATA_DIR)' $(BIN)/syn0 serve --port $(PORT)
 
-# The browser tests (tests/web) drive Debian's Chromium: installed here when missing and
-# apt-get is at hand; elsewhere those tests skip loudly (and fail under CI=true).
+# The browser tests (tests/web) drive Debian's Chromium. `make chromium` installs it
+# (system-wide, with apt-get) when missing; `make test` does so only under CI=true, and
+# elsewhere those tests skip loudly, naming `make chromium` (under CI=true they fail).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
-test: $(VENV)/.test-installed chromium
+test: $(VENV)/.test-installed $(if $(filter true,$(CI)),chromium)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
