@@ -23,20 +23,23 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# The embedded default: a SQLite file and a SQLite broker under var/, no servers.
+# The embedded default: a SQLite file and a SQLite broker, no servers, in this checkout's
+# var/ (SYN0_DATA_DIR; outside `make run` syn0 defaults to the user's data folder).
 # `syn0 serve` migrates, starts one worker in the background and serves the API;
 # Ctrl-C stops both.
+SYN0_DATA_DIR ?= $(CURDIR)/var
 run: $(VENV)/.installed
-	$(BIN)/syn0 serve --port $(PORT)
+	SYN0_DATA_DIR='$(SYN0_DATA_DIR)' $(BIN)/syn0 serve --port $(PORT)
 
-# The browser tests (tests/web) drive Debian's Chromium: installed here when missing and
-# apt-get is at hand; elsewhere those tests skip loudly (and fail under CI=true).
+# The browser tests (tests/web) drive Debian's Chromium. `make chromium` installs it
+# (system-wide, with apt-get) when missing; `make test` does so only under CI=true, and
+# elsewhere those tests skip loudly, naming `make chromium` (under CI=true they fail).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
-test: $(VENV)/.test-installed chromium
+test: $(VENV)/.test-installed $(if $(filter true,$(CI)),chromium)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

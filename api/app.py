@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syn0.api import ops, web
@@ -101,10 +102,35 @@ def bootstrap(runtime: Runtime) -> None:
             "(syn0_<12 hex digits>_<43+ characters>)"
         )
     tenant_id = runtime.open_tenant(ADMIN_TENANT)
+    try:
+        _store_admin_key(runtime, tenant_id, key)
+    except IntegrityError:  # another API process stored it first
+        _store_admin_key(runtime, tenant_id, key)
+
+
+def _store_admin_key(runtime: Runtime, tenant_id: str, key: str) -> None:
+    """Store the key if its prefix is new. A key revoked (or rotated) since stays
+    revoked: the API starts without it and says so, since the environment still names
+    it after an operator rotated it away."""
     with runtime.sessions.begin() as session:
-        if tenants_store.find_key(session, key) is None:
-            tenants_store.add_key(session, tenant_id, list(SCOPES), "SYN0_ADMIN_KEY", key=key)
+        row, stored = tenants_store.store_key_once(
+            session, tenant_id, list(SCOPES), "SYN0_ADMIN_KEY", key
+        )
+        if stored:
             log.warning("stored SYN0_ADMIN_KEY as an admin key of the tenant %r", ADMIN_TENANT)
+        elif not tenants_store.matches(row, key):
+            log.warning(
+                "SYN0_ADMIN_KEY is not stored: its prefix %s is another key's; make a fresh "
+                "one with `syn0 keys generate`",
+                row.prefix,
+            )
+        elif row.revoked_at is not None:
+            log.warning(
+                "SYN0_ADMIN_KEY (key %s) was revoked at %s and stays revoked; the API starts "
+                "without it. Set SYN0_ADMIN_KEY to a live admin key, or unset it",
+                row.prefix,
+                row.revoked_at.isoformat(),
+            )
 
 
 def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:

@@ -23,10 +23,11 @@ def keys() -> None:
 
 @contextmanager
 def _store() -> Iterator[Session]:
-    from syn0.cli.server import settings_or_exit
+    from syn0.cli.server import migrated_or_exit, settings_or_exit
     from syn0.kit.db import Database, session_scope
 
     settings = settings_or_exit()
+    migrated_or_exit(settings.database_url)
     with session_scope(Database(settings.database_url).sessions) as session:
         yield session
 
@@ -91,11 +92,15 @@ def list_keys(tenant: str | None) -> None:
 @keys.command()
 @click.argument("prefix")
 def revoke(prefix: str) -> None:
-    """Revoke the key PREFIX: it stops working at once."""
+    """Revoke the key PREFIX: it stops working at once (the last admin key is kept)."""
     from syn0.tenants import repository as tenants
 
     with _store() as session:
-        if not tenants.revoke_key(session, prefix):
+        try:
+            revoked = tenants.revoke_key(session, prefix)
+        except tenants.LastAdminKey as exc:
+            raise BadInput(str(exc)) from None
+        if not revoked:
             raise BadInput(f"no live key with prefix {prefix!r}")
     click.echo(f"key {prefix} revoked", err=True)
 
@@ -107,10 +112,10 @@ def rotate(prefix: str) -> None:
     from syn0.tenants import repository as tenants
 
     with _store() as session:
-        old = tenants.get_key(session, prefix)
-        if old is None or not tenants.revoke_key(session, prefix):
+        rotated = tenants.rotate_key(session, prefix)
+        if rotated is None:
             raise BadInput(f"no live key with prefix {prefix!r}")
-        row, key = tenants.add_key(session, old.tenant_id, old.scopes, old.name)
+        row, key = rotated
     click.echo(key)
     click.echo(f"key {prefix} revoked; the new key {row.prefix} is shown once", err=True)
 

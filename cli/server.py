@@ -55,7 +55,7 @@ def _embedded(broker_url: str) -> bool:
 def serve(host: str, port: int, with_worker: bool | None) -> None:
     """Start the API; on the embedded default also migrate and start a worker.
 
-    The embedded default (a SQLite file and a SQLite broker under var/) needs no
+    The embedded default (a SQLite file and a SQLite broker in SYN0_DATA_DIR) needs no
     servers: this migrates the database, starts one worker in the background and serves
     the API; Ctrl-C stops both. With a broker server (SYN0_BROKER_URL=redis://...) it
     starts only the API: migrate with `syn0 db upgrade`, add workers with `syn0 worker`.
@@ -214,6 +214,40 @@ def upgrade_database(url: str, revision: str = "head") -> None:
         command.upgrade(Config(str(_alembic_ini())), revision)
     except OperationalError as exc:
         raise Unavailable(f"cannot migrate the database: {exc.orig}") from None
+
+
+def migrated_or_exit(url: str) -> None:
+    """Exit with one line naming the database and how to migrate it when it does not
+    exist or its schema is not this syn0's (exit 2), or it cannot be reached (exit 3).
+    A missing SQLite file is not opened, so no empty one is left behind."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from syn0.kit.db import make_engine
+
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    where = "set SYN0_DATA_DIR or SYN0_DATABASE_URL if yours is elsewhere"
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(file).is_file():
+        raise BadInput(f"no database at {shown}; create it with `syn0 db upgrade` ({where})")
+    head = ScriptDirectory.from_config(Config(str(_alembic_ini()))).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:
+        raise Unavailable(f"cannot reach the database {shown}: {exc.orig}") from None
+    finally:
+        engine.dispose()
+    if current != head:
+        raise BadInput(
+            f"the database {shown} is at revision {current or 'none'}, this syn0 needs "
+            f"{head}; migrate it with `syn0 db upgrade` ({where})"
+        )
 
 
 def _alembic_ini() -> Path:

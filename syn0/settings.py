@@ -9,23 +9,31 @@ never starts on them by accident.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
+from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from syn0.core.backend import GPU_MIN_STEP_FLOPS
 
-EMBEDDED_DATABASE = "sqlite:///var/syn0.db"
-EMBEDDED_BROKER = "sqla+sqlite:///var/broker.db"
+
+def default_data_dir() -> Path:
+    """The user's data folder for syn0 (``~/.local/share/syn0`` on Linux): the same from
+    any working directory. ``make run`` passes the checkout's ``var/`` instead."""
+    return Path(user_data_dir("syn0", appauthor=False))
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SYN0_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
-    database_url: str = EMBEDDED_DATABASE
-    broker_url: str = EMBEDDED_BROKER
+    # The embedded default's files (the SQLite database and broker, beat's schedule) live
+    # in one folder, made absolute once, here: a command works the same from any folder.
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = Field("", description="default: sqlite:///<data_dir>/syn0.db")
+    broker_url: str = Field("", description="default: sqla+sqlite:///<data_dir>/broker.db")
 
     # Who may call: API keys on every /v1 request (docs/security.md).
     auth: bool = Field(True, description="False: no keys, one tenant; local experiments only")
@@ -82,7 +90,7 @@ class Settings(BaseSettings):
     worker_blas_threads: int | None = Field(
         None, gt=0, description="BLAS threads per worker process (default: the library's)"
     )
-    beat_schedule_file: str = "var/celerybeat-schedule"
+    beat_schedule_file: str = Field("", description="default: <data_dir>/celerybeat-schedule")
 
     # Devices: where a worker trains, and where ``device: auto`` sends a job.
     worker_device: Literal["cpu", "gpu"] = Field(
@@ -94,6 +102,16 @@ class Settings(BaseSettings):
     worker_seen_seconds: float = Field(
         60.0, gt=0, description="a worker silent for this long no longer counts as present"
     )
+
+    @model_validator(mode="after")
+    def _files_in_the_data_dir(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        self.database_url = self.database_url or f"sqlite:///{self.data_dir / 'syn0.db'}"
+        self.broker_url = self.broker_url or f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
+        self.beat_schedule_file = self.beat_schedule_file or str(
+            self.data_dir / "celerybeat-schedule"
+        )
+        return self
 
     @model_validator(mode="after")
     def _no_embedded_defaults_in_production(self) -> Settings:

@@ -1,10 +1,25 @@
-"""Fixtures shared by the store and worker tests: a migrated store and its sessions."""
+"""Fixtures shared by the store and worker tests: a migrated store and its sessions.
+
+The tests' own data folder (``SYN0_DATA_DIR``, inherited by every process they start) is
+a temporary one, so no test reads or writes the user's data folder."""
+
+import os
+import shutil
+import tempfile
 
 import pytest
 from sqlalchemy.orm import sessionmaker
 
 from syn0.kit.db import make_engine
 from tests.services import migrate, private_schema, require_postgres
+
+os.environ["SYN0_DATA_DIR"] = DATA_DIR = tempfile.mkdtemp(prefix="syn0-tests-data-")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir():
+    yield
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
 @pytest.fixture

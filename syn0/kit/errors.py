@@ -33,6 +33,12 @@ class Conflict(ApiError):
     status, slug, title = 409, "conflict", "Conflict with the resource's current state"
 
 
+class LastAdminKey(Conflict):
+    """Revoking the deployment's last live admin key, which would lock the admins out."""
+
+    slug, title = "last-admin-key", "The last admin key cannot be revoked"
+
+
 class InvalidInput(ApiError):
     """Request data that cannot be used; ``loc`` names the field when there is one."""
 

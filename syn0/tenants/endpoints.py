@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from syn0.api.deps import PageDep, RuntimeDep, SessionDep
 from syn0.jobs import repository as jobs
-from syn0.kit.errors import Conflict
+from syn0.kit.errors import Conflict, LastAdminKey
 from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.tenants import repository as tenants
@@ -79,9 +79,14 @@ def list_keys(tenant_id: str, session: SessionDep, _: AdminKey) -> Page[KeyOut]:
 @router.post("/v1/keys/{prefix}/revoke", responses=keyed(404, 409))
 def revoke_key(prefix: str, session: SessionDep, runtime: RuntimeDep, _: AdminKey) -> KeyOut:
     """The key stops working at once in this API process, and in the others within
-    ``SYN0_KEY_CACHE_SECONDS``; a key already revoked is a 409."""
+    ``SYN0_KEY_CACHE_SECONDS``; a key already revoked is a 409, and so is the last live
+    admin key of the deployment (create another admin key first)."""
     row = _key(session, prefix)
-    if not tenants.revoke_key(session, row.prefix):
+    try:
+        revoked = tenants.revoke_key(session, row.prefix)
+    except tenants.LastAdminKey as exc:
+        raise LastAdminKey(str(exc), prefix=row.prefix) from None
+    if not revoked:
         raise Conflict(f"key {prefix} was revoked at {row.revoked_at.isoformat()}")
     session.commit()
     runtime.keys.forget(row.prefix)
@@ -92,11 +97,13 @@ def revoke_key(prefix: str, session: SessionDep, runtime: RuntimeDep, _: AdminKe
 @router.post("/v1/keys/{prefix}/rotate", status_code=201, responses=keyed(404, 409))
 def rotate_key(prefix: str, session: SessionDep, runtime: RuntimeDep, _: AdminKey) -> KeyCreated:
     """A new key with the same tenant, scopes and name, and the old one revoked, in one
-    transaction. The reply carries the new key, this once."""
+    transaction (so rotating an admin key keeps one). The reply carries the new key,
+    this once."""
     old = _key(session, prefix)
-    if not tenants.revoke_key(session, old.prefix):
+    rotated = tenants.rotate_key(session, old.prefix)
+    if rotated is None:
         raise Conflict(f"key {prefix} is revoked; create a new key for its tenant instead")
-    row, key = tenants.add_key(session, old.tenant_id, old.scopes, old.name)
+    row, key = rotated
     session.commit()
     runtime.keys.forget(old.prefix)
     return KeyCreated(**KeyOut.model_validate(row).model_dump(), key=key)

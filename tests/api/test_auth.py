@@ -16,7 +16,7 @@ from syn0.datasets.orm import Dataset
 from syn0.jobs.orm import Job
 from syn0.settings import Settings
 from syn0.tenants import repository as tenants
-from syn0.tenants.orm import Tenant
+from syn0.tenants.orm import ApiKey, Tenant
 from syn0.tenants.repository import new_key
 from tests.api.factories import (
     Key,
@@ -234,6 +234,58 @@ def test_the_admin_key_of_the_environment_is_stored_at_start(make_client):
     tenants = client.get("/v1/tenants").json()["items"]
     assert "admin" in [t["name"] for t in tenants]
     make_client(Key("", key, ""), admin_key=SecretStr(key))  # a restart adds nothing
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, sessions):
+    """The test's SQLite store, or a migrated private schema of the machine's PostgreSQL."""
+    return sessions if request.param == "sqlite" else request.getfixturevalue("postgres_factory")
+
+
+def test_a_restart_with_the_admin_key_rotated_away_starts_and_keeps_it_revoked(
+    settings, any_store, caplog
+):
+    # given: the API started with SYN0_ADMIN_KEY, and that key rotated (a leak's remedy)
+    admin = new_key()
+    configured = settings.model_copy(update={"admin_key": SecretStr(admin)})
+    bearer = {"Authorization": f"Bearer {admin}"}
+    with TestClient(create_app(configured, session_factory=any_store), headers=bearer) as first:
+        rotated = first.post(f"/v1/keys/{admin.split('_')[1]}/rotate")
+    assert rotated.status_code == 201, rotated.text
+    fresh = {"Authorization": f"Bearer {rotated.json()['key']}"}
+    # when: the API is built and started again with the same environment
+    with (
+        caplog.at_level(logging.WARNING, logger="api.app"),
+        TestClient(create_app(configured, session_factory=any_store)) as restarted,
+    ):
+        # then: it serves; the old key stays revoked, the new one works
+        assert_problem(restarted.get("/v1/tenants", headers=bearer), 401, "unauthorized")
+        assert restarted.get("/v1/tenants", headers=fresh).status_code == 200
+    prefix = admin.split("_")[1]
+    assert f"SYN0_ADMIN_KEY (key {prefix}) was revoked at" in caplog.text
+    with any_store() as session:
+        assert session.get(ApiKey, prefix).revoked_at is not None
+        assert session.scalar(select(func.count()).select_from(ApiKey)) == 2
+
+
+def test_the_last_admin_key_cannot_be_revoked(client, key, make_client):
+    # when: the deployment's only admin key is revoked
+    refused = client.post(f"/v1/keys/{key.prefix}/revoke")
+    # then: 409 saying what to do, and the key still works
+    problem = assert_problem(refused, 409, "last-admin-key")
+    assert "last live key with the admin scope" in problem["detail"]
+    assert "create another admin key first" in problem["detail"]
+    assert problem["prefix"] == key.prefix
+    assert client.get("/v1/tenants").status_code == 200
+    # when: another admin key exists (of another tenant: admin keys manage every tenant)
+    other = client.post("/v1/tenants", json={"name": "ops"}).json()
+    spare = client.post(f"/v1/tenants/{other['id']}/keys", json={"scopes": ["admin"]}).json()
+    # then: the first one can go, and the spare one is now the last
+    assert client.post(f"/v1/keys/{key.prefix}/revoke").status_code == 200
+    last = make_client(Key(other["id"], spare["key"], spare["prefix"]))
+    assert_problem(last.post(f"/v1/keys/{spare['prefix']}/revoke"), 409, "last-admin-key")
+    # rotating keeps an admin key (the new one), so it is allowed
+    assert last.post(f"/v1/keys/{spare['prefix']}/rotate").status_code == 201
 
 
 def test_an_admin_key_that_is_not_a_key_stops_the_start(settings, sessions):

@@ -1,8 +1,10 @@
 """Browser tests of the playground: headless Chromium (Debian's ``chromium``, driven by
 Playwright) against a real API and worker on the embedded SQLite stack.
 
-Without Chromium or Playwright the tests skip with a loud reason, except in CI
-(``CI=true``), where they fail. ``make test`` installs both. Each test leaves a
+Without Chromium or Playwright the tests skip with a loud reason naming the command that
+installs it, except in CI (``CI=true``), where they fail. ``make chromium`` installs
+Chromium system-wide (``make test`` does so only under ``CI=true``), ``make test`` the
+Playwright wheel. Each test leaves a
 screenshot in a temporary folder (or in ``SYN0_SCREENSHOTS``), named after the test.
 """
 
@@ -31,16 +33,16 @@ VIEWPORT = {"width": 1366, "height": 768}
 _SHOTS: list[Path] = []
 
 
-def _missing(message: str) -> None:
+def _missing(message: str, install: str) -> None:
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI needs it (`make test` installs it)")
-    pytest.skip(f"SKIPPED LOUDLY: {message}; the browser tests need it (`make test` installs it)")
+        pytest.fail(f"{message}; CI needs it (`{install}` installs it)")
+    pytest.skip(f"SKIPPED LOUDLY: {message}; the browser tests need it: run `{install}`")
 
 
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        _missing("Chromium is not installed (apt-get install chromium)")
+        _missing("Chromium is not installed", "make chromium")
     return path
 
 
@@ -49,7 +51,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("Playwright is not installed (pip install -e '.[test]')")
+        _missing("Playwright is not installed", "make test")
     executable = chromium_path()
     with sync_playwright() as playwright:
         running = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
