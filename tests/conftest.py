@@ -16,9 +16,8 @@ from tests.services import migrate, private_schema, require_postgres
 os.environ["SYN0_DATA_DIR"] = DATA_DIR = tempfile.mkdtemp(prefix="syn0-tests-data-")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _data_dir():
-    yield
+def pytest_unconfigure(config) -> None:
+    """Removed at the end of every run, even one that selected no test."""
     shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 

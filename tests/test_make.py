@@ -14,12 +14,12 @@ from tests.web.conftest import chromium_path
 MAKE_STATE = ("CI", "SYN0_DATA_DIR", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
 
 
-def dry_run(target: str, **env: str) -> str:
-    """What ``make -n TARGET`` would run, with ``env`` instead of the caller's CI and
+def dry_run(*targets: str, **env: str) -> str:
+    """What ``make -n TARGETS`` would run, with ``env`` instead of the caller's CI and
     data folder."""
     clean = {k: v for k, v in os.environ.items() if k not in MAKE_STATE}
     done = subprocess.run(
-        ["make", "-n", target],
+        ["make", "-n", *targets],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -35,6 +35,12 @@ def test_make_test_installs_chromium_only_under_ci_or_when_asked():
     assert "apt-get" not in dry_run("test", CI="false")
     assert "apt-get install -y -q chromium" in dry_run("test", CI="true")
     assert "apt-get install -y -q chromium" in dry_run("chromium")
+
+
+def test_ci_installs_chromium_whatever_its_environment_says():
+    last = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1].split()
+    assert last[0] == "make"
+    assert "apt-get install -y -q chromium" in dry_run(*last[1:])
 
 
 def test_make_run_keeps_its_data_in_the_checkouts_var():
