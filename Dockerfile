@@ -20,4 +20,4 @@ RUN useradd --create-home syn0
 USER syn0
 
 EXPOSE 8000
-CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000", "--http", "api.server:HeadLimitedHttpTools"]

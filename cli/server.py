@@ -62,6 +62,8 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     """
     import uvicorn
 
+    from api.server import PROTOCOL
+
     settings = settings_or_exit()
     embedded = _embedded(settings.broker_url)
     if embedded:
@@ -88,7 +90,7 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            uvicorn.run("api.app:app", host=host, port=port, log_level="warning")
+            uvicorn.run("api.app:app", host=host, port=port, log_level="warning", http=PROTOCOL)
     finally:
         if worker is not None:
             _stop(worker)

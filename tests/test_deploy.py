@@ -60,3 +60,10 @@ def test_dockerfile_copies_every_package():
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("core", "store", "api", "worker", "client", "cli", "web", "migrations"):
         assert f"COPY {package} ./{package}" in dockerfile
+
+
+def test_the_api_runs_with_the_protocol_that_bounds_request_heads():
+    # httptools alone reads a header of any length (issue 11): uvicorn must be told
+    command = ["--http", "api.server:HeadLimitedHttpTools"]
+    assert _compose()["services"]["api"]["command"][-2:] == command
+    assert '"--http", "api.server:HeadLimitedHttpTools"]' in (ROOT / "Dockerfile").read_text()
