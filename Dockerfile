@@ -19,4 +19,5 @@ RUN useradd --create-home syn0
 USER syn0
 
 EXPOSE 8000
-CMD ["uvicorn", "--factory", "syn0.api.app:create_app", "--host", "0.0.0.0", "--port", "8000"]
+# The http protocol bounds request heads (SYN0_MAX_HEADER_BYTES; httptools alone has no bound).
+CMD ["uvicorn", "--factory", "syn0.api.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--http", "syn0.api.server:HeadLimitedHttpTools"]

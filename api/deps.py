@@ -29,10 +29,16 @@ class Runtime:
     dispatch: Dispatcher
     _tenants: dict[str, str] = field(default_factory=dict)
     limiter: RateLimiter = field(init=False)
+    key_failures: RateLimiter = field(init=False)
     keys: KeyCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.settings.tenant_requests_per_minute)
+        self.key_failures = RateLimiter(
+            self.settings.key_failures_per_minute,
+            "unknown or revoked API keys from this address",
+            "key_failures_per_minute",
+        )
         self.keys = KeyCache(self.settings.key_cache_seconds)
 
     def known_tenant(self, name: str) -> str | None:

@@ -62,6 +62,8 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     """
     import uvicorn
 
+    from syn0.api.server import PROTOCOL
+
     settings = settings_or_exit()
     embedded = _embedded(settings.broker_url)
     if embedded:
@@ -94,6 +96,7 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
                 host=host,
                 port=port,
                 log_level="warning",
+                http=PROTOCOL,
             )
     finally:
         if worker is not None:

@@ -53,9 +53,15 @@ class Settings(BaseSettings):
     tenant_requests_per_minute: int = Field(
         60_000, gt=0, description="per tenant and API process (429 past it)"
     )
+    key_failures_per_minute: int = Field(
+        30, gt=0, description="unknown keys per client address and API process (429 past it)"
+    )
 
     # Limits, enforced before any work starts and reported with their value.
     max_request_bytes: int = Field(64 * 2**20, gt=0)
+    max_header_bytes: int = Field(
+        16 * 2**10, gt=0, description="request line and headers (431 past it)"
+    )
     max_dataset_cells: int = Field(20_000_000, gt=0, description="rows x features")
     max_parameters: int = Field(20_000_000, gt=0)
     max_epoch_samples: int = Field(200_000_000, gt=0, description="epochs x samples")

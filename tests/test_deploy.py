@@ -84,3 +84,10 @@ def test_dockerfile_installs_dependencies_before_the_source():
 def test_dockerignore_keeps_environments_data_and_history_out():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".venv", "var", ".git"} <= ignored
+
+
+def test_the_api_runs_with_the_protocol_that_bounds_request_heads():
+    # httptools alone reads a header of any length (issue 11): uvicorn must be told
+    command = ["--http", "syn0.api.server:HeadLimitedHttpTools"]
+    assert _compose()["services"]["api"]["command"][-2:] == command
+    assert '"--http", "syn0.api.server:HeadLimitedHttpTools"]' in (ROOT / "Dockerfile").read_text()

@@ -111,14 +111,15 @@ class QuotaExceeded(ApiError):
 
 
 class RateLimited(ApiError):
-    """A tenant's requests per minute (``tenant_requests_per_minute``): 429 + Retry-After."""
+    """Events per minute past a limit: a tenant's requests (``tenant_requests_per_minute``),
+    an address's unknown keys (``key_failures_per_minute``). 429 + Retry-After."""
 
     status, slug, title = 429, "rate-limited", "Too many requests"
 
-    def __init__(self, limit: int, retry_after: int):
+    def __init__(self, limit: int, retry_after: int, what: str, setting: str):
         super().__init__(
-            f"this tenant's requests are over the limit of {limit:,} a minute (set by "
-            f"SYN0_TENANT_REQUESTS_PER_MINUTE); retry after {retry_after} s",
+            f"{what} are over the limit of {limit:,} a minute (set by "
+            f"SYN0_{setting.upper()}); retry after {retry_after} s",
             limit=limit,
         )
         self.headers = {"Retry-After": str(retry_after)}

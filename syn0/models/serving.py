@@ -125,6 +125,31 @@ def parse_inputs(body: bytes) -> np.ndarray:
             "same shape",
             "inputs",
         ) from None
+    except OverflowError:
+        loc = _too_large(inputs, "inputs")
+        raise InvalidInput(too_large_message(loc), loc) from None
+
+
+def too_large_message(loc: str) -> str:
+    return (
+        f"{loc} is an integer too large for a float (beyond ±1.8e308); send numbers on "
+        "the scale of the training data"
+    )
+
+
+def _too_large(values: list, path: str) -> str:
+    """The path of the first integer that no float can hold, depth first."""
+    for index, value in enumerate(values):
+        if isinstance(value, list):
+            found = _too_large(value, f"{path}.{index}")
+            if found:
+                return found
+        elif isinstance(value, int) and not isinstance(value, bool):
+            try:
+                float(value)
+            except OverflowError:
+                return f"{path}.{index}"
+    return ""
 
 
 def predict(net: Network, model_id: str, X: np.ndarray) -> bytes:

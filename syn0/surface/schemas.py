@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class GridQuery(BaseModel):
@@ -19,13 +19,23 @@ class GridQuery(BaseModel):
     y_max: float = 6.0
     neurons: bool = Field(False, description="also each hidden dense unit's activation")
 
-    @model_validator(mode="after")
-    def _ranges(self) -> GridQuery:
-        for axis in ("x", "y"):
-            low, high = getattr(self, f"{axis}_min"), getattr(self, f"{axis}_max")
-            if not (math.isfinite(low) and math.isfinite(high) and low < high):
-                raise ValueError(f"{axis}_min must be below {axis}_max, both finite numbers")
-        return self
+    @field_validator("x_max", "y_max")
+    @classmethod
+    def _extent(cls, high: float, info: ValidationInfo) -> float:
+        """A range of finite numbers, ``min < max``, whose width is finite too: the grid
+        steps by ``(max - min) / (grid - 1)``, and -1e308..1e308 would step by infinity."""
+        axis = info.field_name[0]
+        low = info.data.get(f"{axis}_min")
+        if low is None:  # the minimum failed its own validation, which says why
+            return high
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ValueError(f"{axis}_min must be below {axis}_max, both finite numbers")
+        if not math.isfinite(high - low):
+            raise ValueError(
+                f"{axis}_max - {axis}_min must be a finite number; received {axis}_min={low:g}, "
+                f"{axis}_max={high:g}"
+            )
+        return high
 
 
 class Neurons(BaseModel):

@@ -62,14 +62,18 @@ def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> 
         labels = proba.argmax(axis=1).reshape(shape).tolist()
     else:
         values = net.predict(points)[:, 0]
+    _check_finite(values, net)
     neurons = None
     if query.neurons:
+        hidden = net.hidden_activations(points)
+        for _, activations in hidden:
+            _check_finite(activations, net)
         neurons = [
             {
                 "layer": index,
                 "units": [a[:, unit].reshape(shape).tolist() for unit in range(a.shape[1])],
             }
-            for index, a in net.hidden_activations(points)
+            for index, a in hidden
         ]
     return SurfaceOut(
         source=source,
@@ -83,6 +87,18 @@ def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> 
         labels=labels,
         neurons=neurons,
     )
+
+
+def _check_finite(values: np.ndarray, net: Network) -> None:
+    """A finite grid far outside the training data can overflow the model's arithmetic
+    into infinities and NaN, which JSON cannot carry."""
+    if not np.isfinite(values).all():
+        raise InvalidInput(
+            "the model's outputs on this grid are not finite: x_min..x_max and y_min..y_max "
+            f"are too large for the model's {np.dtype(net.dtype).name} arithmetic; ask for a "
+            "grid on the scale of the training data",
+            "query",
+        )
 
 
 def points(session: Session, tenant_id: str, dataset_id: str, query: PointsQuery) -> PointsOut:

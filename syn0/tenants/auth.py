@@ -32,7 +32,8 @@ _KEY_HINT = "an admin creates keys with `syn0 keys create` or POST /v1/tenants/{
 class Authenticate:
     """Every ``/v1`` request, first of all: its key becomes the request's ``Principal``
     (``request.state.principal``), or the reply is a 401 (or a 429 past the tenant's
-    rate). One choke point, so no endpoint can forget it. A key verified in the last
+    rate, or past ``SYN0_KEY_FAILURES_PER_MINUTE`` unknown keys from its address). One
+    choke point, so no endpoint can forget it. A key verified in the last
     ``SYN0_KEY_CACHE_SECONDS`` costs a dictionary lookup (``api.keycache``); any other
     is looked up in the database off the event loop."""
 
@@ -50,7 +51,9 @@ class Authenticate:
         runtime: Runtime = self.fastapi_app.state.runtime
         header = request.headers.get("authorization")
         try:
-            principal = remembered(runtime, header) or await self._lookup(runtime, header)
+            principal = remembered(runtime, header) or await self._checked_lookup(
+                runtime, header, scope
+            )
             runtime.limiter.hit(principal.tenant_id)
         except Exception as exc:  # rendered as the app renders it: 401, 429, 503, ...
             response = await render(self.fastapi_app, request, exc)
@@ -58,6 +61,19 @@ class Authenticate:
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+    async def _checked_lookup(
+        self, runtime: Runtime, header: str | None, scope: Scope
+    ) -> Principal:
+        """A database lookup, unless the client's address sent too many unknown keys
+        lately: guessing keys costs the guesser a 429, and the database nothing."""
+        address = (scope.get("client") or ("unknown",))[0]
+        runtime.key_failures.check(address)
+        try:
+            return await self._lookup(runtime, header)
+        except Unauthorized:
+            runtime.key_failures.count(address)
+            raise
 
     async def _lookup(self, runtime: Runtime, header: str | None) -> Principal:
         lookup = self._lookups.get(header)

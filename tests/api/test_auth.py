@@ -255,7 +255,7 @@ def test_a_restart_with_the_admin_key_rotated_away_starts_and_keeps_it_revoked(
     fresh = {"Authorization": f"Bearer {rotated.json()['key']}"}
     # when: the API is built and started again with the same environment
     with (
-        caplog.at_level(logging.WARNING, logger="api.app"),
+        caplog.at_level(logging.WARNING, logger="syn0.api.app"),
         TestClient(create_app(configured, session_factory=any_store)) as restarted,
     ):
         # then: it serves; the old key stays revoked, the new one works

@@ -138,3 +138,35 @@ def test_absurd_integers_are_4xx_not_5xx(client, classifier):
     assert problem["value"] == float(2**64)
     metrics = client.get(f"/v1/jobs/{classifier.job_id}/metrics", params={"after": 2**63})
     assert_problem(metrics, 422, "validation-error", "query.after")
+
+
+def test_an_integer_too_large_for_a_float_in_predict_inputs_is_422(client, classifier):
+    # found by attack: a 310-digit integer cannot become a float; it was a 500
+    body = b'{"inputs": [[1, 2], [3, 1' + b"0" * 309 + b"]]}"
+    response = client.post(
+        f"/v1/models/{classifier.model_id}/predict",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    problem = assert_problem(response, 422, "validation-error", loc="inputs.1.1")
+    assert "too large" in problem["detail"]
+
+
+@pytest.mark.parametrize("axis", ["x", "y"])
+@pytest.mark.parametrize("source", ["models", "jobs"])
+def test_a_surface_whose_extent_overflows_is_422_naming_the_field(client, classifier, axis, source):
+    # found by attack: -1e308..1e308 is finite at both ends, but its width is not
+    resource = classifier.model_id if source == "models" else classifier.job_id
+    params = {f"{axis}_min": -1e308, f"{axis}_max": 1e308}
+    response = client.get(f"/v1/{source}/{resource}/surface", params=params)
+    problem = assert_problem(response, 422, "validation-error", loc=f"query.{axis}_max")
+    assert f"{axis}_max - {axis}_min" in problem["detail"]
+
+
+def test_a_surface_beyond_the_models_arithmetic_is_422_not_500(client, classifier):
+    # a finite extent whose points overflow the model's float32 arithmetic: both inputs
+    # become infinities, and a unit weighing them with opposite signs adds inf and -inf
+    params = {"x_min": 1e300, "x_max": 2e300, "y_min": 1e300, "y_max": 2e300}
+    response = client.get(f"/v1/models/{classifier.model_id}/surface", params=params)
+    problem = assert_problem(response, 422, "validation-error", loc="query")
+    assert "not finite" in problem["detail"] and "float32" in problem["detail"]
