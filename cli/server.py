@@ -57,7 +57,8 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
 
     The embedded default (a SQLite file and a SQLite broker in SYN0_DATA_DIR) needs no
     servers: this migrates the database, starts one worker in the background and serves
-    the API; Ctrl-C stops both. With a broker server (SYN0_BROKER_URL=redis://...) it
+    the API; Ctrl-C stops both, and a job in training is checkpointed and queued again
+    for the next start. With a broker server (SYN0_BROKER_URL=redis://...) it
     starts only the API: migrate with `syn0 db upgrade`, add workers with `syn0 worker`.
     """
     import uvicorn
@@ -78,8 +79,14 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
             err=True,
         )
     start = embedded if with_worker is None else with_worker
+    # In a session of its own, so that Ctrl-C reaches only this process, which stops the
+    # worker with one SIGTERM (a second SIGINT would be Celery's cold shutdown), and so
+    # that the worker's children (beat) can be ended with it as one process group.
     worker = (
-        subprocess.Popen([sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", "WARNING"])
+        subprocess.Popen(
+            [sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", "WARNING"],
+            start_new_session=True,
+        )
         if start
         else None
     )
@@ -125,13 +132,18 @@ def first_key(settings: Settings) -> None:
     )
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
+def _stop(worker: subprocess.Popen) -> None:
+    """Warm shutdown: the worker checkpoints its running job, puts it back in the queue
+    and exits. Then its whole process group goes, with whatever it left behind (beat,
+    a child of a worker killed after WORKER_STOP_SECONDS)."""
+    worker.terminate()
     try:
-        process.wait(WORKER_STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.wait(WORKER_STOP_SECONDS)
+    finally:  # also on a second Ctrl-C: stop now
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
 
 @click.command()

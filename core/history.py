@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-StopReason = Literal["completed", "early_stopping", "cancelled"]
+StopReason = Literal["completed", "early_stopping", "cancelled", "paused"]
 
 
 @dataclass

@@ -41,6 +41,7 @@ def fit(
     task: str | None = None,
     on_epoch_end: EpochCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    should_pause: Callable[[], bool] | None = None,
     on_checkpoint: CheckpointCallback | None = None,
     checkpoint_every: int = 1,
     resume: Checkpoint | None = None,
@@ -51,8 +52,10 @@ def fit(
     ``task`` (classification or regression) is inferred from the loss and labels when
     None. ``on_epoch_end`` gets each epoch's metrics; ``should_stop`` is asked
     between batches and ends training with ``stop_reason="cancelled"``;
-    ``on_checkpoint`` gets a ``Checkpoint`` every ``checkpoint_every`` epochs, and
-    ``resume`` continues from one.
+    ``should_pause`` is asked after each epoch but the last and ends training there
+    with ``stop_reason="paused"``, after a checkpoint of that epoch; ``on_checkpoint``
+    gets a ``Checkpoint`` every ``checkpoint_every`` epochs, and ``resume`` continues
+    from one.
     """
     if checkpoint_every < 1:
         raise ValueError(
@@ -67,7 +70,11 @@ def fit(
     # Overflow on the way to a divergence is reported as TrainingDiverged, not as warnings.
     with np.errstate(over="ignore", invalid="ignore"):
         return trainer.run(
-            on_epoch_end, should_stop or (lambda: False), on_checkpoint, checkpoint_every
+            on_epoch_end,
+            should_stop or (lambda: False),
+            should_pause or (lambda: False),
+            on_checkpoint,
+            checkpoint_every,
         )
 
 
@@ -142,7 +149,9 @@ class _Trainer:
 
     # --- the loop ---------------------------------------------------------------------------
 
-    def run(self, on_epoch_end, should_stop, on_checkpoint, checkpoint_every) -> History:
+    def run(
+        self, on_epoch_end, should_stop, should_pause, on_checkpoint, checkpoint_every
+    ) -> History:
         first = self.start_epoch
         if self.stopper and self.stopper.exhausted:  # resumed from the stopping epoch
             first = self.spec.epochs + 1
@@ -163,11 +172,15 @@ class _Trainer:
             monitored = metrics.get("val_loss", metrics["loss"])
             self.schedule.end_epoch(epoch, monitored)
             stop = self.stopper.update(epoch, metrics, self.net.params) if self.stopper else False
-            if on_checkpoint and (epoch % checkpoint_every == 0 or stop):
+            pause = not stop and epoch < self.spec.epochs and should_pause()
+            if on_checkpoint and (epoch % checkpoint_every == 0 or stop or pause):
                 on_checkpoint(self.checkpoint(epoch))
             if stop:
                 self.history.stop_reason = "early_stopping"
                 break
+            if pause:
+                self.history.stop_reason = "paused"
+                return self.history
         if self.stopper:
             self.stopper.restore(self.net.params)
             self.history.best_epoch = self.stopper.best_epoch

@@ -154,6 +154,23 @@ def finish_unsuccessful(
     return bool(result.rowcount)
 
 
+def requeue(session: Session, job_id: str, attempt: int) -> bool:
+    """Give the job back, its worker shutting down: ``queued`` again at once, its
+    checkpoint kept for the next attempt to resume from; False if not the owner.
+
+    An attempt given back is not one of the job's ``max_attempts`` (those count workers
+    lost): the limit grows by one, while ``attempts`` stays the fencing token.
+    """
+    result = session.execute(
+        update(Job)
+        .where(*owned(job_id, attempt))
+        .values(status=QUEUED, queued_at=utcnow(), max_attempts=Job.max_attempts + 1)
+    )
+    if result.rowcount:
+        close_history(session, job_id, attempt, "worker-shutdown")
+    return bool(result.rowcount)
+
+
 def close_history(
     session: Session, job_id: str, attempt: int, outcome: str, ended_at: datetime | None = None
 ) -> None:

@@ -4,11 +4,21 @@ and ``syn0.jobs.reaper``, plain functions that tests call directly."""
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import worker_shutting_down
 from sqlalchemy.exc import OperationalError
 
 from syn0.dispatch import REAP_TASK, TRAIN_TASK
+from syn0.jobs.orm import QUEUED
 from syn0.jobs.reaper import reap_once
+from syn0.jobs.shutdown import SHUTDOWN
 from syn0.jobs.training import run_job
+
+
+def _stop_training(**_) -> None:
+    """Warm shutdown (SIGTERM, a first Ctrl-C) waits for the running task: ask the job
+    this process trains (the embedded worker's solo pool trains in its main process) to
+    stop at the end of its epoch. Runs inside the signal handler, so it only sets a time."""
+    SHUTDOWN.request()
 
 
 def register(app: Celery) -> None:
@@ -25,12 +35,24 @@ def register(app: Celery) -> None:
         max_retries=None,
     )
     def train(task, job_id: str) -> None:
-        """Train job ``job_id``; a redelivered or duplicate message finds nothing to claim."""
+        """Train job ``job_id``; a redelivered or duplicate message finds nothing to claim.
+
+        A worker shutting down gives its job back to the queue (``syn0.jobs.training``) and
+        leaves a job it has not claimed yet (the solo pool takes one more message once a
+        warm shutdown began); either way a copy of the message goes back to the broker for
+        the next worker.
+        """
         worker = task.app.syn0
-        run_job(job_id, worker.database.sessions, worker.settings)
+        if not SHUTDOWN.requested():
+            status = run_job(job_id, worker.database.sessions, worker.settings)
+            if status != QUEUED:
+                return
+        raise task.retry(countdown=0)
 
     @app.task(name=REAP_TASK, bind=True, shared=False)
     def reap(task) -> None:
         """Requeue jobs whose worker went silent and resend jobs no worker took."""
         worker = task.app.syn0
         reap_once(worker.database.sessions, worker.settings, worker.dispatch)
+
+    worker_shutting_down.connect(_stop_training, weak=False, dispatch_uid="syn0.stop_training")

@@ -31,7 +31,8 @@ from syn0.core import (
 from syn0.datasets import repository as datasets
 from syn0.jobs import attempts
 from syn0.jobs import repository as jobs
-from syn0.jobs.orm import CANCELLED, FAILED
+from syn0.jobs.orm import CANCELLED, FAILED, QUEUED
+from syn0.jobs.shutdown import SHUTDOWN
 from syn0.kit import blobs
 from syn0.kit.db import session_scope
 from syn0.models.orm import Model
@@ -63,6 +64,7 @@ class _Attempt:
     polled_at: float = field(default_factory=time.monotonic)
     cancelled: bool = False
     stopped_for_time: bool = False
+    stopped_for_shutdown: bool = False
     saved_epoch: int = 0
     saved_at: float = float("-inf")
 
@@ -87,8 +89,9 @@ class _Attempt:
     def on_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Called every ``checkpoint_every_epochs``, stored at most every
         ``checkpoint_min_seconds``; the metrics go first, so a stored checkpoint is never
-        ahead of the stored epochs."""
-        if time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds:
+        ahead of the stored epochs. The checkpoint of a shutdown is always stored."""
+        recent = time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds
+        if recent and not SHUTDOWN.requested():
             return
         data = checkpoint.to_bytes()
 
@@ -102,7 +105,8 @@ class _Attempt:
 
     def should_stop(self) -> bool:
         """Asked between batches: the time limit, a heartbeat every ``heartbeat_seconds``,
-        and the cancel flag every ``cancel_poll_seconds``."""
+        the cancel flag every ``cancel_poll_seconds``, and a shutdown whose epoch did not
+        end in time (``worker.shutdown``)."""
         now = time.monotonic()
         if now >= self.deadline:
             self.stopped_for_time = True
@@ -113,7 +117,9 @@ class _Attempt:
         elif now - self.polled_at >= self.settings.cancel_poll_seconds:
             self.polled_at = now
             self._write(self._poll)
-        return self.cancelled
+        if not self.cancelled:
+            self.stopped_for_shutdown = SHUTDOWN.overdue(now)
+        return self.cancelled or self.stopped_for_shutdown
 
     def _beat(self, session: Session) -> bool:
         owner, self.cancelled = attempts.heartbeat(session, self.job_id, self.number)
@@ -191,6 +197,8 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
         net, history = _train(attempt, *spec, resume)
         if attempt.stopped_for_time:
             raise TimeLimit(runtime)
+        if history.stop_reason == "paused" or attempt.stopped_for_shutdown:
+            return _give_back(attempt)
         if history.stop_reason == "cancelled":
             attempt.finish(
                 lambda s: attempts.finish_unsuccessful(s, job_id, number, CANCELLED, None)
@@ -252,6 +260,7 @@ def _train(attempt: _Attempt, tenant_id, network, training, dataset_id, resume: 
         task=task,
         on_epoch_end=attempt.on_epoch_end,
         should_stop=attempt.should_stop,
+        should_pause=SHUTDOWN.requested,
         on_checkpoint=attempt.on_checkpoint,
         checkpoint_every=attempt.settings.checkpoint_every_epochs,
         resume=resume,
@@ -277,6 +286,17 @@ def _model(job_id: str, spec: tuple, net: Network, history) -> Model:
         sha256=blobs.sha256(weights),
         weights=weights,
     )
+
+
+def _give_back(attempt: _Attempt) -> str:
+    """The worker is shutting down: the job is ``queued`` again at once, with the checkpoint
+    it just stored (or its last one), for the next worker to resume."""
+    try:
+        attempt.finish(lambda s: attempts.requeue(s, attempt.job_id, attempt.number))
+    except LostOwnership:
+        return "lost-ownership"
+    log.warning("job %s: the worker is shutting down; requeued", attempt.job_id)
+    return QUEUED
 
 
 def _end(attempt: _Attempt, status: str, error: dict) -> str:

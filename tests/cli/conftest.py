@@ -61,18 +61,19 @@ class Served:
     key: str  # the API key `syn0 serve` printed at its first start
 
 
-@pytest.fixture(scope="package")
-def served(tmp_path_factory) -> Iterator[Served]:
-    directory = tmp_path_factory.mktemp("served")
+def start_serve(directory: Path, env: dict[str, str], **popen) -> tuple[subprocess.Popen, str]:
+    """``syn0 serve`` on a free port, run in ``directory`` (its output appended to
+    ``serve.log`` there), once it answers: the process and its URL."""
     port = free_port()
-    log = (directory / "serve.log").open("wb")
-    server = subprocess.Popen(
-        command("serve", "--port", str(port)),
-        cwd=directory,
-        env=server_env(directory),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with (directory / "serve.log").open("ab") as log:
+        server = subprocess.Popen(
+            command("serve", "--port", str(port)),
+            cwd=directory,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **popen,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while not _ready(base):
@@ -80,13 +81,24 @@ def served(tmp_path_factory) -> Iterator[Served]:
             server.kill()
             pytest.fail(f"syn0 serve did not start:\n{(directory / 'serve.log').read_text()}")
         time.sleep(0.2)
-    workers = children(server.pid)
+    return server, base
+
+
+def printed_key(directory: Path) -> str:
+    """The API key `syn0 serve` printed at its first start."""
     printed = re.search(r"^  (syn0_\S+)$", (directory / "serve.log").read_text(), re.M)
     assert printed, (directory / "serve.log").read_text()
-    yield Served(base, printed[1])
+    return printed[1]
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory) -> Iterator[Served]:
+    directory = tmp_path_factory.mktemp("served")
+    server, base = start_serve(directory, server_env(directory))
+    workers = children(server.pid)
+    yield Served(base, printed_key(directory))
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0
-    log.close()
     assert workers and not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 

@@ -1,20 +1,28 @@
-"""``syn0 db upgrade``, the exit code of an unreachable server, help and version.
+"""``syn0 db upgrade``, the exit code of an unreachable server, help and version, and
+what stopping ``syn0 serve`` does to its processes and to a job it trains.
 
 ``syn0 serve`` and ``syn0 worker`` run the stack every test in this package uses (see
 ``conftest.py``)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from syn0.client import Client
 from syn0.core.backend import gpu_available
-from tests.cli.conftest import command, server_env
+from tests.cli.conftest import command, printed_key, server_env, start_serve
 from tests.services import free_port
 
 
@@ -61,3 +69,134 @@ def test_a_gpu_worker_refuses_to_start_without_a_gpu(tmp_path):
     assert failed.returncode == 2
     assert failed.stderr.startswith("error: --device gpu needs CuPy and a CUDA GPU")
     assert "Traceback" not in failed.stderr
+
+
+NETWORK = {
+    "input_shape": [2],
+    "layers": [
+        {"type": "dense", "units": 64, "activation": "tanh"},
+        {"type": "dense", "units": 64, "activation": "tanh"},
+        {"type": "dense", "units": 2, "activation": "softmax"},
+    ],
+}
+# A few seconds of training: mid-training when stopped, soon finished once resumed.
+TRAINING = {
+    "loss": "cross_entropy",
+    "epochs": 150,
+    "batch_size": 16,
+    "optimizer": {"type": "adam", "learning_rate": 0.01},
+}
+
+
+def processes_of(directory: Path) -> set[int]:
+    """The live processes of the syn0 whose files are in ``directory``, found by the
+    settings they inherit (which name it), whoever their parent is now."""
+    marker = str(directory).encode()
+    found = set()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):  # gone meanwhile; a zombie's reads empty
+            if marker in environ.read_bytes():
+                found.add(int(environ.parent.name))
+    return found
+
+
+@pytest.fixture
+def stack(tmp_path) -> Iterator[Path]:
+    """A folder for one syn0's files; whatever of it a failing test leaves running is
+    killed afterwards."""
+    yield tmp_path
+    for pid in processes_of(tmp_path):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def stack_env(directory: Path) -> dict[str, str]:
+    return {**server_env(directory), "SYN0_BEAT_SCHEDULE_FILE": str(directory / "beat")}
+
+
+def train_until_running(api: Client, epochs_done: int, epochs: int = 150) -> str:
+    data = api.datasets.generate("spiral", n_samples=2000, noise=0.1).id
+    job_id = api.jobs.submit(data, NETWORK, {**TRAINING, "epochs": epochs}).id
+    deadline = time.monotonic() + 60
+    while (job := api.jobs.get(job_id)).status != "running" or job.progress.epoch < epochs_done:
+        assert job.status in ("queued", "running") and time.monotonic() < deadline, job
+        time.sleep(0.1)
+    return job_id
+
+
+def stop(server: subprocess.Popen, directory: Path, send) -> None:
+    """Signal the stack with ``send`` and wait (15 s at most) until none of its processes
+    is left."""
+    started = processes_of(directory)
+    assert len(started) >= 3, started  # serve, its worker and the worker's beat
+    send()
+    deadline = time.monotonic() + 15
+    while (left := processes_of(directory)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"still running 15 s after the signal: {left}"
+    assert server.wait(timeout=1) == 0
+
+
+def stored(directory: Path, job_id: str) -> dict:
+    """The job's row as stored, with its checkpoint's epoch and its metrics rows' ids in
+    epoch order (a resumed job keeps the rows before its checkpoint)."""
+    with closing(sqlite3.connect(directory / "syn0.db")) as db:
+        db.row_factory = sqlite3.Row
+        job = dict(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+        saved = db.execute("SELECT epoch FROM checkpoints WHERE job_id = ?", (job_id,)).fetchone()
+        rows = db.execute(
+            "SELECT id FROM job_metrics WHERE job_id = ? ORDER BY epoch", (job_id,)
+        ).fetchall()
+    outcomes = [entry.get("outcome") for entry in json.loads(job["history"] or "[]")]
+    return {
+        **job,
+        "checkpoint": saved and saved[0],
+        "rows": [row[0] for row in rows],
+        "outcomes": outcomes,
+    }
+
+
+def test_ctrl_c_stops_every_process_and_the_next_start_resumes_the_job(stack):
+    # given: syn0 serve in a process group of its own, as a terminal runs it, mid-job
+    env = stack_env(stack)
+    server, url = start_serve(stack, env, start_new_session=True)
+    with Client(url, api_key=printed_key(stack)) as api:
+        job_id = train_until_running(api, epochs_done=3)
+    # when: Ctrl-C
+    stop(server, stack, lambda: os.killpg(server.pid, signal.SIGINT))
+    # then: the job is queued again, with a checkpoint of the epoch it stopped at
+    stopped = stored(stack, job_id)
+    assert stopped["status"] == "queued" and stopped["outcomes"] == ["worker-shutdown"]
+    epoch = stopped["epoch"]
+    assert stopped["checkpoint"] == epoch >= 3 and len(stopped["rows"]) == epoch
+    # when: syn0 starts again
+    server, url = start_serve(stack, env, start_new_session=True)
+    restarted = time.monotonic()
+    with Client(url, api_key=printed_key(stack)) as api:
+        seen = []
+        while (job := api.jobs.get(job_id)).status in ("queued", "running"):
+            seen += [job.progress.epoch] if job.status == "running" else []
+            assert time.monotonic() - restarted < 60, job
+            time.sleep(0.1)
+    # then: it resumed at once from its checkpoint (the metrics rows before it are the
+    # first attempt's) and finished
+    done = stored(stack, job_id)
+    assert done["status"] == "succeeded" and done["attempts"] == 2
+    assert done["outcomes"] == ["worker-shutdown", "succeeded"]
+    assert seen and min(seen) >= epoch
+    assert done["rows"][:epoch] == stopped["rows"]
+    stop(server, stack, lambda: server.send_signal(signal.SIGTERM))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_serve_alone_stops_every_process_and_requeues_the_job(stack, signum):
+    # given: a job that would train for minutes
+    server, url = start_serve(stack, stack_env(stack), start_new_session=True)
+    with Client(url, api_key=printed_key(stack)) as api:
+        job_id = train_until_running(api, epochs_done=3, epochs=5000)
+    # when: the signal reaches syn0 serve only (kill, a process manager)
+    stop(server, stack, lambda: server.send_signal(signum))
+    # then
+    stopped = stored(stack, job_id)
+    assert stopped["status"] == "queued" and stopped["outcomes"] == ["worker-shutdown"]
+    assert stopped["checkpoint"] == stopped["epoch"] >= 3

@@ -146,6 +146,34 @@ def test_checkpoint_every_n_epochs():
     assert epochs == [3, 6]
 
 
+def test_a_pause_checkpoints_its_epoch_and_resumes_to_the_same_weights():
+    # given: a run asked to pause during its third epoch, checkpointing every 5 epochs
+    make_spec, options = SPEC_CASES["mlp-adam-dropout-aug-plateau-early"]
+    full, _ = _train(make_spec, options)
+    ends = []
+    saved = []
+    _, history = _train(
+        make_spec,
+        options,
+        on_epoch_end=lambda m: ends.append(m["epoch"]),
+        should_pause=lambda: len(ends) >= 3,
+        on_checkpoint=saved.append,
+        checkpoint_every=5,
+    )
+    # then: it stopped after epoch 3 with that epoch's checkpoint
+    assert history.stop_reason == "paused" and ends == [1, 2, 3]
+    assert [c.epoch for c in saved] == [3]
+    # when: the checkpoint resumes
+    resumed, rest = _train(make_spec, options, resume=Checkpoint.from_bytes(saved[0].to_bytes()))
+    # then: the weights of the run that never paused
+    assert rest.stop_reason != "paused" and _bytes(resumed) == _bytes(full)
+
+
+def test_the_last_epoch_does_not_pause():
+    _, history = _train(*SPEC_CASES["mlp-sgd-nesterov-step"], epochs=1, should_pause=lambda: True)
+    assert history.stop_reason == "completed"
+
+
 def test_checkpoint_bytes_load_without_pickle():
     X, y = _data()
     saved = []

@@ -5,17 +5,19 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
-from syn0.core import Network, NetworkSpec, TrainingSpec, datasets, fit
+from syn0.core import Checkpoint, Network, NetworkSpec, TrainingSpec, datasets, fit
 from syn0.datasets import repository as dataset_rows
 from syn0.jobs import attempts
 from syn0.jobs import repository as jobs
 from syn0.jobs.orm import Job
 from syn0.jobs.recovery import reap
+from syn0.jobs.shutdown import SHUTDOWN, SHUTDOWN_EPOCH_WAIT_SECONDS
 from syn0.jobs.training import run_job
 from syn0.kit.blobs import CorruptBlob
 from syn0.kit.db import make_engine
@@ -120,6 +122,48 @@ def test_a_lost_attempt_resumes_from_its_checkpoint_to_the_same_weights(factory)
         assert [m.epoch for m in tenancy.metrics(session, lost)] == [1, 2, 3, 4, 5, 6]
         assert job.attempts == 2
         assert [h["outcome"].split(":")[0] for h in job.history] == ["lost", "succeeded"]
+
+
+def test_a_shutdown_gives_the_job_back_at_its_epoch_and_it_resumes_to_the_same_weights(
+    factory, monkeypatch
+):
+    # given: the job run without interruption, and the same job on a worker shutting down
+    clean = _submit(factory)
+    assert run_job(clean, factory) == "succeeded"
+    job_id = _submit(factory, max_attempts=1)
+    monkeypatch.setattr(SHUTDOWN, "requested_at", time.monotonic())
+    # when
+    assert run_job(job_id, factory) == "queued"
+    # then: queued again after its first epoch, with that epoch's checkpoint (checkpoints
+    # come every 5 epochs otherwise), and the attempt does not count against max_attempts
+    with factory() as session:
+        job = tenancy.job(session, job_id)
+        assert (job.status, job.epoch, job.attempts, job.max_attempts) == ("queued", 1, 1, 2)
+        assert [h["outcome"] for h in job.history] == ["worker-shutdown"]
+        assert [m.epoch for m in tenancy.metrics(session, job_id)] == [1]
+        assert Checkpoint.from_bytes(attempts.load_checkpoint(session, job_id)).epoch == 1
+    # when: the next worker takes it
+    monkeypatch.setattr(SHUTDOWN, "requested_at", None)
+    assert run_job(job_id, factory) == "succeeded"
+    # then
+    assert _weights(factory, job_id).tobytes() == _weights(factory, clean).tobytes()
+    with factory() as session:
+        job = tenancy.job(session, job_id)
+        assert [m.epoch for m in tenancy.metrics(session, job_id)] == [1, 2, 3, 4, 5, 6]
+        assert [h["outcome"] for h in job.history] == ["worker-shutdown", "succeeded"]
+
+
+def test_a_shutdown_stops_an_epoch_that_does_not_end_in_time(factory, monkeypatch):
+    # given: a shutdown asked longer ago than an epoch may run on
+    job_id = _submit(factory)
+    asked = time.monotonic() - SHUTDOWN_EPOCH_WAIT_SECONDS
+    monkeypatch.setattr(SHUTDOWN, "requested_at", asked)
+    # when / then: it stops at the first batch, and the job is queued with no epoch done
+    assert run_job(job_id, factory) == "queued"
+    with factory() as session:
+        job = tenancy.job(session, job_id)
+        assert (job.status, job.epoch) == ("queued", 0)
+        assert attempts.load_checkpoint(session, job_id) is None
 
 
 def test_a_job_lost_max_attempts_times_fails_with_its_history(factory):
