@@ -56,6 +56,8 @@ def create_celery(settings: Settings | None = None) -> Celery:
             "reap": {"task": REAP_TASK, "schedule": settings.reap_interval_seconds},
         },
         beat_schedule_filename=settings.beat_schedule_file,
+        # Write the schedule file after every task beat sends: its age is beat's health.
+        beat_sync_every=1,
     )
     if settings.worker_device == "gpu":
         app.conf.task_queues = (Queue(GPU_QUEUE),)  # what a worker consumes without -Q

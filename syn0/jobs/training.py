@@ -1,18 +1,14 @@
 """Train one job: claim it, resume from its checkpoint, fit with callbacks that write
 progress, heartbeats and checkpoints, and store the outcome.
 
-Plain functions that tests call directly; ``worker.tasks`` only adapts them to Celery.
-Every write carries the attempt number returned by the claim (``store.attempts``), and
-while the database is down the worker keeps training and retries its writes.
+Plain functions that tests call directly; ``syn0.jobs.tasks`` only adapts them to
+Celery. The attempt's callbacks and fenced writes are in ``syn0.jobs.running``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
@@ -30,8 +26,14 @@ from syn0.core import (
 )
 from syn0.datasets import repository as datasets
 from syn0.jobs import attempts
-from syn0.jobs import repository as jobs
 from syn0.jobs.orm import CANCELLED, FAILED, QUEUED
+from syn0.jobs.running import (
+    Attempt,
+    LostOwnership,
+    StoreUnavailable,
+    TimeLimit,
+    finite,
+)
 from syn0.jobs.shutdown import SHUTDOWN
 from syn0.kit import blobs
 from syn0.kit.db import session_scope
@@ -39,142 +41,6 @@ from syn0.models.orm import Model
 from syn0.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
-
-
-class LostOwnership(RuntimeError):
-    """Another attempt owns the job now (or it was finished elsewhere): stop writing."""
-
-
-class TimeLimit(RuntimeError):
-    """The job ran past its ``max_runtime_seconds``."""
-
-
-@dataclass
-class _Attempt:
-    """One attempt's writes: metrics (buffered), heartbeats, cancel checks, checkpoints."""
-
-    factory: sessionmaker[Session]
-    job_id: str
-    number: int
-    settings: Settings
-    deadline: float
-    rows: list[dict] = field(default_factory=list)
-    flushed_at: float = field(default_factory=time.monotonic)
-    beat_at: float = field(default_factory=time.monotonic)
-    polled_at: float = field(default_factory=time.monotonic)
-    cancelled: bool = False
-    stopped_for_time: bool = False
-    stopped_for_shutdown: bool = False
-    saved_epoch: int = 0
-    saved_at: float = float("-inf")
-
-    def _write(self, action: Callable[[Session], bool]) -> bool:
-        """Run a fenced write; False while the database is down (it is tried again later)."""
-        try:
-            with session_scope(self.factory) as session:
-                if not action(session):
-                    raise LostOwnership(self.job_id)
-        except OperationalError as exc:
-            log.warning("job %s: database unavailable, will retry: %s", self.job_id, exc.orig)
-            return False
-        return True
-
-    # --- fit's callbacks ---------------------------------------------------------------
-
-    def on_epoch_end(self, metrics: dict) -> None:
-        self.rows.append(finite(metrics))
-        if time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
-            self.flush()
-
-    def on_checkpoint(self, checkpoint: Checkpoint) -> None:
-        """Called every ``checkpoint_every_epochs``, stored at most every
-        ``checkpoint_min_seconds``; the metrics go first, so a stored checkpoint is never
-        ahead of the stored epochs. The checkpoint of a shutdown is always stored."""
-        recent = time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds
-        if recent and not SHUTDOWN.requested():
-            return
-        data = checkpoint.to_bytes()
-
-        def save(session: Session) -> bool:
-            return attempts.save_checkpoint(
-                session, self.job_id, self.number, checkpoint.epoch, data
-            )
-
-        if self._write_with_metrics(save):
-            self.saved_epoch, self.saved_at = checkpoint.epoch, time.monotonic()
-
-    def should_stop(self) -> bool:
-        """Asked between batches: the time limit, a heartbeat every ``heartbeat_seconds``,
-        the cancel flag every ``cancel_poll_seconds``, and a shutdown whose epoch did not
-        end in time (``worker.shutdown``)."""
-        now = time.monotonic()
-        if now >= self.deadline:
-            self.stopped_for_time = True
-            return True
-        if now - self.beat_at >= self.settings.heartbeat_seconds:
-            self.beat_at = self.polled_at = now
-            self._write(self._beat)
-        elif now - self.polled_at >= self.settings.cancel_poll_seconds:
-            self.polled_at = now
-            self._write(self._poll)
-        if not self.cancelled:
-            self.stopped_for_shutdown = SHUTDOWN.overdue(now)
-        return self.cancelled or self.stopped_for_shutdown
-
-    def _beat(self, session: Session) -> bool:
-        owner, self.cancelled = attempts.heartbeat(session, self.job_id, self.number)
-        return owner
-
-    def _poll(self, session: Session) -> bool:
-        self.cancelled = jobs.cancel_requested(session, self.job_id)
-        return True
-
-    # --- writes ------------------------------------------------------------------------
-
-    def flush(self) -> None:
-        if self._write_with_metrics():
-            self.flushed_at = time.monotonic()
-
-    def _write_with_metrics(self, action: Callable[[Session], bool] | None = None) -> bool:
-        """The buffered rows and ``action`` in one fenced transaction. The rows leave the
-        buffer only once it commits: a commit the outage breaks keeps them for the next try."""
-        rows = self.rows
-
-        def write(session: Session) -> bool:
-            ok = attempts.record_metrics(session, self.job_id, self.number, rows)
-            return ok and (action is None or action(session))
-
-        if not self._write(write):
-            return False
-        self.rows = []
-        return True
-
-    def finish(self, outcome: Callable[[Session], bool]) -> None:
-        """The outcome and the last metrics in one transaction, retried while the
-        database is down (up to ``db_retry_seconds``; after that the reaper takes over)."""
-        give_up = time.monotonic() + self.settings.db_retry_seconds
-        delay = 0.5
-        while not self._write_with_metrics(outcome):
-            if time.monotonic() > give_up:
-                raise StoreUnavailable(self.job_id, self.settings.db_retry_seconds)
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
-
-
-class StoreUnavailable(Exception):
-    """The database stayed down past ``db_retry_seconds`` while a job was finishing; the
-    job is left ``running`` for the reaper to requeue once its heartbeat is stale."""
-
-    def __init__(self, job_id: str, seconds: float):
-        super().__init__(f"job {job_id}: the database stayed down for {seconds} s")
-
-
-def finite(metrics: dict) -> dict:
-    """Metrics as JSON can hold them: a non-finite value (an overflowing validation
-    loss, say) becomes None; PostgreSQL's JSON refuses NaN and Infinity."""
-    return {
-        k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in metrics.items()
-    }
 
 
 def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | None = None) -> str:
@@ -192,7 +58,7 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
             job.max_runtime_seconds or settings.max_runtime_seconds, settings.max_runtime_seconds
         )
         resume = _checkpoint(session, job_id)
-    attempt = _Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
+    attempt = Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
     try:
         net, history = _train(attempt, *spec, resume)
         if attempt.stopped_for_time:
@@ -239,7 +105,7 @@ def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
     return Checkpoint.from_bytes(data) if data else None
 
 
-def _train(attempt: _Attempt, tenant_id, network, training, dataset_id, resume: Checkpoint | None):
+def _train(attempt: Attempt, tenant_id, network, training, dataset_id, resume: Checkpoint | None):
     with session_scope(attempt.factory) as session:
         dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
         if dataset is None:
@@ -288,7 +154,7 @@ def _model(job_id: str, spec: tuple, net: Network, history) -> Model:
     )
 
 
-def _give_back(attempt: _Attempt) -> str:
+def _give_back(attempt: Attempt) -> str:
     """The worker is shutting down: the job is ``queued`` again at once, with the checkpoint
     it just stored (or its last one), for the next worker to resume."""
     try:
@@ -299,7 +165,7 @@ def _give_back(attempt: _Attempt) -> str:
     return QUEUED
 
 
-def _end(attempt: _Attempt, status: str, error: dict) -> str:
+def _end(attempt: Attempt, status: str, error: dict) -> str:
     if error["type"] == "internal-error":
         log.exception("job %s failed unexpectedly", attempt.job_id)
     try:

@@ -1,0 +1,159 @@
+"""A running attempt of a job as the training loop sees it: the callbacks that write
+metrics, heartbeats and checkpoints, each fenced by the attempt number of the claim
+(``syn0.jobs.attempts``), and retried while the database is down."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from syn0.core import Checkpoint
+from syn0.jobs import attempts
+from syn0.jobs import repository as jobs
+from syn0.jobs.shutdown import SHUTDOWN
+from syn0.kit.db import session_scope
+from syn0.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class LostOwnership(RuntimeError):
+    """Another attempt owns the job now (or it was finished elsewhere): stop writing."""
+
+
+class TimeLimit(RuntimeError):
+    """The job ran past its ``max_runtime_seconds``."""
+
+
+@dataclass
+class Attempt:
+    """One attempt's writes: metrics (buffered), heartbeats, cancel checks, checkpoints."""
+
+    factory: sessionmaker[Session]
+    job_id: str
+    number: int
+    settings: Settings
+    deadline: float
+    rows: list[dict] = field(default_factory=list)
+    flushed_at: float = field(default_factory=time.monotonic)
+    beat_at: float = field(default_factory=time.monotonic)
+    polled_at: float = field(default_factory=time.monotonic)
+    cancelled: bool = False
+    stopped_for_time: bool = False
+    stopped_for_shutdown: bool = False
+    saved_epoch: int = 0
+    saved_at: float = float("-inf")
+
+    def _write(self, action: Callable[[Session], bool]) -> bool:
+        """Run a fenced write; False while the database is down (it is tried again later)."""
+        try:
+            with session_scope(self.factory) as session:
+                if not action(session):
+                    raise LostOwnership(self.job_id)
+        except OperationalError as exc:
+            log.warning("job %s: database unavailable, will retry: %s", self.job_id, exc.orig)
+            return False
+        return True
+
+    # --- fit's callbacks ---------------------------------------------------------------
+
+    def on_epoch_end(self, metrics: dict) -> None:
+        self.rows.append(finite(metrics))
+        if time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
+            self.flush()
+
+    def on_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Called every ``checkpoint_every_epochs``, stored at most every
+        ``checkpoint_min_seconds``; the metrics go first, so a stored checkpoint is never
+        ahead of the stored epochs. The checkpoint of a shutdown is always stored."""
+        recent = time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds
+        if recent and not SHUTDOWN.requested():
+            return
+        data = checkpoint.to_bytes()
+
+        def save(session: Session) -> bool:
+            return attempts.save_checkpoint(
+                session, self.job_id, self.number, checkpoint.epoch, data
+            )
+
+        if self._write_with_metrics(save):
+            self.saved_epoch, self.saved_at = checkpoint.epoch, time.monotonic()
+
+    def should_stop(self) -> bool:
+        """Asked between batches: the time limit, a heartbeat every ``heartbeat_seconds``,
+        the cancel flag every ``cancel_poll_seconds``, and a shutdown whose epoch did not
+        end in time (``worker.shutdown``)."""
+        now = time.monotonic()
+        if now >= self.deadline:
+            self.stopped_for_time = True
+            return True
+        if now - self.beat_at >= self.settings.heartbeat_seconds:
+            self.beat_at = self.polled_at = now
+            self._write(self._beat)
+        elif now - self.polled_at >= self.settings.cancel_poll_seconds:
+            self.polled_at = now
+            self._write(self._poll)
+        if not self.cancelled:
+            self.stopped_for_shutdown = SHUTDOWN.overdue(now)
+        return self.cancelled or self.stopped_for_shutdown
+
+    def _beat(self, session: Session) -> bool:
+        owner, self.cancelled = attempts.heartbeat(session, self.job_id, self.number)
+        return owner
+
+    def _poll(self, session: Session) -> bool:
+        self.cancelled = jobs.cancel_requested(session, self.job_id)
+        return True
+
+    # --- writes ------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        if self._write_with_metrics():
+            self.flushed_at = time.monotonic()
+
+    def _write_with_metrics(self, action: Callable[[Session], bool] | None = None) -> bool:
+        """The buffered rows and ``action`` in one fenced transaction. The rows leave the
+        buffer only once it commits: a commit the outage breaks keeps them for the next try."""
+        rows = self.rows
+
+        def write(session: Session) -> bool:
+            ok = attempts.record_metrics(session, self.job_id, self.number, rows)
+            return ok and (action is None or action(session))
+
+        if not self._write(write):
+            return False
+        self.rows = []
+        return True
+
+    def finish(self, outcome: Callable[[Session], bool]) -> None:
+        """The outcome and the last metrics in one transaction, retried while the
+        database is down (up to ``db_retry_seconds``; after that the reaper takes over)."""
+        give_up = time.monotonic() + self.settings.db_retry_seconds
+        delay = 0.5
+        while not self._write_with_metrics(outcome):
+            if time.monotonic() > give_up:
+                raise StoreUnavailable(self.job_id, self.settings.db_retry_seconds)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+class StoreUnavailable(Exception):
+    """The database stayed down past ``db_retry_seconds`` while a job was finishing; the
+    job is left ``running`` for the reaper to requeue once its heartbeat is stale."""
+
+    def __init__(self, job_id: str, seconds: float):
+        super().__init__(f"job {job_id}: the database stayed down for {seconds} s")
+
+
+def finite(metrics: dict) -> dict:
+    """Metrics as JSON can hold them: a non-finite value (an overflowing validation
+    loss, say) becomes None; PostgreSQL's JSON refuses NaN and Infinity."""
+    return {
+        k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in metrics.items()
+    }
