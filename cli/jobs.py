@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import click
 
@@ -10,8 +11,9 @@ from syn0.cli import plot
 from syn0.cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
 from syn0.cli.render import job_fields, listing, metrics_line, metrics_table, when
 from syn0.cli.watch import follow, outcome
+from syn0.client.types import Status
 
-STATUSES = click.Choice(["queued", "running", "succeeded", "failed", "cancelled"])
+STATUSES = click.Choice(get_args(Status))
 
 
 @click.group()

@@ -16,8 +16,11 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:  # NumPy is imported where arrays are made: `syn0 jobs ls` starts faster
     import numpy as np
 
-Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+# The server's vocabularies, restated so the client needs none of its packages;
+# tests/client/test_vocabulary.py compares each with the OpenAPI document.
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]  # JobStatus
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})  # its x-finished
+Task = Literal["classification", "regression"]
 Item = TypeVar("Item")
 
 
@@ -33,7 +36,7 @@ class Page(_Reply, Generic[Item]):
 class Dataset(_Reply):
     id: str
     name: str
-    task: Literal["classification", "regression"]
+    task: Task
     n_samples: int
     input_shape: list[int]
     n_outputs: int
@@ -75,8 +78,9 @@ class Job(_Reply):
 
 
 class Metric(_Reply):
-    """One finished epoch; the ``val_*`` values need a validation split, ``accuracy``
-    a classifier, ``mae`` and ``r2`` a regression."""
+    """One finished epoch (the API's ``MetricOut``); the ``val_*`` values need a
+    validation split, ``accuracy`` a classifier, ``mae`` and ``r2`` a regression;
+    ``penalty`` is the regularization term added to ``loss``."""
 
     epoch: int
     loss: float
@@ -87,6 +91,7 @@ class Metric(_Reply):
     val_mae: float | None = None
     r2: float | None = None
     val_r2: float | None = None
+    penalty: float | None = None
     learning_rate: float | None = None
     seconds: float | None = None
 
@@ -97,7 +102,7 @@ class Model(_Reply):
     dataset_id: str | None
     network: dict[str, Any]
     training: dict[str, Any]
-    task: Literal["classification", "regression"]
+    task: Task
     classes: list[Any] | None = None
     metrics: dict[str, Any]
     n_params: int

@@ -11,14 +11,13 @@ a perturbed copy of each point, as in the Playground. Rows are shuffled, classes
 """
 
 import math
-from typing import Literal
 
 import numpy as np
 
 from syn0.core.errors import DataError
+from syn0.core.spec import Task
 
 Dataset = tuple[np.ndarray, np.ndarray]
-Task = Literal["classification", "regression"]
 
 _RADIUS = 5.0  # half-width of the classification plane
 _REG_RADIUS = 6.0  # half-width of the regression plane

@@ -11,13 +11,18 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationInfo
+from typing_extensions import TypeAliasType
 
-Activation = Literal["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax"]
+# The vocabularies clients restate (the playground, the Python client) are named type
+# aliases: each is one component of the OpenAPI document, which tests compare them with.
+Activation = TypeAliasType(
+    "Activation", Literal["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax"]
+)
 Init = Literal[
     "auto", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "zeros"
 ]
 Loss = Literal["mse", "binary_cross_entropy", "cross_entropy"]
-Task = Literal["classification", "regression"]
+Task = TypeAliasType("Task", Literal["classification", "regression"])
 DeviceChoice = Literal["cpu", "gpu", "auto"]
 
 
@@ -139,7 +144,9 @@ def _input_shape(value: list[int], info: ValidationInfo) -> list[int]:
     return value
 
 
-Feature = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
+Feature = TypeAliasType(
+    "Feature", Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
+)
 
 
 def _unique(value: list[str] | None, info: ValidationInfo) -> list[str] | None:
@@ -247,17 +254,19 @@ class AugmentationSpec(_Spec):
 class TrainingSpec(_Spec):
     """How to train: loss, optimizer, schedule, epochs, batching and regularization."""
 
+    # Defaults are values, not factories (the specs are frozen, so one instance is safe to
+    # share): the OpenAPI document publishes them, and the playground is checked against it.
     loss: Loss
-    optimizer: OptimizerSpec = Field(default_factory=SGDSpec)
-    lr_schedule: ScheduleSpec = Field(default_factory=ConstantSchedule)
+    optimizer: OptimizerSpec = SGDSpec()
+    lr_schedule: ScheduleSpec = ConstantSchedule()
     epochs: PositiveInt = 10
     batch_size: PositiveInt | None = 32
     shuffle: bool = True
     validation_split: Fraction = 0.0
     seed: NonNegativeInt = 0
-    regularization: RegularizationSpec = Field(default_factory=RegularizationSpec)
+    regularization: RegularizationSpec = RegularizationSpec()
     early_stopping: EarlyStoppingSpec | None = None
-    augmentation: AugmentationSpec = Field(default_factory=AugmentationSpec)
+    augmentation: AugmentationSpec = AugmentationSpec()
     normalize_inputs: bool = False
     device: DeviceChoice = Field(
         "auto",

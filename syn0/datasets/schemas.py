@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
-from syn0.core.datasets import KINDS
-from syn0.kit.schemas import In, Out, Task, Timestamp
+from syn0.core.datasets import KINDS, task_of
+from syn0.core.spec import Task
+from syn0.kit.schemas import In, Out, Timestamp
 
 # Printable names only: no NUL or other control characters.
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+# A named component of the OpenAPI document, with the task each generator makes.
+DatasetKind = TypeAliasType(
+    "DatasetKind",
+    Annotated[
+        Literal[KINDS],  # type: ignore[valid-type]
+        Field(
+            description="a generator of POST /v1/datasets/generate; `x-tasks`: the task "
+            "of the dataset each one makes",
+            json_schema_extra={"x-tasks": {kind: task_of(kind) for kind in KINDS}},
+        ),
+    ],
+)
 
 
 class DatasetIn(In):
@@ -34,7 +49,7 @@ class DatasetUpload(BaseModel):
 
 
 class GenerateIn(In):
-    kind: Literal[KINDS]  # type: ignore[valid-type]
+    kind: DatasetKind
     n_samples: int = Field(500, ge=2, strict=True)
     noise: float = Field(0.0, ge=0, le=1)
     seed: int = Field(0, ge=0, strict=True)

@@ -29,6 +29,7 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "cancelled",
 )
 ACTIVE = (QUEUED, RUNNING)
+FINISHED = (SUCCEEDED, FAILED, CANCELLED)  # a job in one never changes again
 CPU, GPU = "cpu", "gpu"
 
 

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import TypeAliasType
 
 from syn0.core import NetworkSpec, Summary, TrainingSpec
 from syn0.core.backend import Device
-from syn0.jobs.orm import Job
+from syn0.jobs.orm import FINISHED, Job
 from syn0.kit.schemas import In, Out, Timestamp
 
-JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+# A named component of the OpenAPI document; `x-finished` lists the final statuses.
+JobStatus = TypeAliasType(
+    "JobStatus",
+    Annotated[
+        Literal["queued", "running", "succeeded", "failed", "cancelled"],
+        Field(
+            description="`x-finished`: the statuses a job ends in and never leaves",
+            json_schema_extra={"x-finished": list(FINISHED)},
+        ),
+    ],
+)
 
 
 class JobIn(In):
@@ -66,7 +77,9 @@ class JobOut(Out):
     network: dict[str, Any]
     training: dict[str, Any]
     progress: Progress
-    latest_metrics: dict[str, Any] | None
+    latest_metrics: dict[str, Any] | None = Field(
+        description="the last finished epoch, keyed by MetricOut's field names"
+    )
     model_id: str | None
     error: JobError | None
     attempts: int
@@ -107,6 +120,8 @@ def progress_of(job: Job) -> Progress:
 
 
 class MetricOut(Out):
+    """One finished epoch; its fields name every metric a job reports."""
+
     epoch: int
     loss: float
     val_loss: float | None

@@ -4,11 +4,10 @@ OpenAPI document (``syn0.kit.errors`` renders them)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-Task = Literal["classification", "regression"]
 Item = TypeVar("Item")
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from syn0.kit.schemas import Out, Task, Timestamp
+from syn0.core.spec import Task
+from syn0.kit.schemas import Out, Timestamp
 
 
 class ModelOut(Out):

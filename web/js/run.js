@@ -6,6 +6,7 @@ import * as api from "./api.js";
 
 const POLL_MS = 400;
 const SURFACE_MS = 1000;
+// JobStatus's x-finished in the OpenAPI document (tests/web/test_vocabulary.py checks it).
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,10 @@
 // The page state: one plain object, its defaults, its round trip through the URL hash
 // (so a link restores the page), and the job body it stands for.
 
-const KINDS = {
+// The API's vocabularies as its OpenAPI document publishes them: one `export const` each,
+// kept as plain literals that tests/web/test_vocabulary.py reads and compares with it.
+// The generators (DatasetKind) and the task each makes (its x-tasks).
+export const KINDS = {
   circle: "classification",
   xor: "classification",
   gauss: "classification",
@@ -11,10 +14,23 @@ const KINDS = {
   regress_gauss: "regression",
 };
 export const FEATURES = ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"];
+// Every Activation but softmax, which only an output layer uses.
 export const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu"];
-const OPTIMIZERS = ["sgd", "adam", "rmsprop"];
-const REGULARIZATIONS = ["none", "l1", "l2"];
-const PROBLEMS = ["auto", "classification", "regression"];
+export const OPTIMIZERS = ["sgd", "adam", "rmsprop"];
+// "none" and RegularizationSpec's penalties.
+export const REGULARIZATIONS = ["none", "l1", "l2"];
+// "auto" (the dataset's own) and each Task.
+export const PROBLEMS = ["auto", "classification", "regression"];
+// TrainingSpec's defaults (patience: EarlyStoppingSpec's), for a stored job that lacks one.
+export const TRAINING_DEFAULTS = {
+  optimizer: "sgd",
+  learning_rate: 0.01,
+  batch_size: 32,
+  epochs: 10,
+  validation_split: 0,
+  normalize_inputs: false,
+  patience: 10,
+};
 const RAW = ["x1", "x2"];
 export const MAX_LAYERS = 6;
 export const MAX_UNITS = 64;
@@ -186,19 +202,20 @@ export function fromJob(job) {
     }
   }
   const reg = training.regularization ?? {};
-  const optimizer = training.optimizer ?? { type: "sgd", learning_rate: 0.01 };
+  const D = TRAINING_DEFAULTS;
+  const optimizer = training.optimizer ?? { type: D.optimizer, learning_rate: D.learning_rate };
   return {
     features: network.features ?? [...RAW],
     layers,
     optimizer: optimizer.type,
     lr: optimizer.learning_rate,
-    batch: training.batch_size === undefined ? 32 : training.batch_size,
-    epochs: training.epochs ?? 10,
-    train: Math.round(100 - 100 * (training.validation_split ?? 0)),
-    normalize: Boolean(training.normalize_inputs),
+    batch: training.batch_size === undefined ? D.batch_size : training.batch_size,
+    epochs: training.epochs ?? D.epochs,
+    train: Math.round(100 - 100 * (training.validation_split ?? D.validation_split)),
+    normalize: Boolean(training.normalize_inputs ?? D.normalize_inputs),
     reg: reg.l1 ? "l1" : reg.l2 ? "l2" : "none",
     regRate: reg.l1 || reg.l2 || 0.001,
-    stop: training.early_stopping ? training.early_stopping.patience ?? 10 : 0,
+    stop: training.early_stopping ? training.early_stopping.patience ?? D.patience : 0,
     problem: "auto",
     job: job.id,
   };

@@ -1,0 +1,24 @@
+"""The Python client restates the server's vocabularies (it imports none of the server's
+packages): each must equal what the OpenAPI document publishes."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from syn0.client.types import FINISHED, Dataset, Metric, Model, Status, Task
+from tests.openapi import component, enum, properties
+
+
+def test_statuses_and_the_finished_ones_are_the_servers():
+    assert set(get_args(Status)) == set(enum("JobStatus"))
+    assert set(FINISHED) == set(component("JobStatus")["x-finished"])
+
+
+def test_a_metric_row_has_every_metric_the_server_reports():
+    assert set(Metric.model_fields) == set(properties("MetricOut"))
+
+
+def test_tasks_are_the_servers():
+    assert set(get_args(Task)) == set(enum("Task"))
+    assert Dataset.model_fields["task"].annotation == Task
+    assert Model.model_fields["task"].annotation == Task
