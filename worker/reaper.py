@@ -22,7 +22,13 @@ def reap_once(factory: sessionmaker[Session] | None = None) -> Reaped:
     settings = get_settings()
     with session_scope(factory or session_factory()) as session:
         reaped = reap(
-            session, utcnow(), settings.heartbeat_grace_seconds, settings.queued_grace_seconds
+            session,
+            utcnow(),
+            settings.heartbeat_grace_seconds,
+            settings.queued_grace_seconds,
+            # Two missed sightings: a worker gone quiet stops counting long before its
+            # job's heartbeat grace runs out.
+            present_within=2 * settings.heartbeat_seconds,
         )
     for job_id, device in reaped.to_send.items():  # after the commit, like every send
         enqueue_training(job_id, device)
