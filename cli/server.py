@@ -168,10 +168,9 @@ def worker(concurrency: int, loglevel: str, quiet: bool, device: str) -> None:
     argv = [*(["--quiet"] if quiet else []), "worker", f"--loglevel={loglevel.upper()}"]
     if _embedded(settings.broker_url):
         # One process polls the SQLite broker; worker events over it would only add load.
-        # It also runs beat, the reaper's clock, since there is no separate beat process.
+        # Its reaper runs in a thread beside the training (as in every worker).
         argv += [
             "--pool=solo",
-            "--beat",
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",

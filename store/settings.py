@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     queued_grace_seconds: float = Field(
         120.0, gt=0, description="queued this long without a worker: the reaper sends it again"
     )
-    reap_interval_seconds: float = Field(15.0, gt=0, description="how often beat runs the reaper")
+    reap_interval_seconds: float = Field(
+        15.0, gt=0, description="how often each worker runs the reaper (in a thread of its own)"
+    )
     max_attempts: int = Field(3, gt=0, description="attempts before a lost job is failed")
     checkpoint_every_epochs: int = Field(5, gt=0)
     checkpoint_min_seconds: float = Field(
@@ -82,7 +84,6 @@ class Settings(BaseSettings):
     worker_blas_threads: int | None = Field(
         None, gt=0, description="BLAS threads per worker process (default: the library's)"
     )
-    beat_schedule_file: str = "var/celerybeat-schedule"
 
     # Devices: where a worker trains, and where ``device: auto`` sends a job.
     worker_device: Literal["cpu", "gpu"] = Field(

@@ -16,11 +16,11 @@ def _compose() -> dict:
 
 def test_services_and_their_commands():
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat"}
+    # No beat: every worker runs the reaper in a thread (worker/reaper.py).
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker"}
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
     assert services["api"]["command"][:2] == ["uvicorn", "api.app:app"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "worker.app", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "worker.app", "beat"]
     assert "ports" not in services["worker"]  # so `--scale worker=4` works
     for name in ("postgres", "redis", "api", "worker"):
         assert "healthcheck" in services[name], name
@@ -29,7 +29,7 @@ def test_services_and_their_commands():
 def test_services_start_in_order():
     services = _compose()["services"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -38,7 +38,7 @@ def test_services_start_in_order():
 def test_environment_names_are_settings_and_required_ones_fail_fast():
     services = _compose()["services"]
     fields = {f"SYN0_{name.upper()}" for name in Settings.model_fields}
-    for name in ("migrate", "api", "worker", "beat"):
+    for name in ("migrate", "api", "worker"):
         env = services[name]["environment"]
         assert set(env) <= fields, set(env) - fields
         assert env["SYN0_ENVIRONMENT"] == "production"

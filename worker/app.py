@@ -10,9 +10,9 @@ from kombu import Queue
 from store.settings import get_settings
 
 TRAIN_TASK = "jobs.train"
-REAP_TASK = "jobs.reap"
-# CPU jobs (and the reaper) go to Celery's default queue; GPU jobs to their own, which
-# only GPU workers consume, so a GPU never waits behind a long CPU job.
+# CPU jobs go to Celery's default queue; GPU jobs to their own, which only GPU workers
+# consume, so a GPU never waits behind a long CPU job. The reaper is no task: each
+# worker runs it in a thread (worker.reaper), so it never waits behind training.
 GPU_QUEUE = "gpu"
 # Celery's own time limits back up the per-job limit that the training loop enforces.
 TIME_LIMIT_MARGIN_SECONDS = 60
@@ -43,10 +43,6 @@ def make_celery() -> Celery:
         task_time_limit=hard_limit,
         broker_transport_options=_transport_options(settings.broker_url, hard_limit),
         broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "reap": {"task": REAP_TASK, "schedule": settings.reap_interval_seconds},
-        },
-        beat_schedule_filename=settings.beat_schedule_file,
     )
     if settings.worker_device == "gpu":
         app.conf.task_queues = (Queue(GPU_QUEUE),)  # what a worker consumes without -Q
@@ -80,10 +76,14 @@ def _fresh_process(**_) -> None:
 
 @worker_ready.connect
 def _announce(sender, **_) -> None:
-    """Report this worker (and its device) to the store every heartbeat period."""
+    """In the worker's main process: report this worker (and its device) to the store
+    every heartbeat period, and run the reaper every reap interval, in threads beside
+    the consumer (a prefork main process never trains)."""
+    from worker.reaper import reap_forever
     from worker.sightings import report_forever
 
     report_forever(sender.hostname, get_settings())
+    reap_forever(get_settings())
 
 
 def queue_for(device: str) -> str | None:

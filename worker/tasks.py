@@ -1,9 +1,8 @@
-"""Celery tasks: adapters only. The work is in ``worker.train`` and ``worker.reaper``."""
+"""Celery tasks: adapters only. The work is in ``worker.train``."""
 
 from sqlalchemy.exc import OperationalError
 
-from worker.app import REAP_TASK, TRAIN_TASK, celery_app
-from worker.reaper import reap_once
+from worker.app import TRAIN_TASK, celery_app
 from worker.train import run_job
 
 
@@ -18,10 +17,3 @@ from worker.train import run_job
 def train(job_id: str) -> str:
     """Train job ``job_id``; a redelivered or duplicate message finds nothing to claim."""
     return run_job(job_id)
-
-
-@celery_app.task(name=REAP_TASK)
-def reap() -> dict:
-    """Requeue jobs whose worker went silent and resend jobs no worker took."""
-    reaped = reap_once()
-    return {"requeued": reaped.requeued, "failed": reaped.failed, "sent": list(reaped.to_send)}

@@ -1,9 +1,23 @@
-"""The reaper sends a queued job again only once its queue has moved past it."""
+"""The reaper sends a queued job again only once its queue has moved past it, and it
+runs in a thread of each worker, beside the training: never behind it."""
+
+import os
+import subprocess
+import sys
+import time
+
+from celery import Celery
+from sqlalchemy.orm import sessionmaker
 
 from store import attempts, jobs
+from store.db import make_engine
 from store.orm import Job
+from store.settings import Settings, get_settings
 from tests import tenancy
-from tests.worker.test_recovery import _age, _reap_now, _submit, _worker_up
+from tests.services import migrate
+from tests.worker.test_recovery import TRAINING, _age, _reap_now, _submit, _worker_up
+from worker.reaper import reap_forever
+from worker.train import run_job
 
 
 def _claim(factory, job_id):
@@ -76,3 +90,82 @@ def test_a_job_is_sent_again_once_a_free_worker_left_it_for_the_grace(factory):
     _age(factory, finished, 120, column=Job.finished_at)
     # then: the job is not in the queue
     assert _reap_now(factory).to_send == {waiting: "cpu"}
+
+
+def test_the_reaper_thread_reaps_while_its_process_trains(factory, monkeypatch):
+    # given: a job whose worker died while it was being cancelled, and a long job that
+    # this process trains itself (as the embedded worker's one process does)
+    monkeypatch.setenv("SYN0_HEARTBEAT_SECONDS", "0.1")
+    get_settings.cache_clear()
+    dead = _submit(factory)
+    _claim(factory, dead)
+    with factory.begin() as session:
+        jobs.cancel_job(session, tenancy.job(session, dead).tenant_id, dead)
+    # Trains for 3 s whatever the machine's speed, then fails for its time limit.
+    long = _submit(factory, training={**TRAINING, "epochs": 10**6}, max_runtime_seconds=3)
+    settings = Settings(heartbeat_grace_seconds=1, reap_interval_seconds=0.1)
+    # when
+    stop = reap_forever(settings, factory)
+    try:
+        assert run_job(long, factory) == "failed"
+    finally:
+        stop.set()
+        get_settings.cache_clear()
+    # then: reaped during the training, not after it
+    with factory() as session:
+        reaped, trained = tenancy.job(session, dead), tenancy.job(session, long)
+    assert reaped.status == "cancelled"
+    assert trained.error["type"] == "time-limit"
+    assert reaped.finished_at < trained.finished_at
+
+
+def _wait(condition, seconds, log):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so after {seconds} s\n{log.read_text(errors='replace')}")
+        time.sleep(0.05)
+
+
+def test_the_embedded_worker_requeues_a_dead_job_while_it_trains(tmp_path):
+    # given: `syn0 worker` on the embedded store and broker (one process: it trains and
+    # reaps), training a long job
+    url, broker = f"sqlite:///{tmp_path / 'syn0.db'}", f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+    migrate(url)
+    factory = sessionmaker(make_engine(url), expire_on_commit=False)
+    long = _submit(factory, training={**TRAINING, "epochs": 20_000})
+    sender = Celery(broker=broker)
+    sender.send_task("jobs.train", args=[long])
+    sender.close()
+    grace, interval = 2.0, 0.5
+    env = {
+        **os.environ,
+        "SYN0_DATABASE_URL": url,
+        "SYN0_BROKER_URL": broker,
+        "SYN0_HEARTBEAT_SECONDS": "0.5",
+        "SYN0_HEARTBEAT_GRACE_SECONDS": str(grace),
+        "SYN0_REAP_INTERVAL_SECONDS": str(interval),
+    }
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "cli", "worker", "--quiet", "-l", "INFO"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait(lambda: _status(factory, long) == "running", 60, log)
+        # when: another worker's job goes silent
+        dead = _submit(factory)
+        _claim(factory, dead)
+        claimed = time.monotonic()
+        _wait(lambda: _status(factory, dead) == "queued", 30, log)
+        requeued_after = time.monotonic() - claimed
+        # then: requeued within the grace and one interval, while the long job trains
+        assert _status(factory, long) == "running", log.read_text()
+        assert requeued_after <= grace + interval + 3, requeued_after
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
