@@ -101,9 +101,9 @@ def test_the_reaper_thread_reaps_while_its_process_trains(factory, monkeypatch):
     _claim(factory, dead)
     with factory.begin() as session:
         jobs.cancel_job(session, tenancy.job(session, dead).tenant_id, dead)
-    # Trains for 3 s whatever the machine's speed, then fails for its time limit.
-    long = _submit(factory, training={**TRAINING, "epochs": 10**6}, max_runtime_seconds=3)
-    settings = Settings(heartbeat_grace_seconds=1, reap_interval_seconds=0.1)
+    # Trains for 5 s whatever the machine's speed, then fails for its time limit.
+    long = _submit(factory, training={**TRAINING, "epochs": 10**6}, max_runtime_seconds=5)
+    settings = Settings(heartbeat_grace_seconds=2, reap_interval_seconds=0.1)
     # when
     stop = reap_forever(settings, factory)
     try:
