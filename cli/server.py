@@ -81,7 +81,7 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     start = embedded if with_worker is None else with_worker
     # In a session of its own, so that Ctrl-C reaches only this process, which stops the
     # worker with one SIGTERM (a second SIGINT would be Celery's cold shutdown), and so
-    # that the worker's children (beat) can be ended with it as one process group.
+    # that the worker's children (its pool) can be ended with it as one process group.
     worker = (
         subprocess.Popen(
             [sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", "WARNING"],
@@ -134,8 +134,8 @@ def first_key(settings: Settings) -> None:
 
 def _stop(worker: subprocess.Popen) -> None:
     """Warm shutdown: the worker checkpoints its running job, puts it back in the queue
-    and exits. Then its whole process group goes, with whatever it left behind (beat,
-    a child of a worker killed after WORKER_STOP_SECONDS)."""
+    and exits. Then its whole process group goes, with whatever it left behind (a child
+    of a worker killed after WORKER_STOP_SECONDS)."""
     worker.terminate()
     try:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -189,10 +189,9 @@ def worker(concurrency: int, loglevel: str, quiet: bool, device: str) -> None:
     argv = [*(["--quiet"] if quiet else []), "worker", f"--loglevel={loglevel.upper()}"]
     if _embedded(settings.broker_url):
         # One process polls the SQLite broker; worker events over it would only add load.
-        # It also runs beat, the reaper's clock, since there is no separate beat process.
+        # Its reaper runs in a thread beside the training (as in every worker).
         argv += [
             "--pool=solo",
-            "--beat",
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",

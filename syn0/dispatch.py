@@ -8,7 +8,6 @@ import threading
 from celery import Celery
 
 TRAIN_TASK = "jobs.train"
-REAP_TASK = "jobs.reap"
 # CPU jobs go to Celery's default queue; GPU jobs to their own, which only GPU workers
 # consume, so a GPU never waits behind a long CPU job.
 GPU_QUEUE = "gpu"

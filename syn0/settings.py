@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SYN0_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
-    # The embedded default's files (the SQLite database and broker, beat's schedule) live
+    # The embedded default's files (the SQLite database and broker) live
     # in one folder, made absolute once, here: a command works the same from any folder.
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = Field("", description="default: sqlite:///<data_dir>/syn0.db")
@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     queued_grace_seconds: float = Field(
         120.0, gt=0, description="queued this long without a worker: the reaper sends it again"
     )
-    reap_interval_seconds: float = Field(15.0, gt=0, description="how often beat runs the reaper")
+    reap_interval_seconds: float = Field(
+        15.0, gt=0, description="how often each worker runs the reaper (in a thread of its own)"
+    )
     max_attempts: int = Field(3, gt=0, description="attempts before a lost job is failed")
     checkpoint_every_epochs: int = Field(5, gt=0)
     checkpoint_min_seconds: float = Field(
@@ -96,7 +98,6 @@ class Settings(BaseSettings):
     worker_blas_threads: int | None = Field(
         None, gt=0, description="BLAS threads per worker process (default: the library's)"
     )
-    beat_schedule_file: str = Field("", description="default: <data_dir>/celerybeat-schedule")
 
     # Devices: where a worker trains, and where ``device: auto`` sends a job.
     worker_device: Literal["cpu", "gpu"] = Field(
@@ -114,9 +115,6 @@ class Settings(BaseSettings):
         self.data_dir = self.data_dir.expanduser().resolve()
         self.database_url = self.database_url or f"sqlite:///{self.data_dir / 'syn0.db'}"
         self.broker_url = self.broker_url or f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
-        self.beat_schedule_file = self.beat_schedule_file or str(
-            self.data_dir / "celerybeat-schedule"
-        )
         return self
 
     @model_validator(mode="after")

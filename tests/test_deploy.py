@@ -16,18 +16,18 @@ def _compose() -> dict:
 
 def test_services_and_their_commands():
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat"}
+    # No beat: every worker runs the reaper in a thread (syn0/jobs/reaper.py).
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker"}
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
     assert services["api"]["command"][:3] == ["uvicorn", "--factory", "syn0.api.app:create_app"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "syn0.worker.main:app", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "syn0.worker.main:app", "beat"]
     assert "ports" not in services["worker"]  # so `--scale worker=4` works
 
 
 def test_services_start_in_order():
     services = _compose()["services"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -36,7 +36,7 @@ def test_services_start_in_order():
 def test_environment_names_are_settings_and_required_ones_fail_fast():
     services = _compose()["services"]
     fields = {f"SYN0_{name.upper()}" for name in Settings.model_fields}
-    for name in ("migrate", "api", "worker", "beat"):
+    for name in ("migrate", "api", "worker"):
         env = services[name]["environment"]
         assert set(env) <= fields, set(env) - fields
         assert env["SYN0_ENVIRONMENT"] == "production"
@@ -56,16 +56,16 @@ def test_production_refuses_the_embedded_defaults(monkeypatch):
 
 def test_one_image_built_once_and_used_by_every_syn0_service():
     services = _compose()["services"]
-    syn0 = ("migrate", "api", "worker", "beat")
+    syn0 = ("migrate", "api", "worker")
     assert {services[name]["image"] for name in syn0} == {"syn0:local"}
     assert [name for name in services if "build" in services[name]] == ["migrate"]
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker"):
         assert services[name]["pull_policy"] == "never", name
 
 
 def test_long_running_services_restart_and_report_their_health():
     services = _compose()["services"]
-    for name in ("postgres", "redis", "api", "worker", "beat"):
+    for name in ("postgres", "redis", "api", "worker"):
         assert services[name]["restart"] == "unless-stopped", name
         assert "healthcheck" in services[name], name
     assert services["migrate"]["restart"] == "no"

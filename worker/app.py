@@ -9,7 +9,7 @@ from celery import Celery, current_app
 from celery.signals import worker_process_init, worker_ready
 from kombu import Queue
 
-from syn0.dispatch import GPU_QUEUE, REAP_TASK, Dispatcher, transport_options
+from syn0.dispatch import GPU_QUEUE, Dispatcher, transport_options
 from syn0.jobs import tasks
 from syn0.kit.db import Database
 from syn0.settings import Settings, get_settings
@@ -52,12 +52,6 @@ def create_celery(settings: Settings | None = None) -> Celery:
         task_time_limit=hard_limit,
         broker_transport_options=transport_options(settings.broker_url, hard_limit),
         broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "reap": {"task": REAP_TASK, "schedule": settings.reap_interval_seconds},
-        },
-        beat_schedule_filename=settings.beat_schedule_file,
-        # Write the schedule file after every task beat sends: its age is beat's health.
-        beat_sync_every=1,
     )
     if settings.worker_device == "gpu":
         app.conf.task_queues = (Queue(GPU_QUEUE),)  # what a worker consumes without -Q
@@ -85,8 +79,12 @@ def _fresh_process(**_) -> None:
 
 
 def _announce(sender, **_) -> None:
-    """Report this worker (and its device) to the store every heartbeat period."""
+    """In the worker's main process: report this worker (and its device) to the store
+    every heartbeat period, and run the reaper every reap interval, in threads beside
+    the consumer (a prefork main process never trains)."""
+    from syn0.jobs.reaper import reap_forever
     from syn0.workers.sightings import report_forever
 
     worker = context(sender.app)
     report_forever(sender.hostname, worker.settings, worker.database.sessions)
+    reap_forever(worker.database.sessions, worker.settings, worker.dispatch)

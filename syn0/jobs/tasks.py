@@ -1,5 +1,6 @@
-"""The jobs domain's Celery tasks: adapters only. The work is in ``syn0.jobs.training``
-and ``syn0.jobs.reaper``, plain functions that tests call directly."""
+"""The jobs domain's Celery task: an adapter only. The work is in ``syn0.jobs.training``,
+plain functions that tests call directly. (The reaper is no task: every worker runs it
+in a thread, ``syn0.jobs.reaper.reap_forever``, so it never waits behind training.)"""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from celery import Celery
 from celery.signals import worker_shutting_down
 from sqlalchemy.exc import OperationalError
 
-from syn0.dispatch import REAP_TASK, TRAIN_TASK
+from syn0.dispatch import TRAIN_TASK
 from syn0.jobs.orm import QUEUED
-from syn0.jobs.reaper import reap_once
 from syn0.jobs.shutdown import SHUTDOWN
 from syn0.jobs.training import run_job
 
@@ -22,7 +22,7 @@ def _stop_training(**_) -> None:
 
 
 def register(app: Celery) -> None:
-    """Register the tasks on ``app``; each reads its worker's context (``app.syn0``)."""
+    """Register the task on ``app``; it reads its worker's context (``app.syn0``)."""
 
     @app.task(
         name=TRAIN_TASK,
@@ -48,11 +48,5 @@ def register(app: Celery) -> None:
             if status != QUEUED:
                 return
         raise task.retry(countdown=0)
-
-    @app.task(name=REAP_TASK, bind=True, shared=False)
-    def reap(task) -> None:
-        """Requeue jobs whose worker went silent and resend jobs no worker took."""
-        worker = task.app.syn0
-        reap_once(worker.database.sessions, worker.settings, worker.dispatch)
 
     worker_shutting_down.connect(_stop_training, weak=False, dispatch_uid="syn0.stop_training")

@@ -5,7 +5,7 @@ House rule: a test that stops or kills a database or broker uses these private
 servers on their own ports, never the machine's PostgreSQL (5432) or Redis (6379).
 
     def test_something(make_stack):
-        stack = make_stack(workers=2, beat=True, settings={"SYN0_HEARTBEAT_SECONDS": 1})
+        stack = make_stack(workers=2, settings={"SYN0_HEARTBEAT_SECONDS": 1})
         job = stack.submit()
         stack.wait_until_running(job["id"], min_epoch=3)
         stack.kill_worker("w1", whole=True)
@@ -54,15 +54,15 @@ def private_redis(_redis_server) -> PrivateRedis:
 
 @pytest.fixture
 def make_stack(private_postgres, private_redis, tmp_path):
-    """``make_stack(workers=1, beat=False, settings=None) -> ChaosStack``; every stack
+    """``make_stack(workers=1, settings=None) -> ChaosStack``; every stack
     made is torn down after the test, its processes killed and its database dropped."""
     made: list[ChaosStack] = []
 
-    def make(*, workers: int = 1, beat: bool = False, settings=None) -> ChaosStack:
+    def make(*, workers: int = 1, settings=None) -> ChaosStack:
         folder = tmp_path / f"stack{len(made) + 1}"
         folder.mkdir()
         stack = ChaosStack(
-            private_postgres, private_redis, folder, workers=workers, beat=beat, settings=settings
+            private_postgres, private_redis, folder, workers=workers, settings=settings
         )
         made.append(stack)
         return stack

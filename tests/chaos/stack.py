@@ -1,8 +1,9 @@
 """A whole syn0 stack on private servers, with its processes under the test's control.
 
-Like ``tests.e2e.conftest.Stack``, but every process (the API, each prefork worker, the
-beat) leads its own process group, so a test can SIGKILL a worker's pool child or the
-whole worker, and teardown kills every group it started: nothing is left behind.
+Like ``tests.e2e.conftest.Stack``, but every process (the API, each prefork worker, whose
+main process also runs the reaper) leads its own process group, so a test can SIGKILL a
+worker's pool child or the whole worker, and teardown kills every group it started:
+nothing is left behind.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ DEFAULT_SETTINGS = {"SYN0_METRICS_FLUSH_SECONDS": "0"}
 
 
 class ChaosStack:
-    """API + ``workers`` prefork workers (+ optional beat) on a fresh database of
-    ``postgres`` and on ``redis``. ``settings`` are extra ``SYN0_*`` variables."""
+    """API + ``workers`` prefork workers (each running the reaper) on a fresh database
+    of ``postgres`` and on ``redis``. ``settings`` are extra ``SYN0_*`` variables."""
 
     def __init__(
         self,
@@ -65,7 +66,6 @@ class ChaosStack:
         tmp: Path,
         *,
         workers: int = 1,
-        beat: bool = False,
         settings: dict[str, object] | None = None,
     ) -> None:
         self.postgres, self.redis, self.tmp = postgres, redis, tmp
@@ -88,8 +88,6 @@ class ChaosStack:
  "syn0.api.app:create_app", "--host", "127.0.0.1",
                         "--port", str(self.port), "--no-access-log")  # fmt: skip
             names = [self._spawn_worker(f"w{i}") for i in range(1, workers + 1)]
-            if beat:
-                self.start_beat()
             self._wait_ready(names)
         except BaseException:
             self.stop()
@@ -103,7 +101,7 @@ class ChaosStack:
             raise ValueError(f"settings are SYN0_* environment variables; received {wrong}")
         # The machine's own SYN0_* must not leak into the stack.
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYN0_")}
-        env.update(DEFAULT_SETTINGS, SYN0_BEAT_SCHEDULE_FILE=str(self.tmp / "beat-schedule"))
+        env.update(DEFAULT_SETTINGS)
         env.update({k: str(v) for k, v in settings.items()})
         env.update(
             SYN0_DATABASE_URL=self.database_url,
@@ -160,7 +158,7 @@ class ChaosStack:
         path = self.tmp / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    # --- workers and beat --------------------------------------------------------------
+    # --- workers -----------------------------------------------------------------------
 
     @property
     def workers(self) -> list[str]:
@@ -223,15 +221,6 @@ class ChaosStack:
         """SIGTERM (Celery's warm shutdown: the running task finishes first), then
         SIGKILL the group after ``seconds``."""
         self._end(name, seconds)
-
-    def start_beat(self) -> None:
-        if "beat" in self.processes and self.processes["beat"].poll() is None:
-            raise AssertionError("beat is already running")
-        self._spawn("beat", "-m", "celery", "-A", "syn0.worker.main:app", "beat", "--schedule",
-                    str(self.tmp / "beat-schedule"), "--loglevel=INFO")  # fmt: skip
-
-    def stop_beat(self) -> None:
-        self._end("beat", 5)
 
     def _end(self, name: str, seconds: float) -> None:
         process = self.processes.get(name)

@@ -1,5 +1,5 @@
 """No job lost, none trained twice: workers, the broker and the database are killed
-under running jobs on private PostgreSQL and Redis servers, with a real beat (reaper)."""
+under running jobs on private PostgreSQL and Redis servers, with the workers' reaper."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _running(stack: ChaosStack) -> list[dict]:
 
 def test_killed_pool_children_lose_no_job_and_change_no_weight(make_stack):
     # given: the same job once without a kill, then five more to kill mid-training
-    stack = make_stack(beat=True, settings=RECOVERY)
+    stack = make_stack(settings=RECOVERY)
     reference = _succeeded(stack, stack.submit(spec(EPOCHS))["id"])
     jobs = [stack.submit(spec(EPOCHS)) for _ in range(5)]
     # when: each is killed once, at a different epoch
@@ -68,7 +68,7 @@ def test_killed_pool_children_lose_no_job_and_change_no_weight(make_stack):
 
 
 def test_a_whole_worker_killed_is_requeued_and_finished_by_a_new_worker(make_stack):
-    stack = make_stack(beat=True, settings=RECOVERY)
+    stack = make_stack(settings=RECOVERY)
     job = stack.submit(spec(EPOCHS))
     stack.wait_until_running(job["id"], min_epoch=30)
     # when: main process and child die together; another worker starts
@@ -85,7 +85,7 @@ def test_a_whole_worker_killed_is_requeued_and_finished_by_a_new_worker(make_sta
 
 
 def test_jobs_queued_when_redis_restarts_all_finish(make_stack):
-    stack = make_stack(beat=True, settings=RECOVERY)
+    stack = make_stack(settings=RECOVERY)
     first = stack.submit(spec(EPOCHS))
     queued = [stack.submit(spec(40)) for _ in range(3)]
     stack.wait_until_running(first["id"], min_epoch=10)
@@ -130,7 +130,7 @@ def test_a_duplicate_delivery_trains_once(make_stack):
 
 
 def test_a_job_that_always_crashes_its_worker_fails_after_max_attempts(make_stack):
-    stack = make_stack(beat=True, settings={**RECOVERY, "SYN0_MAX_ATTEMPTS": 2})
+    stack = make_stack(settings={**RECOVERY, "SYN0_MAX_ATTEMPTS": 2})
     crashing = stack.submit(spec(EPOCHS))
     other = stack.submit(spec(40))
     # when: every attempt of the crashing job takes its worker down

@@ -27,7 +27,6 @@ def test_the_embedded_files_live_in_one_data_folder_made_absolute_once(tmp_path,
     assert settings.data_dir == data
     assert settings.database_url == f"sqlite:///{data / 'syn0.db'}"
     assert settings.broker_url == f"sqla+sqlite:///{data / 'broker.db'}"
-    assert settings.beat_schedule_file == str(data / "celerybeat-schedule")
     # and a setting given explicitly wins over the folder
     defaults.setenv("SYN0_DATABASE_URL", "postgresql+psycopg://db/syn0")
     assert Settings().database_url == "postgresql+psycopg://db/syn0"

@@ -24,6 +24,7 @@ from syn0.kit.db import make_engine
 from syn0.kit.orm import utcnow
 from syn0.models.orm import Model
 from syn0.settings import get_settings
+from syn0.workers.orm import Worker
 from tests import tenancy
 from tests.services import ROOT, migrate
 
@@ -79,7 +80,28 @@ def _weights(factory, job_id):
 
 def _reap_later(factory, seconds=120):
     with factory.begin() as session:
-        return reap(session, utcnow() + timedelta(seconds=seconds), 60, 60)
+        return reap(session, utcnow() + timedelta(seconds=seconds), 60, 60, present_within=10)
+
+
+def _reap_now(factory):
+    with factory.begin() as session:
+        return reap(session, utcnow(), 60, 60, present_within=10)
+
+
+def _age(factory, job_id, seconds, column=Job.queued_at):
+    """Move the job's ``column`` (its last send, by default) ``seconds`` into the past."""
+    with factory.begin() as session:
+        past = utcnow() - timedelta(seconds=seconds)
+        session.execute(update(Job).where(Job.id == job_id).values({column: past}))
+
+
+def _worker_up(factory, name="w1@host", device="cpu", seconds=3600, silent=0):
+    """A worker on ``device`` that started ``seconds`` ago and last reported itself
+    ``silent`` seconds ago."""
+    with factory.begin() as session:
+        now = utcnow()
+        started, seen = now - timedelta(seconds=seconds), now - timedelta(seconds=silent)
+        session.add(Worker(name=name, device=device, started_at=started, seen_at=seen))
 
 
 def _lose_an_attempt(factory, job_id, epochs_done):
@@ -187,23 +209,32 @@ def test_a_lost_job_that_was_being_cancelled_ends_cancelled(factory):
     assert _reap_later(factory).cancelled == [job_id]
 
 
-def test_queued_jobs_no_worker_took_are_sent_again_once_per_grace(factory):
+def test_queued_jobs_an_idle_worker_did_not_take_are_sent_again_once_per_grace(factory):
+    _worker_up(factory)
     job_id = _submit(factory)
-    assert _reap_later(factory, seconds=10).to_send == {}
-    assert _reap_later(factory, seconds=120).to_send == {job_id: "cpu"}
+    _age(factory, job_id, 10)
+    assert _reap_now(factory).to_send == {}
+    _age(factory, job_id, 120)
+    assert _reap_now(factory).to_send == {job_id: "cpu"}
     with factory() as session:
         assert tenancy.job(session, job_id).status == "queued"
-    assert _reap_later(factory, seconds=121).to_send == {}
+    assert _reap_now(factory).to_send == {}
 
 
 def test_the_reaper_sends_each_job_back_to_its_own_device_queue(factory):
-    # given: a CPU and a GPU job queued long ago, and a GPU job whose worker went silent
+    # given: idle workers on both devices, a CPU and a GPU job queued long ago, and a GPU
+    # job whose worker went silent
+    _worker_up(factory, "cpu@host", "cpu")
+    _worker_up(factory, "gpu@host", "gpu")
     on_cpu, on_gpu = _submit(factory), _submit(factory, device="gpu")
     lost_gpu = _submit(factory, device="gpu")
     with factory.begin() as session:
         attempts.claim_job(session, lost_gpu)
+    for job_id in (on_cpu, on_gpu):
+        _age(factory, job_id, 120)
+    _age(factory, lost_gpu, 120, column=Job.heartbeat_at)
     # when
-    reaped = _reap_later(factory)
+    reaped = _reap_now(factory)
     # then
     assert reaped.requeued == [lost_gpu]
     assert reaped.to_send == {lost_gpu: "gpu", on_cpu: "cpu", on_gpu: "gpu"}
@@ -214,8 +245,7 @@ def test_a_live_attempt_is_left_alone(factory):
     with factory.begin() as session:
         attempt = attempts.claim_job(session, job_id)
         assert attempts.heartbeat(session, job_id, attempt) == (True, False)
-    with factory.begin() as session:
-        assert reap(session, utcnow(), 60, 60).requeued == []
+    assert _reap_now(factory).requeued == []
 
 
 def test_the_time_limit_fails_the_job_and_keeps_its_checkpoint(factory, monkeypatch):
@@ -294,18 +324,18 @@ def test_every_flipped_byte_of_stored_weights_is_detected(factory):
 
 
 def test_the_reaper_runs_by_hand(tmp_path):
-    # given: a store with a job queued long ago that no worker took
+    # given: a store with a job queued long ago that an idle worker did not take
     url = f"sqlite:///{tmp_path / 'hand.db'}"
     migrate(url)
     factory = sessionmaker(make_engine(url), expire_on_commit=False)
+    _worker_up(factory)
     job_id = _submit(factory)
-    with factory.begin() as session:
-        stale = utcnow() - timedelta(hours=1)
-        session.execute(update(Job).where(Job.id == job_id).values(queued_at=stale))
+    _age(factory, job_id, 3600)
     env = {
         **os.environ,
         "SYN0_DATABASE_URL": url,
         "SYN0_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.db'}",
+        "SYN0_HEARTBEAT_SECONDS": "60",  # the worker's sighting counts for two minutes
     }
     # when
     done = subprocess.run(
