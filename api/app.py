@@ -55,7 +55,11 @@ def create_app(
     # request, then the predict fast path; CORS outermost, so preflights need no key.
     app.add_middleware(FastPredict, fastapi_app=app)
     app.add_middleware(Authenticate, fastapi_app=app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_request_bytes,
+        max_in_flight=settings.max_body_bytes_in_flight,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

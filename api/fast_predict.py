@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import predict as serving
 from api.auth import Principal, allow
+from api.body_limit import read_body
 from api.errors import render
 
 PREDICT_PATH = re.compile(r"^/v1/models/(?P<model_id>[^/]+)/predict$")
@@ -50,5 +52,14 @@ class FastPredict:
 async def predict_response(
     cache: serving.ModelCache, request: Request, principal: Principal, model_id: str
 ) -> Response:
-    content = await serving.respond(cache, principal.tenant_id, model_id, await request.body())
-    return Response(content, media_type="application/json")
+    body = await read_body(request)
+    large = len(body) > serving.INLINE_BODY_BYTES
+    if large:
+        X = await anyio.to_thread.run_sync(serving.parse_large_inputs, body)
+    else:
+        X = serving.parse_inputs(body)
+    del body  # the inputs are parsed: the body's memory goes before the forward pass
+    content = await serving.respond(cache, principal.tenant_id, model_id, X, large)
+    if isinstance(content, bytes):
+        return Response(content, media_type="application/json")
+    return StreamingResponse(content, media_type="application/json")
