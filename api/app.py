@@ -4,6 +4,7 @@ settings and session factory."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +25,7 @@ from store.tenants import SCOPES
 
 log = logging.getLogger(__name__)
 ADMIN_TENANT = "admin"  # the tenant of SYN0_ADMIN_KEY
+SWITCH_INTERVAL_SECONDS = 0.001
 
 DESCRIPTION = """Neural-network training as a service: upload a dataset, submit a job
 (a network spec and a training spec), follow its progress, then predict with the model.
@@ -44,6 +46,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         bootstrap(runtime)
+        # Large bodies are parsed in worker threads, which hold the GIL up to this long
+        # before the event loop gets it back (Python's default: 5 ms, several times per
+        # request served meanwhile).
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         yield
         runtime.dispose()
 

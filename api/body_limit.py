@@ -14,6 +14,8 @@ than exhausting the machine's memory; small requests never wait on it.
 
 from __future__ import annotations
 
+from collections import deque
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -105,11 +107,49 @@ class BodyLimit:
             self.in_flight -= held
 
 
-async def read_body(request: Request) -> bytearray:
-    """The body in one growing buffer, never held twice: Starlette's ``request.body()``
-    keeps the chunks until it joins them (twice the body at that moment) and caches the
-    result on the request, where it outlives its parsing."""
-    body = bytearray()
+class Body:
+    """A request body as the chunks it arrived in: never copied whole on the event loop
+    (a growing buffer is, each time it grows) and, read as a file, let go of as it is
+    read, so a streamed parse holds only what is still unparsed."""
+
+    def __init__(self) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+        self._at = 0  # read so far of the first chunk
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+
+    def bytes(self) -> bytes:
+        """The whole body at once (for the one-shot parsers of small bodies)."""
+        return b"".join(self._chunks)
+
+    def read(self, size: int = -1) -> bytes:
+        """The next ``size`` bytes at most, dropped from the body once read."""
+        if size == 0:  # what a reader asks first, to learn bytes from text
+            return b""
+        while self._chunks:
+            chunk = self._chunks[0]
+            end = len(chunk) if size < 0 else self._at + size
+            piece = chunk[self._at : end]
+            self._at += len(piece)
+            if self._at >= len(chunk):
+                self._chunks.popleft()
+                self._at = 0
+            if piece:
+                return piece
+        return b""
+
+
+async def read_body(request: Request) -> Body:
+    """The body, unlike Starlette's ``request.body()`` neither joined (twice the body
+    at that moment) nor cached on the request, where it would outlive its parsing."""
+    body = Body()
     async for chunk in request.stream():
-        body += chunk
+        if chunk:
+            body.append(chunk)
     return body

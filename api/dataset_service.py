@@ -48,7 +48,7 @@ def from_json(body: DatasetIn, settings: Settings) -> Arrays:
     return Arrays(body.name, X, y, body.task)
 
 
-def from_large_json(body: bytes | bytearray, settings: Settings) -> Arrays:
+def from_large_json(body: BinaryIO, settings: Settings) -> Arrays:
     """A JSON dataset streamed into arrays (``api.json_stream``), then checked as
     ``from_json`` checks one; the schema sees the arrays as stand-ins (``_stand_ins``).
     Raises pydantic's ``ValidationError`` as ``DatasetIn`` does."""

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from api import dataset_service, surface
 from api.auth import Principal, TrainKey
-from api.body_limit import read_body
+from api.body_limit import Body, read_body
 from api.dataset_service import Arrays
 from api.deps import PageDep, SessionDep, SettingsDep
 from api.errors import InvalidInput, UnsupportedMediaType
@@ -57,14 +57,13 @@ async def create_dataset(
     targets with few distinct values are classes. ``(n, h, w)`` images gain a channel
     axis, so ``input_shape`` is ``[1, h, w]``."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    # Parsed in a worker thread, and the body let go before the arrays are stored.
+    # Parsed in a worker thread, the body let go as it is parsed, before the arrays are
+    # stored.
     if media_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=8) as form:
             arrays = await run_in_threadpool(_upload_parser(form, settings))
     elif media_type == "application/json" or media_type.endswith("+json"):
-        body = await read_body(request)
-        arrays = await run_in_threadpool(_json_arrays, body, settings)
-        del body
+        arrays = await run_in_threadpool(_json_arrays, await read_body(request), settings)
     else:
         raise UnsupportedMediaType(
             f"send a dataset as application/json or multipart/form-data; received "
@@ -92,13 +91,13 @@ def _upload_parser(form: FormData, settings: Settings) -> Callable[[], Arrays]:
     )
 
 
-def _json_arrays(body: bytearray, settings: Settings) -> Arrays:
+def _json_arrays(body: Body, settings: Settings) -> Arrays:
     """A body up to ``STREAM_BODY_BYTES`` through the schema, a larger one streamed
     straight into arrays (``api.json_stream``): the same checks, the same replies."""
     try:
         if len(body) > STREAM_BODY_BYTES:
             return dataset_service.from_large_json(body, settings)
-        return dataset_service.from_json(DatasetIn.model_validate_json(body), settings)
+        return dataset_service.from_json(DatasetIn.model_validate_json(body.bytes()), settings)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
 

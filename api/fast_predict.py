@@ -54,11 +54,10 @@ async def predict_response(
 ) -> Response:
     body = await read_body(request)
     large = len(body) > serving.INLINE_BODY_BYTES
-    if large:
+    if large:  # read as it is parsed: its memory goes before the forward pass
         X = await anyio.to_thread.run_sync(serving.parse_large_inputs, body)
     else:
-        X = serving.parse_inputs(body)
-    del body  # the inputs are parsed: the body's memory goes before the forward pass
+        X = serving.parse_inputs(body.bytes())
     content = await serving.respond(cache, principal.tenant_id, model_id, X, large)
     if isinstance(content, bytes):
         return Response(content, media_type="application/json")

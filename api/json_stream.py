@@ -19,7 +19,7 @@ import itertools
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
 import numpy as np
@@ -52,28 +52,16 @@ class Counted:
         return self.shape[0]
 
 
-class _Reader:
-    """A file over a bytearray, read in slices (``io.BytesIO`` would copy it whole)."""
-
-    def __init__(self, data: bytes | bytearray) -> None:
-        self._view, self._at = memoryview(data), 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size < 0 else self._at + size
-        chunk = self._view[self._at : end].tobytes()
-        self._at += len(chunk)
-        return chunk
-
-
-def parse_object(body: bytes | bytearray, arrays: dict[str, Reader]) -> Any:
-    """The body's top-level JSON value. An object comes back as a dict: each key of
-    ``arrays`` that holds an array read by its reader (which gets the events after
-    the ``[``), other scalars as themselves, other containers as empty ones (their type
-    is all a schema check needs). Any other top-level value comes back likewise.
+def parse_object(body: bytes | BinaryIO, arrays: dict[str, Reader]) -> Any:
+    """The top-level JSON value of ``body`` (bytes, or a file read as it is parsed).
+    An object comes back as a dict: each key of ``arrays`` that holds an array read by
+    its reader (which gets the events after the ``[``), other scalars as themselves,
+    other containers as empty ones (their type is all a schema check needs). Any other
+    top-level value comes back likewise.
 
     Raises ``InvalidInput``: the body is not JSON, or a reader refused its array.
     """
-    events = ijson.basic_parse(_Reader(body), use_float=True)
+    events = ijson.basic_parse(body, use_float=True)
     try:
         event, value = next(events)
         if event != "start_map":

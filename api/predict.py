@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio.to_thread
 import numpy as np
@@ -106,7 +106,7 @@ async def respond(
     return encode_in_slices(prediction) if large else encode(prediction)
 
 
-def parse_inputs(body: bytes | bytearray) -> np.ndarray:
+def parse_inputs(body: bytes) -> np.ndarray:
     """``inputs`` as a numeric array; shape and finiteness are the network's to check."""
     try:
         payload = orjson.loads(body)
@@ -134,7 +134,7 @@ def parse_inputs(body: bytes | bytearray) -> np.ndarray:
         ) from None
 
 
-def parse_large_inputs(body: bytes | bytearray) -> np.ndarray:
+def parse_large_inputs(body: bytes | BinaryIO) -> np.ndarray:
     """``parse_inputs`` for a body over ``STREAM_BODY_BYTES``: straight into float64."""
     read = partial(json_stream.grid, field="inputs", typecode="d")
     return _inputs(json_stream.parse_object(body, {"inputs": read}))

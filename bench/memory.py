@@ -4,10 +4,11 @@ Run by hand: ``.venv/bin/python bench/memory.py`` (a few minutes). It migrates a
 temporary SQLite store, trains a small two-input model, starts the API as ``syn0 serve``
 does (uvicorn, one process), and sends, one at a time, a ~60 MB JSON dataset, the same
 data as a CSV upload, and a ~60 MB predict body; then three JSON uploads at once. For
-each it reads the API process's peak RSS (``VmHWM``, reset before each request through
-``/proc/PID/clear_refs``), its RSS after, and /healthz's latency sampled every 20 ms
-meanwhile. ``--root NAME=PATH`` (repeatable) serves the API of another checkout, e.g. a
-``git worktree`` of an older commit, so before and after come from the same run.
+each, and for 3 s of the idle server, it reads the API process's peak RSS (``VmHWM``,
+reset first through ``/proc/PID/clear_refs``), its RSS after, and /healthz's latency
+sampled every 20 ms meanwhile. ``--root NAME=PATH`` (repeatable) serves the API of
+another checkout (e.g. ``git archive`` of an older commit), so before and after come
+from the same run.
 """
 
 from __future__ import annotations
@@ -137,24 +138,36 @@ class Api:
 
 
 def probe(url: str, stop: threading.Event, latencies: list[float]) -> None:
+    """/healthz every 20 ms; a failed probe counts as infinitely slow."""
     with httpx.Client(timeout=60) as client:
         while not stop.is_set():
             started = time.perf_counter()
-            client.get(f"{url}/healthz")
-            latencies.append(time.perf_counter() - started)
+            try:
+                client.get(f"{url}/healthz").raise_for_status()
+                latencies.append(time.perf_counter() - started)
+            except httpx.HTTPError as exc:
+                print(f"/healthz failed: {exc!r}", file=sys.stderr)
+                latencies.append(float("inf"))
             stop.wait(0.02)
 
 
 def send(api: Api, key: str, model_id: str, kind: str, body: bytes) -> int:
+    """The reply's status, or 0 when the request failed."""
     headers = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=api.url, timeout=600, headers=headers) as client:
-        if kind == "csv":
-            files = {"file": ("big.csv", body, "text/csv")}
-            return client.post("/v1/datasets", files=files, data={"target": "label"}).status_code
-        path = f"/v1/models/{model_id}/predict" if kind == "predict" else "/v1/datasets"
-        return client.post(
-            path, content=body, headers={"content-type": "application/json"}
-        ).status_code
+    try:
+        with httpx.Client(base_url=api.url, timeout=600, headers=headers) as client:
+            if kind == "csv":
+                files = {"file": ("big.csv", body, "text/csv")}
+                reply = client.post("/v1/datasets", files=files, data={"target": "label"})
+            else:
+                path = f"/v1/models/{model_id}/predict" if kind == "predict" else "/v1/datasets"
+                reply = client.post(
+                    path, content=body, headers={"content-type": "application/json"}
+                )
+            return reply.status_code
+    except httpx.HTTPError as exc:
+        print(f"{kind} failed: {exc!r}", file=sys.stderr)
+        return 0
 
 
 def measure(api: Api, key: str, model_id: str, kind: str, body: bytes, at_once: int) -> dict:
@@ -174,18 +187,20 @@ def measure(api: Api, key: str, model_id: str, kind: str, body: bytes, at_once: 
         sender.start()
     for sender in senders:
         sender.join()
+    if not senders:  # the idle server: /healthz alone, for comparison
+        time.sleep(3)
     seconds = time.perf_counter() - started
     stop.set()
     prober.join()
     time.sleep(1)
     peak = api.memory("VmHWM") - before
     return {
-        "case": f"{kind} x{at_once}",
+        "case": f"{kind} x{at_once}" if at_once else "idle",
         "body_mb": len(body) / MB,
         "statuses": sorted(statuses),
         "seconds": seconds,
         "peak_mb": peak / MB,
-        "peak_per_body_mb": peak / (len(body) * at_once),
+        "peak_per_body": peak / (len(body) * at_once) if at_once else None,
         "kept_mb": (api.memory("VmRSS") - before) / MB,
         "healthz_max_ms": max(latencies) * 1e3,
         "healthz_p99_ms": statistics.quantiles(latencies, n=100, method="inclusive")[98] * 1e3
@@ -206,11 +221,11 @@ def run(root: Path, payloads: dict[str, bytes], tmp: Path) -> list[dict]:
     api = Api(root, env)
     try:
         send(api, key, model_id, "predict", b'{"inputs": [[0, 0]]}')  # loads the model
-        results = [
-            measure(api, key, model_id, kind, payloads[kind], 1)
-            for kind in ("json", "csv", "predict")
-        ]
-        results.append(measure(api, key, model_id, "json", payloads["json"], 3))
+        results = []
+        cases = (("json", 0), ("json", 1), ("csv", 1), ("predict", 1), ("json", 3))
+        for kind, at_once in cases:
+            results.append(measure(api, key, model_id, kind, payloads[kind], at_once))
+            print(root, results[-1], file=sys.stderr, flush=True)
     finally:
         api.stop()
     return results
@@ -230,10 +245,14 @@ def report(runs: dict[str, list[dict]]) -> str:
         for r in results:
             lines.append(
                 f"| {name} | {r['case']} | {r['body_mb']:.0f} | {r['statuses']} | "
-                f"{r['seconds']:.1f} | {r['peak_mb']:,.0f} | {r['peak_per_body_mb']:.1f} | "
+                f"{r['seconds']:.1f} | {r['peak_mb']:,.0f} | {_times(r['peak_per_body'])} | "
                 f"{r['kept_mb']:,.0f} | {r['healthz_max_ms']:,.0f} | {r['healthz_p99_ms']:,.0f} |"
             )
     return "\n".join(lines)
+
+
+def _times(ratio: float | None) -> str:
+    return "" if ratio is None else f"{ratio:.1f}"
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import orjson
 
 from api.app import create_app
+from api.body_limit import Body
 from store import datasets as store
 from tests.api.factories import assert_problem
 
@@ -98,7 +99,7 @@ def test_a_large_json_dataset_is_checked_as_a_small_one_is(make_client):
 
 def test_a_large_csv_names_the_row_of_a_bad_value_past_the_first_chunk(client):
     lines = ["a,b,label"] + [f"{i},{i},{i % 2}" for i in range(70_000)]
-    lines[50_001] = "1,oops,0"  # data row 50,001: past the first chunk of 32,768 rows
+    lines[50_001] = "1,oops,0"  # data row 50,001: many chunks in
     files = {"file": ("big.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}
     response = client.post("/v1/datasets", files=files, data={"target": "label"})
     problem = assert_problem(response, 422, "validation-error", loc="file")
@@ -222,3 +223,18 @@ def test_a_large_upload_costs_a_few_times_its_size(client):
     # then: the body, its arrays and their stored form; about 15 times the body before
     assert response.status_code == 201, response.text
     assert peak < 4 * len(body), f"peak {peak / len(body):.1f} times the body"
+
+
+def test_a_body_read_as_a_file_gives_each_byte_once_and_lets_go_of_it():
+    body = Body()
+    for chunk in (b"abc", b"defgh", b"i"):
+        body.append(chunk)
+    assert (len(body), body.bytes()) == (9, b"abcdefghi")
+    assert body.read(0) == b""  # what ijson asks first
+    assert [body.read(2), body.read(2), body.read(-1), body.read(5)] == [
+        b"ab",
+        b"c",
+        b"defgh",
+        b"i",
+    ]
+    assert body.read(1) == b"" and body.bytes() == b""
