@@ -5,6 +5,7 @@ is built at import time."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,6 +34,7 @@ from syn0.tenants.repository import SCOPES
 
 log = logging.getLogger(__name__)
 ADMIN_TENANT = "admin"  # the tenant of SYN0_ADMIN_KEY
+SWITCH_INTERVAL_SECONDS = 0.001
 
 DESCRIPTION = """Neural-network training as a service: upload a dataset, submit a job
 (a network spec and a training spec), follow its progress, then predict with the model.
@@ -57,6 +59,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         bootstrap(runtime)
+        # Large bodies are parsed in worker threads, which hold the GIL up to this long
+        # before the event loop gets it back (Python's default: 5 ms, several times per
+        # request served meanwhile).
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         yield
         runtime.dispose()
 
@@ -68,7 +74,11 @@ def create_app(
     # request, then the predict fast path; CORS outermost, so preflights need no key.
     app.add_middleware(FastPredict, fastapi_app=app)
     app.add_middleware(Authenticate, fastapi_app=app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_request_bytes,
+        max_in_flight=settings.max_body_bytes_in_flight,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -161,6 +161,10 @@ class Network:
     def check_inputs(self, X: Any, normalize: bool = True) -> np.ndarray:
         """Validate user inputs and return them as ``(n, *input_shape)`` in the network's
         dtype (single-channel images may come as ``(n, h, w)``), normalized by default."""
+        return self._prepared(self._valid(X), normalize)
+
+    def _valid(self, X: Any) -> np.ndarray:
+        """``check_inputs``' checks, without its copies: the shape and finiteness."""
         X = np.asarray(X)
         expected = tuple(self.spec.input_shape)
         if len(expected) == 3 and expected[0] == 1 and X.ndim == 3 and X.shape[1:] == expected[1:]:
@@ -171,6 +175,10 @@ class Network:
             )
         if X.dtype.kind not in "biuf" or not np.isfinite(X).all():
             raise DataError("inputs must be finite numbers (no NaN or Infinity)")
+        return X
+
+    def _prepared(self, X: np.ndarray, normalize: bool = True) -> np.ndarray:
+        """Valid inputs in the network's dtype, features made, normalized by default."""
         X = X.astype(self.dtype, copy=False)
         if self.spec.features:
             X = features.transform(X, self.spec.features)
@@ -181,9 +189,13 @@ class Network:
     # --- inference --------------------------------------------------------------------------
 
     def logits(self, X: Any) -> np.ndarray:
-        X = self.check_inputs(X)
+        """Checked and prepared a chunk at a time, so a large batch costs no more
+        memory than its inputs and its outputs."""
+        X = self._valid(X)
         chunks = [
-            self.backend.to_numpy(self.forward(self.to_internal(X[i : i + PREDICT_CHUNK])).copy())
+            self.backend.to_numpy(
+                self.forward(self.to_internal(self._prepared(X[i : i + PREDICT_CHUNK]))).copy()
+            )
             for i in range(0, len(X), PREDICT_CHUNK)
         ]
         return np.concatenate(chunks) if chunks else np.empty((0, self.n_outputs), self.dtype)

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
 
     # Limits, enforced before any work starts and reported with their value.
     max_request_bytes: int = Field(64 * 2**20, gt=0)
+    max_body_bytes_in_flight: int = Field(
+        256 * 2**20,
+        gt=0,
+        description="bodies over 256 KiB handled at once per API process (503 past it)",
+    )
     max_header_bytes: int = Field(
         16 * 2**10, gt=0, description="request line and headers (431 past it)"
     )

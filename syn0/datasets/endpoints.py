@@ -13,12 +13,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from syn0.api.body_limit import Body, read_body
 from syn0.api.deps import PageDep, SessionDep, SettingsDep
 from syn0.datasets import repository as store
 from syn0.datasets import service as dataset_service
 from syn0.datasets.schemas import DatasetIn, DatasetOut, DatasetUpload, GenerateIn
 from syn0.datasets.service import Arrays
 from syn0.kit.errors import InvalidInput, UnsupportedMediaType
+from syn0.kit.json_stream import STREAM_BODY_BYTES
 from syn0.kit.schemas import Page, keyed
 from syn0.settings import Settings
 from syn0.surface import service as surface
@@ -43,7 +45,7 @@ _TASKS = ("classification", "regression")
     "",
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
-    responses=keyed(413, 415, 422),
+    responses=keyed(413, 415, 422, 503),
     summary="Upload a dataset as JSON, or a CSV / .npz file as multipart/form-data",
 )
 async def create_dataset(
@@ -57,22 +59,24 @@ async def create_dataset(
     targets with few distinct values are classes. ``(n, h, w)`` images gain a channel
     axis, so ``input_shape`` is ``[1, h, w]``."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    # Parsed in a worker thread, the body let go as it is parsed, before the arrays are
+    # stored.
     if media_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=8) as form:
-            parse = await _upload_parser(form, settings)
+            arrays = await run_in_threadpool(_upload_parser(form, settings))
     elif media_type == "application/json" or media_type.endswith("+json"):
-        parse = partial(_json_arrays, await request.body(), settings)
+        arrays = await run_in_threadpool(_json_arrays, await read_body(request), settings)
     else:
         raise UnsupportedMediaType(
             f"send a dataset as application/json or multipart/form-data; received "
             f"{media_type or 'no Content-Type'}"
         )
-    out = await run_in_threadpool(_store, session, principal, parse, settings)
+    out = await run_in_threadpool(_store, session, principal, arrays, settings)
     response.headers["Location"] = f"/v1/datasets/{out.id}"
     return out
 
 
-async def _upload_parser(form: FormData, settings: Settings) -> Callable[[], Arrays]:
+def _upload_parser(form: FormData, settings: Settings) -> Callable[[], Arrays]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidInput("a multipart upload needs the file in the form field `file`", "file")
@@ -84,24 +88,26 @@ async def _upload_parser(form: FormData, settings: Settings) -> Callable[[], Arr
         fields[name] = value or None
     if fields["task"] not in (None, *_TASKS):
         raise InvalidInput(f"task must be one of {_TASKS}; received {fields['task']!r}", "task")
-    data = await upload.read()
     return partial(
-        dataset_service.from_upload, data, upload.filename or "", settings=settings, **fields
+        dataset_service.from_upload, upload.file, upload.filename or "", settings=settings, **fields
     )
 
 
-def _json_arrays(body: bytes, settings: Settings) -> Arrays:
+def _json_arrays(body: Body, settings: Settings) -> Arrays:
+    """A body up to ``STREAM_BODY_BYTES`` through the schema, a larger one streamed
+    straight into arrays (``api.json_stream``): the same checks, the same replies."""
     try:
-        parsed = DatasetIn.model_validate_json(body)
+        if len(body) > STREAM_BODY_BYTES:
+            return dataset_service.from_large_json(body, settings)
+        return dataset_service.from_json(DatasetIn.model_validate_json(body.bytes()), settings)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
-    return dataset_service.from_json(parsed, settings)
 
 
 def _store(
-    session: Session, principal: Principal, parse: Callable[[], Arrays], settings: Settings
+    session: Session, principal: Principal, arrays: Arrays, settings: Settings
 ) -> DatasetOut:
-    dataset = dataset_service.create(session, principal.tenant_id, parse(), settings)
+    dataset = dataset_service.create(session, principal.tenant_id, arrays, settings)
     session.commit()
     return DatasetOut.model_validate(dataset)
 
@@ -115,8 +121,7 @@ def generate_dataset(
     principal: TrainKey,
 ) -> DatasetOut:
     """One of core's toy generators (the TensorFlow Playground's data sets and moons)."""
-    generate = partial(dataset_service.generate, body, settings)
-    out = _store(session, principal, generate, settings)
+    out = _store(session, principal, dataset_service.generate(body, settings), settings)
     response.headers["Location"] = f"/v1/datasets/{out.id}"
     return out
 

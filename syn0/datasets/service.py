@@ -7,13 +7,13 @@ from the shapes before any large array is built).
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, BinaryIO
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from syn0.datasets import repository as store
 from syn0.datasets import tabular
 from syn0.datasets.orm import Dataset
 from syn0.datasets.schemas import DatasetIn, GenerateIn
+from syn0.kit import json_stream
 from syn0.kit.errors import Conflict, InvalidInput, LimitExceeded, QuotaExceeded
 from syn0.kit.lookups import found
 from syn0.settings import Settings
@@ -51,24 +52,63 @@ def from_json(body: DatasetIn, settings: Settings) -> Arrays:
     return Arrays(body.name, X, y, body.task)
 
 
+def from_large_json(body: BinaryIO, settings: Settings) -> Arrays:
+    """A JSON dataset streamed into arrays (``syn0.kit.json_stream``), then checked as
+    ``from_json`` checks one; the schema sees the arrays as stand-ins (``_stand_ins``).
+    Raises pydantic's ``ValidationError`` as ``DatasetIn`` does."""
+    readers = {
+        "features": partial(
+            json_stream.grid,
+            field="features",
+            typecode="f",
+            max_values=settings.max_dataset_cells,
+        ),
+        "targets": partial(json_stream.labels_or_numbers, max_classes=settings.max_classes),
+    }
+    fields = json_stream.parse_object(body, readers)
+    checked = DatasetIn.model_validate(_stand_ins(fields))
+    if isinstance(fields["features"], json_stream.Counted):
+        raise _too_many_cells(fields["features"].shape, settings, "the dataset")
+    X = _features(fields["features"], settings)
+    y = _targets(fields["targets"], len(X), settings.max_label_chars)
+    return Arrays(checked.name, X, y, checked.task)
+
+
+def _stand_ins(fields: Any) -> Any:
+    """What the schema checks of a streamed body: an array stands in as an empty list
+    or a one-item one, so ``min_length`` still holds or fails."""
+    if not isinstance(fields, dict):
+        return fields
+    return {
+        key: [None] * min(len(value), 1)
+        if isinstance(value, list | np.ndarray | json_stream.Counted)
+        else value
+        for key, value in fields.items()
+    }
+
+
 def from_upload(
-    data: bytes,
+    file: BinaryIO,
     filename: str,
     target: str | None,
     name: str | None,
     task: str | None,
     settings: Settings,
 ) -> Arrays:
-    """A CSV (with ``target`` naming the label column) or an ``.npz`` holding X and y."""
+    """A CSV (with ``target`` naming the label column) or an ``.npz`` holding X and y,
+    read from the uploaded ``file`` (on disk once large), never whole into memory."""
     name = _name(name or filename or "dataset")
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".npz"):
-        X, y = _npz(data, settings)
+    file.seek(0)
+    magic = file.read(4)
+    file.seek(0)
+    if magic == b"PK\x03\x04" or filename.lower().endswith(".npz"):
+        X, y = _npz(file, settings)
     else:
         if not target:
             raise InvalidInput(
                 "a CSV upload needs the form field `target` naming the target column", "target"
             )
-        X, y = tabular.parse_csv(data, target, settings.max_dataset_cells, settings.max_label_chars)
+        X, y = tabular.parse_csv(file, target, settings.max_dataset_cells, settings.max_label_chars)
     X = _features(X, settings)
     return Arrays(name, X, _targets(y, len(X), settings.max_label_chars), task)
 
@@ -85,9 +125,9 @@ _NPZ_KINDS = {"X": "iufb", "y": "iufbU"}
 _ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
 
 
-def _npz(data: bytes, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+def _npz(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(file) as archive:
             members = {n.removesuffix(".npy"): n for n in archive.namelist()}
             missing = [key for key in ("X", "y") if key not in members]
             if missing:
@@ -148,15 +188,18 @@ def _load_npy(archive: zipfile.ZipFile, member: str, key: str) -> np.ndarray:
 
 
 def _check_cells(shape: tuple[int, ...], settings: Settings, what: str) -> None:
-    cells = math.prod(shape)
-    if cells > settings.max_dataset_cells:
-        raise LimitExceeded(
-            f"the number of values in {what} (samples x features)",
-            cells,
-            settings.max_dataset_cells,
-            "max_dataset_cells",
-            "features",
-        )
+    if math.prod(shape) > settings.max_dataset_cells:
+        raise _too_many_cells(shape, settings, what)
+
+
+def _too_many_cells(shape: tuple[int, ...], settings: Settings, what: str) -> LimitExceeded:
+    return LimitExceeded(
+        f"the number of values in {what} (samples x features)",
+        math.prod(shape),
+        settings.max_dataset_cells,
+        "max_dataset_cells",
+        "features",
+    )
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -176,7 +219,7 @@ def _features(features: Any, settings: Settings) -> np.ndarray:
         raise InvalidInput(
             f"features must be numbers; received values of type {raw.dtype}", "features"
         )
-    X = raw.astype(np.float32)
+    X = raw.astype(np.float32, copy=False)
     _check_finite(X, "features")
     return X[:, None] if X.ndim == 3 else X
 

@@ -162,6 +162,7 @@ _HTTP_PROBLEMS = {
     405: ("method-not-allowed", "Method not allowed"),
     413: ("payload-too-large", "Payload too large"),
     415: (UnsupportedMediaType.slug, UnsupportedMediaType.title),
+    503: (ServiceUnavailable.slug, ServiceUnavailable.title),
 }
 
 

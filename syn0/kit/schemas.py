@@ -59,12 +59,11 @@ _PROBLEM_DESCRIPTIONS = {
     422: "Invalid input, spec or limit",
     429: "Too many requests or jobs; retry after Retry-After seconds",
     500: "Stored data is corrupt",
-    503: "Database or broker unavailable",
+    503: "Database or broker unavailable, or too many large bodies at once",
 }
 
-_PROBLEM_HEADERS = {
-    429: {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
-}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+_PROBLEM_HEADERS = {429: _RETRY_AFTER, 503: _RETRY_AFTER}
 
 
 def keyed(*statuses: int) -> dict[int | str, dict[str, Any]]:

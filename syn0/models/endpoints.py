@@ -47,7 +47,7 @@ def get_model(model: ModelDep) -> ModelOut:
     response_class=Response,
     responses={
         200: {"model": PredictOut, "description": "Outputs (and labels, probabilities)"},
-        **keyed(404, 413, 422, 500),
+        **keyed(404, 413, 422, 500, 503),
     },
     openapi_extra={
         "requestBody": {

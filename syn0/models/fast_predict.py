@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from syn0.api.body_limit import read_body
 from syn0.kit.problems import render
 from syn0.models import serving
 from syn0.tenants.auth import Principal, allow
@@ -50,5 +52,13 @@ class FastPredict:
 async def predict_response(
     cache: serving.ModelCache, request: Request, principal: Principal, model_id: str
 ) -> Response:
-    content = await serving.respond(cache, principal.tenant_id, model_id, await request.body())
-    return Response(content, media_type="application/json")
+    body = await read_body(request)
+    large = len(body) > serving.INLINE_BODY_BYTES
+    if large:  # read as it is parsed: its memory goes before the forward pass
+        X = await anyio.to_thread.run_sync(serving.parse_large_inputs, body)
+    else:
+        X = serving.parse_inputs(body.bytes())
+    content = await serving.respond(cache, principal.tenant_id, model_id, X, large)
+    if isinstance(content, bytes):
+        return Response(content, media_type="application/json")
+    return StreamingResponse(content, media_type="application/json")

@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, BinaryIO
 
 import anyio.to_thread
 import numpy as np
@@ -22,13 +25,15 @@ import orjson
 
 from syn0.api.deps import Runtime
 from syn0.core import DataError, Network
+from syn0.kit import json_stream
 from syn0.kit.errors import CorruptData, InvalidInput
 from syn0.kit.lookups import found
 from syn0.models import repository as models
 
 # Bodies up to this size are served on the event loop (the fast path); bigger batches
-# are parsed and run in a worker thread so one large request cannot stall the others.
-INLINE_BODY_BYTES = 256 * 1024
+# are parsed (straight into an array) and run in a worker thread so one large request
+# cannot stall the others, and their reply is sent a slice at a time.
+INLINE_BODY_BYTES = json_stream.STREAM_BODY_BYTES
 _SHAPE_HINT = 'the body must be a JSON object {"inputs": [[...], ...]} with one entry per sample'
 
 
@@ -41,7 +46,7 @@ class Served:
         self.net, self.tenant_id = net, tenant_id
         self.lock = threading.Lock()
 
-    def run(self, model_id: str, X: np.ndarray) -> bytes:
+    def run(self, model_id: str, X: np.ndarray) -> Prediction:
         with self.lock:
             return predict(self.net, model_id, X)
 
@@ -82,21 +87,23 @@ class ModelCache:
             ) from exc
 
 
-async def respond(cache: ModelCache, tenant_id: str, model_id: str, body: bytes) -> bytes:
-    """The reply body for a predict request (see ``predict``).
+async def respond(
+    cache: ModelCache, tenant_id: str, model_id: str, X: np.ndarray, large: bool
+) -> bytes | Iterator[bytes]:
+    """The reply body for parsed inputs (see ``predict``): bytes, or for a large batch
+    the same bytes a slice of rows at a time, so the reply is never whole in memory.
 
     A small batch runs on the event loop unless a worker thread holds the network's
     lock (a large batch in progress); then, like a large batch, it waits in a thread.
     """
-    large = len(body) > INLINE_BODY_BYTES
-    X = await anyio.to_thread.run_sync(parse_inputs, body) if large else parse_inputs(body)
     served = await cache.get(tenant_id, model_id)
     if not large and served.lock.acquire(blocking=False):
         try:
-            return predict(served.net, model_id, X)
+            return encode(predict(served.net, model_id, X))
         finally:
             served.lock.release()
-    return await anyio.to_thread.run_sync(served.run, model_id, X)
+    prediction = await anyio.to_thread.run_sync(served.run, model_id, X)
+    return encode_in_slices(prediction) if large else encode(prediction)
 
 
 def parse_inputs(body: bytes) -> np.ndarray:
@@ -108,14 +115,7 @@ def parse_inputs(body: bytes) -> np.ndarray:
             payload = json.loads(body)
         except (ValueError, RecursionError):
             raise InvalidInput(f"the request body is not valid JSON: {exc}", "body") from None
-    if not isinstance(payload, dict) or "inputs" not in payload:
-        raise InvalidInput(_SHAPE_HINT, "inputs")
-    unknown = sorted(set(payload) - {"inputs"})
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}; {_SHAPE_HINT}", unknown[0])
-    inputs = payload["inputs"]
-    if not isinstance(inputs, list) or not inputs:
-        raise InvalidInput(f"inputs must be a non-empty list; {_SHAPE_HINT}", "inputs")
+    inputs = _inputs(payload)
     try:
         # float64 from the start: an array of strings would be sized to the longest one.
         return np.asarray(inputs, dtype=np.float64)
@@ -127,14 +127,29 @@ def parse_inputs(body: bytes) -> np.ndarray:
         ) from None
     except OverflowError:
         loc = _too_large(inputs, "inputs")
-        raise InvalidInput(too_large_message(loc), loc) from None
+        raise InvalidInput(
+            f"{loc} is an integer too large for a float (beyond ±1.8e308); send numbers on "
+            "the scale of the training data",
+            loc,
+        ) from None
 
 
-def too_large_message(loc: str) -> str:
-    return (
-        f"{loc} is an integer too large for a float (beyond ±1.8e308); send numbers on "
-        "the scale of the training data"
-    )
+def parse_large_inputs(body: bytes | BinaryIO) -> np.ndarray:
+    """``parse_inputs`` for a body over ``STREAM_BODY_BYTES``: straight into float64."""
+    read = partial(json_stream.grid, field="inputs", typecode="d")
+    return _inputs(json_stream.parse_object(body, {"inputs": read}))
+
+
+def _inputs(payload: Any) -> Any:
+    if not isinstance(payload, dict) or "inputs" not in payload:
+        raise InvalidInput(_SHAPE_HINT, "inputs")
+    unknown = sorted(set(payload) - {"inputs"})
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}; {_SHAPE_HINT}", unknown[0])
+    inputs = payload["inputs"]
+    if not isinstance(inputs, list | np.ndarray) or not len(inputs):
+        raise InvalidInput(f"inputs must be a non-empty list; {_SHAPE_HINT}", "inputs")
+    return inputs
 
 
 def _too_large(values: list, path: str) -> str:
@@ -152,9 +167,20 @@ def _too_large(values: list, path: str) -> str:
     return ""
 
 
-def predict(net: Network, model_id: str, X: np.ndarray) -> bytes:
-    """The reply body: outputs, and for classifiers labels (the user's class values)
-    and class probabilities (columns in the order of the model's ``classes``)."""
+@dataclass
+class Prediction:
+    """A reply before encoding: labels stay indices into ``classes`` until then."""
+
+    model_id: str
+    outputs: np.ndarray
+    classes: np.ndarray | None = None
+    label_index: np.ndarray | None = None
+    probabilities: np.ndarray | None = None
+
+
+def predict(net: Network, model_id: str, X: np.ndarray) -> Prediction:
+    """Outputs, and for classifiers labels (the user's class values) and class
+    probabilities (columns in the order of the model's ``classes``)."""
     try:
         if net.task != "classification":
             outputs, proba = net.predict(X), None
@@ -163,11 +189,41 @@ def predict(net: Network, model_id: str, X: np.ndarray) -> bytes:
     except DataError as exc:
         raise InvalidInput(exc.message, "inputs") from exc
     _check_finite(outputs, net)
-    result: dict[str, Any] = {"model_id": model_id, "outputs": _c(outputs)}
-    if proba is not None:
-        result["labels"] = net.classes[proba.argmax(axis=1)].tolist()
-        result["probabilities"] = _c(proba)
-    return orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
+    if proba is None:
+        return Prediction(model_id, _c(outputs))
+    return Prediction(model_id, _c(outputs), net.classes, proba.argmax(axis=1), _c(proba))
+
+
+def _parts(prediction: Prediction) -> dict[str, Any]:
+    """The reply's arrays in its order; labels as a function of a row slice."""
+    parts: dict[str, Any] = {"outputs": prediction.outputs}
+    if prediction.classes is not None:
+        classes, index = prediction.classes, prediction.label_index
+        parts["labels"] = lambda rows: classes[index[rows]].tolist()
+        parts["probabilities"] = prediction.probabilities
+    return parts
+
+
+def encode(prediction: Prediction) -> bytes:
+    everything = slice(None)
+    body = {"model_id": prediction.model_id}
+    for key, part in _parts(prediction).items():
+        body[key] = part(everything) if callable(part) else part
+    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def encode_in_slices(prediction: Prediction, rows: int = 65536) -> Iterator[bytes]:
+    """The bytes ``encode`` gives, ``rows`` rows of each array at a time."""
+    yield b'{"model_id":' + orjson.dumps(prediction.model_id)
+    for key, part in _parts(prediction).items():
+        yield b',"' + key.encode() + b'":['
+        for start in range(0, len(prediction.outputs), rows):
+            rows_here = slice(start, start + rows)
+            values = part(rows_here) if callable(part) else part[rows_here]
+            text = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
+            yield b"," + text if start else text
+        yield b"]"
+    yield b"}"
 
 
 def _check_finite(outputs: np.ndarray, net: Network) -> None:
