@@ -15,10 +15,11 @@ from starlette.datastructures import FormData, UploadFile
 
 from syn0.api.body_limit import Body, read_body
 from syn0.api.deps import PageDep, SessionDep, SettingsDep
+from syn0.datasets import parsing
 from syn0.datasets import repository as store
 from syn0.datasets import service as dataset_service
+from syn0.datasets.parsing import Arrays
 from syn0.datasets.schemas import DatasetIn, DatasetOut, DatasetUpload, GenerateIn
-from syn0.datasets.service import Arrays
 from syn0.kit.errors import InvalidInput, UnsupportedMediaType
 from syn0.kit.json_stream import STREAM_BODY_BYTES
 from syn0.kit.schemas import Page, keyed
@@ -89,7 +90,7 @@ def _upload_parser(form: FormData, settings: Settings) -> Callable[[], Arrays]:
     if fields["task"] not in (None, *_TASKS):
         raise InvalidInput(f"task must be one of {_TASKS}; received {fields['task']!r}", "task")
     return partial(
-        dataset_service.from_upload, upload.file, upload.filename or "", settings=settings, **fields
+        parsing.from_upload, upload.file, upload.filename or "", settings=settings, **fields
     )
 
 
@@ -98,8 +99,8 @@ def _json_arrays(body: Body, settings: Settings) -> Arrays:
     straight into arrays (``api.json_stream``): the same checks, the same replies."""
     try:
         if len(body) > STREAM_BODY_BYTES:
-            return dataset_service.from_large_json(body, settings)
-        return dataset_service.from_json(DatasetIn.model_validate_json(body.bytes()), settings)
+            return parsing.from_large_json(body, settings)
+        return parsing.from_json(DatasetIn.model_validate_json(body.bytes()), settings)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
 

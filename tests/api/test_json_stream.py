@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from syn0.datasets.service import _rectangular
+from syn0.datasets.parsing import _rectangular
 from syn0.kit.errors import InvalidInput
 from syn0.kit.json_stream import Counted, grid, labels_or_numbers, parse_object
 

@@ -1,0 +1,292 @@
+"""Datasets as uploads arrive: JSON, CSV and ``.npz`` turned into checked arrays.
+
+Every check names the field and the fix: ragged rows, non-numbers, NaN/Infinity,
+targets that do not match the samples, and the ``max_dataset_cells`` limit (checked
+from the shapes before any large array is built).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from syn0.datasets import tabular
+from syn0.datasets.schemas import DatasetIn
+from syn0.kit import json_stream
+from syn0.kit.errors import InvalidInput, LimitExceeded
+from syn0.settings import Settings
+
+
+@dataclass
+class Arrays:
+    """Checked training data: ``X`` float32 ``(n, *input_shape)`` and ``y``."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    task: str | None = None
+    generator: dict[str, Any] | None = None  # how it was generated, if it was
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def from_json(body: DatasetIn, settings: Settings) -> Arrays:
+    X = _features(body.features, settings)
+    y = _targets(body.targets, len(X), settings.max_label_chars)
+    return Arrays(body.name, X, y, body.task)
+
+
+def from_large_json(body: BinaryIO, settings: Settings) -> Arrays:
+    """A JSON dataset streamed into arrays (``syn0.kit.json_stream``), then checked as
+    ``from_json`` checks one; the schema sees the arrays as stand-ins (``_stand_ins``).
+    Raises pydantic's ``ValidationError`` as ``DatasetIn`` does."""
+    readers = {
+        "features": partial(
+            json_stream.grid,
+            field="features",
+            typecode="f",
+            max_values=settings.max_dataset_cells,
+        ),
+        "targets": partial(json_stream.labels_or_numbers, max_classes=settings.max_classes),
+    }
+    fields = json_stream.parse_object(body, readers)
+    checked = DatasetIn.model_validate(_stand_ins(fields))
+    if isinstance(fields["features"], json_stream.Counted):
+        raise _too_many_cells(fields["features"].shape, settings, "the dataset")
+    X = _features(fields["features"], settings)
+    y = _targets(fields["targets"], len(X), settings.max_label_chars)
+    return Arrays(checked.name, X, y, checked.task)
+
+
+def _stand_ins(fields: Any) -> Any:
+    """What the schema checks of a streamed body: an array stands in as an empty list
+    or a one-item one, so ``min_length`` still holds or fails."""
+    if not isinstance(fields, dict):
+        return fields
+    return {
+        key: [None] * min(len(value), 1)
+        if isinstance(value, list | np.ndarray | json_stream.Counted)
+        else value
+        for key, value in fields.items()
+    }
+
+
+def from_upload(
+    file: BinaryIO,
+    filename: str,
+    target: str | None,
+    name: str | None,
+    task: str | None,
+    settings: Settings,
+) -> Arrays:
+    """A CSV (with ``target`` naming the label column) or an ``.npz`` holding X and y,
+    read from the uploaded ``file`` (on disk once large), never whole into memory."""
+    name = _name(name or filename or "dataset")
+    file.seek(0)
+    magic = file.read(4)
+    file.seek(0)
+    if magic == b"PK\x03\x04" or filename.lower().endswith(".npz"):
+        X, y = _npz(file, settings)
+    else:
+        if not target:
+            raise InvalidInput(
+                "a CSV upload needs the form field `target` naming the target column", "target"
+            )
+        X, y = tabular.parse_csv(file, target, settings.max_dataset_cells, settings.max_label_chars)
+    X = _features(X, settings)
+    return Arrays(name, X, _targets(y, len(X), settings.max_label_chars), task)
+
+
+def _name(name: str) -> str:
+    if len(name) > 200 or re.search(r"[\x00-\x1f\x7f]", name):
+        raise InvalidInput("name must be 1 to 200 printable characters", "name")
+    return name
+
+
+# What an .npz array may hold: numbers, or (for y) class labels of bounded length.
+_NPZ_KINDS = {"X": "iufb", "y": "iufbU"}
+# Reading a damaged or unusual zip member raises any of these.
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
+
+
+def _npz(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = {n.removesuffix(".npy"): n for n in archive.namelist()}
+            missing = [key for key in ("X", "y") if key not in members]
+            if missing:
+                raise InvalidInput(
+                    f"the .npz file must hold arrays `X` and `y`; it has {sorted(members)}", "file"
+                )
+            for key in ("X", "y"):
+                with archive.open(members[key]) as member:
+                    _check_header(key, *_npy_header(member), settings)
+            arrays = {key: _load_npy(archive, members[key], key) for key in ("X", "y")}
+    except _ZIP_ERRORS as exc:
+        raise InvalidInput(f"the file is not a readable .npz archive: {exc}", "file") from exc
+    return arrays["X"], arrays["y"]
+
+
+def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype, settings: Settings) -> None:
+    """Shape and dtype from the header, before a byte of data is read."""
+    check_cells(shape, settings, f"the .npz array {key}")
+    if dtype.kind not in _NPZ_KINDS[key]:
+        raise InvalidInput(
+            f"the .npz array {key} holds {dtype}; it must hold numbers"
+            + (" or class labels (strings)" if key == "y" else ""),
+            "file",
+        )
+    if dtype.kind == "U" and dtype.itemsize // 4 > settings.max_label_chars:
+        raise InvalidInput(
+            f"the .npz array y holds labels of up to {dtype.itemsize // 4} characters; the "
+            f"limit is {settings.max_label_chars} (SYN0_MAX_LABEL_CHARS)",
+            "file",
+        )
+
+
+def _npy_header(member) -> tuple[tuple[int, ...], np.dtype]:
+    """Read only an ``.npy`` header, so a compressed archive cannot expand unchecked."""
+    try:
+        version = np.lib.format.read_magic(member)
+        read = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read(member)
+        return shape, dtype
+    except ValueError as exc:
+        raise InvalidInput(f"the .npz file holds an unreadable array: {exc}", "file") from exc
+
+
+def _load_npy(archive: zipfile.ZipFile, member: str, key: str) -> np.ndarray:
+    with archive.open(member) as stream:
+        try:
+            return np.lib.format.read_array(stream, allow_pickle=False)
+        except ValueError as exc:
+            raise InvalidInput(
+                f"the .npz array {key} cannot be read ({exc}); arrays of Python objects "
+                "are refused, store numbers or strings",
+                "file",
+            ) from exc
+
+
+def check_cells(shape: tuple[int, ...], settings: Settings, what: str) -> None:
+    if math.prod(shape) > settings.max_dataset_cells:
+        raise _too_many_cells(shape, settings, what)
+
+
+def _too_many_cells(shape: tuple[int, ...], settings: Settings, what: str) -> LimitExceeded:
+    return LimitExceeded(
+        f"the number of values in {what} (samples x features)",
+        math.prod(shape),
+        settings.max_dataset_cells,
+        "max_dataset_cells",
+        "features",
+    )
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _features(features: Any, settings: Settings) -> np.ndarray:
+    """Features as float32 ``(n, f)`` or ``(n, c, h, w)``; ``(n, h, w)`` gains a channel."""
+    raw = features if isinstance(features, np.ndarray) else _rectangular(features, "features")
+    check_cells(raw.shape, settings, "the dataset")
+    if raw.ndim not in (2, 3, 4) or 0 in raw.shape:
+        raise InvalidInput(
+            "features must be (samples, features), (samples, height, width) or "
+            f"(samples, channels, height, width) with no empty axis; received shape {raw.shape}",
+            "features",
+        )
+    if raw.dtype.kind not in "iufb":
+        raise InvalidInput(
+            f"features must be numbers; received values of type {raw.dtype}", "features"
+        )
+    X = raw.astype(np.float32, copy=False)
+    _check_finite(X, "features")
+    return X[:, None] if X.ndim == 3 else X
+
+
+def _rectangular(values: list, field: str) -> np.ndarray:
+    """A nested list as an array, or a 422 naming the first row that breaks the shape."""
+    try:
+        return np.asarray(values)
+    except ValueError:
+        pass
+    first = values[0]
+    width = len(first) if isinstance(first, list) else None
+    for index, row in enumerate(values):
+        row_width = len(row) if isinstance(row, list) else None
+        if row_width != width:
+            raise InvalidInput(
+                f"{field} must be rectangular: row {index} has "
+                f"{'no list' if row_width is None else f'{row_width} values'}, row 0 has "
+                f"{'no list' if width is None else f'{width} values'}",
+                f"{field}.{index}",
+            )
+    raise InvalidInput(
+        f"{field} must be a rectangular nested list of numbers; the inner "
+        "lists do not all have the same shape",
+        field,
+    )
+
+
+def _check_finite(values: np.ndarray, field: str) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        path = ".".join(map(str, (field, *where)))
+        raise InvalidInput(
+            f"{field} must be finite numbers (no NaN or Infinity); {path} is {values[where]}", path
+        )
+
+
+def _targets(targets: Any, n_samples: int, max_label_chars: int) -> np.ndarray:
+    if isinstance(targets, list):
+        kinds = {isinstance(t, str) for t in targets}
+        if len(kinds) > 1:
+            raise InvalidInput(
+                "targets must be all numbers or all strings (class labels)", "targets"
+            )
+        if kinds == {True}:
+            _check_label_lengths(targets, max_label_chars)
+        y = _rectangular(targets, "targets")
+    else:
+        y = np.asarray(targets)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column of targets is one target per sample
+    if y.ndim == 0 or len(y) != n_samples:
+        n_targets = 1 if y.ndim == 0 else len(y)
+        raise InvalidInput(
+            f"there are {n_samples} samples but {n_targets} targets; give one target per sample",
+            "targets",
+        )
+    if y.ndim not in (1, 2) or 0 in y.shape or y.dtype.kind not in "iufbU":
+        raise InvalidInput(
+            "targets must be one number or class label per sample, or one row "
+            f"of numbers per sample; received shape {y.shape} of {y.dtype}",
+            "targets",
+        )
+    if y.dtype.kind == "f":
+        _check_finite(y, "targets")
+    return y
+
+
+def _check_label_lengths(labels: list[str], limit: int) -> None:
+    """Before any array is made: NumPy sizes every string cell to the longest one."""
+    longest = max(len(label) for label in labels)
+    if longest > limit:
+        raise InvalidInput(
+            f"class labels may have up to {limit} characters (SYN0_MAX_LABEL_CHARS); one "
+            f"has {longest}",
+            "targets",
+        )
