@@ -24,8 +24,6 @@ from syn0.jobs import endpoints as jobs
 from syn0.kit import problems
 from syn0.kit.db import Database
 from syn0.models import endpoints as models
-from syn0.models.fast_predict import FastPredict
-from syn0.models.serving import ModelCache
 from syn0.settings import Settings, get_settings
 from syn0.tenants import endpoints as tenants
 from syn0.tenants import repository as tenants_store
@@ -68,11 +66,9 @@ def create_app(
 
     app = FastAPI(title="syn0", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = runtime
-    app.state.models = ModelCache(runtime, settings.predict_cache_size)
     problems.install(app)
     # Each one added wraps those before it: the body limit, then the key of every /v1
-    # request, then the predict fast path; CORS outermost, so preflights need no key.
-    app.add_middleware(FastPredict, fastapi_app=app)
+    # request; CORS outermost, so preflights need no key.
     app.add_middleware(Authenticate, fastapi_app=app)
     app.add_middleware(
         BodyLimit,

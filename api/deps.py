@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syn0.dispatch import Dispatcher
 from syn0.kit.db import Database
 from syn0.kit.errors import InvalidInput
+from syn0.models.loader import ModelLoader
 from syn0.settings import Settings
 from syn0.tenants import repository as tenants
 from syn0.tenants.keycache import KeyCache
@@ -21,8 +22,8 @@ from syn0.tenants.ratelimit import RateLimiter
 
 @dataclass
 class Runtime:
-    """One app's wiring: settings, the store and the dispatcher, each made on first use
-    in the serving process, so building the app opens no connections."""
+    """One app's wiring: settings, the store, the dispatcher and the loaded models, each
+    made on first use in the serving process, so building the app opens no connections."""
 
     settings: Settings
     database: Database
@@ -31,8 +32,10 @@ class Runtime:
     limiter: RateLimiter = field(init=False)
     key_failures: RateLimiter = field(init=False)
     keys: KeyCache = field(init=False)
+    models: ModelLoader = field(init=False)
 
     def __post_init__(self) -> None:
+        self.models = ModelLoader(lambda: self.sessions, self.settings.predict_cache_size)
         self.limiter = RateLimiter(self.settings.tenant_requests_per_minute)
         self.key_failures = RateLimiter(
             self.settings.key_failures_per_minute,

@@ -2,7 +2,7 @@
 
 Run by hand: ``.venv/bin/python bench/serve.py`` (needs ``wrk``: ``apt-get install
 wrk``). It migrates a temporary SQLite store, trains a small spiral model through
-``worker.train.run_job``, starts one uvicorn worker (uvloop + httptools) on the
+``syn0.jobs.training.run_job``, starts one uvicorn worker (uvloop + httptools) on the
 embedded default, and runs wrk against ``GET /healthz`` (the bare endpoint of the same
 app) and ``POST /v1/models/{id}/predict`` with 1 and 100 rows, in rounds that
 rotate the order. wrk runs one thread (32 connections), so on a 2-core machine the
@@ -32,6 +32,7 @@ sys.path[:] = [str(ROOT) if Path(p or ".").resolve() == _BENCH else p for p in s
 import numpy as np  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from syn0.api.server import PROTOCOL  # noqa: E402
 from syn0.core import datasets  # noqa: E402
 from syn0.datasets import repository as dataset_rows  # noqa: E402
 from syn0.jobs import repository as jobs  # noqa: E402
@@ -86,7 +87,7 @@ def train_model(url: str) -> tuple[str, str]:
         return jobs.get_job(session, tenant_id, job_id).model_id, key
 
 
-def start_server(env: dict, port: int) -> subprocess.Popen:
+def start_server(env: dict, port: int, http: str) -> subprocess.Popen:
     server = subprocess.Popen(
         [
             sys.executable,
@@ -101,7 +102,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
             "--loop",
             "uvloop",
             "--http",
-            "httptools",
+            http,
             "--log-level",
             "warning",
             "--no-access-log",
@@ -149,6 +150,11 @@ def _latency(out: str, percentile: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--http",
+        default=PROTOCOL,
+        help="uvicorn's HTTP protocol (default: the one syn0 serve and compose run)",
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
@@ -164,7 +170,7 @@ def main() -> None:
         "SYN0_TENANT_REQUESTS_PER_MINUTE": str(10**9),
     }
     port = free_port()
-    server = start_server(env, port)
+    server = start_server(env, port, args.http)
     base = f"http://127.0.0.1:{port}"
     rng = np.random.default_rng(0)
     cases = {

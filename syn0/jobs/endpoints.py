@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from syn0.api.deps import DispatchDep, PageDep, SessionDep, SettingsDep
+from syn0.api.deps import DispatchDep, PageDep, RuntimeDep, SessionDep, SettingsDep
 from syn0.jobs import repository as store
 from syn0.jobs import service as job_service
 from syn0.jobs.schemas import JobIn, JobOut, JobStatus, MetricOut, Metrics, Validation
@@ -112,11 +112,15 @@ def job_metrics(
 
 @router.get("/{job_id}/surface", responses=keyed(404, 409, 422))
 def job_surface(
-    job_id: str, session: SessionDep, principal: TrainKey, query: Annotated[GridQuery, Query()]
+    job_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: TrainKey,
+    query: Annotated[GridQuery, Query()],
 ) -> SurfaceOut:
     """The job's model (once it succeeded) or its latest checkpoint (while it runs) on a
     grid over its two inputs; 409 until the first checkpoint is stored."""
-    return surface.for_job(session, principal.tenant_id, job_id, query)
+    return surface.for_job(session, runtime.models, principal.tenant_id, job_id, query)
 
 
 @router.post(

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from syn0.api.deps import PageDep, SessionDep
+from syn0.api.deps import PageDep, RuntimeDep, SessionDep
 from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.models import repository as store
-from syn0.models.fast_predict import predict_response
+from syn0.models.loader import read_weights
 from syn0.models.orm import Model
+from syn0.models.predict_route import PredictRoute, predict_response
 from syn0.models.schemas import ModelOut, PredictIn, PredictOut
 from syn0.surface import service as surface
 from syn0.surface.schemas import GridQuery, SurfaceOut
@@ -42,8 +43,18 @@ def get_model(model: ModelDep) -> ModelOut:
     return ModelOut.model_validate(model)
 
 
-@router.post(
+async def predict(model_id: str, request: Request, principal: PredictKey) -> Response:
+    """Outputs for ``inputs`` ``(n, *input_shape)``; classifiers add ``labels`` in the
+    dataset's own class values and ``probabilities`` (columns in ``classes`` order).
+    Wrong shapes are a 422 naming the expected shape."""
+    return await predict_response(request.app.state.runtime.models, request, principal, model_id)
+
+
+router.add_api_route(
     "/{model_id}/predict",
+    predict,
+    methods=["POST"],
+    route_class_override=PredictRoute,
     response_class=Response,
     responses={
         200: {"model": PredictOut, "description": "Outputs (and labels, probabilities)"},
@@ -56,21 +67,18 @@ def get_model(model: ModelDep) -> ModelOut:
         }
     },
 )
-async def predict(model_id: str, request: Request, principal: PredictKey) -> Response:
-    """Outputs for ``inputs`` ``(n, *input_shape)``; classifiers add ``labels`` in the
-    dataset's own class values and ``probabilities`` (columns in ``classes`` order).
-    Wrong shapes are a 422 naming the expected shape. (Requests are answered by
-    ``api.fast_predict`` before routing; this route documents the operation.)"""
-    return await predict_response(request.app.state.models, request, principal, model_id)
 
 
 @router.get("/{model_id}/surface", responses=keyed(404, 422))
 def model_surface(
-    model_id: str, session: SessionDep, principal: TrainKey, query: Annotated[GridQuery, Query()]
+    model_id: str,
+    runtime: RuntimeDep,
+    principal: TrainKey,
+    query: Annotated[GridQuery, Query()],
 ) -> SurfaceOut:
     """The model on a grid over its two inputs: outputs, predicted labels and (with
     ``neurons=true``) each hidden unit's activation."""
-    return surface.for_model(session, principal.tenant_id, model_id, query)
+    return surface.for_model(runtime.models, principal.tenant_id, model_id, query)
 
 
 @router.get(
@@ -81,9 +89,9 @@ def model_surface(
         **keyed(404, 500),
     },
 )
-def download_weights(model: ModelDep, session: SessionDep) -> Response:
+def download_weights(model_id: str, session: SessionDep, principal: TrainKey) -> Response:
     """The ``.npz`` file ``core.Network.from_bytes`` reads (checked against its sha256)."""
-    weights = store.load_weights(session, model.tenant_id, model.id)
+    model, weights = read_weights(session, principal.tenant_id, model_id)
     return Response(
         weights,
         media_type="application/octet-stream",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from syn0.core.spec import Task
 from syn0.kit.schemas import Out, Timestamp
@@ -25,7 +25,12 @@ class ModelOut(Out):
 
 
 class PredictIn(BaseModel):
-    inputs: list[Any] = Field(description="(n, *input_shape) nested list of numbers")
+    """What ``POST /v1/models/{id}/predict`` decodes: small bodies with this very model,
+    bodies over 256 KiB with a streaming parser held to the same rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: list[Any] = Field(min_length=1, description="(n, *input_shape) nested list of numbers")
 
 
 class PredictOut(BaseModel):

@@ -1,19 +1,14 @@
-"""Serving: a bounded LRU cache of loaded networks and the forward pass.
+"""Serving: the forward pass of a loaded model (``syn0.models.loader``) and its reply.
 
-The hot path is a cache hit with a small batch: parse the body with orjson, one
-forward pass on the event loop, orjson out; no thread hop, no database. A miss loads
-the weights from the store in a worker thread, so the event loop never waits on the
-database; a large batch is parsed and run in a worker thread too. A network runs
-one forward pass at a time (see ``Served``).
-Models never change once written, so entries need no invalidation; each entry keeps
-its tenant, and a hit for another tenant's request is a miss like any unknown id.
+The hot path is a cache hit with a small batch: the body decoded by ``PredictIn`` (the
+schema the OpenAPI document publishes), one forward pass on the event loop, orjson
+out; no thread hop, no database. A miss loads the weights in a worker thread, so the
+event loop never waits on the database; a large batch is parsed (straight into an
+array) and run in a worker thread too. A network runs one forward pass at a time.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -22,13 +17,13 @@ from typing import Any, BinaryIO
 import anyio.to_thread
 import numpy as np
 import orjson
+from pydantic import ValidationError
 
-from syn0.api.deps import Runtime
 from syn0.core import DataError, Network
 from syn0.kit import json_stream
-from syn0.kit.errors import CorruptData, InvalidInput
-from syn0.kit.lookups import found
-from syn0.models import repository as models
+from syn0.kit.errors import InvalidInput
+from syn0.models.loader import Loaded, ModelLoader
+from syn0.models.schemas import PredictIn
 
 # Bodies up to this size are served on the event loop (the fast path); bigger batches
 # are parsed (straight into an array) and run in a worker thread so one large request
@@ -37,58 +32,14 @@ INLINE_BODY_BYTES = json_stream.STREAM_BODY_BYTES
 _SHAPE_HINT = 'the body must be a JSON object {"inputs": [[...], ...]} with one entry per sample'
 
 
-class Served:
-    """A loaded network, its tenant, and the lock that serializes its forward passes: a
-    ``Network`` reuses its work buffers between calls, so two passes at once would mix
-    answers."""
-
-    def __init__(self, net: Network, tenant_id: str) -> None:
-        self.net, self.tenant_id = net, tenant_id
-        self.lock = threading.Lock()
-
-    def run(self, model_id: str, X: np.ndarray) -> Prediction:
-        with self.lock:
-            return predict(self.net, model_id, X)
-
-
-class ModelCache:
-    """Loaded networks by model id; the least recently used is evicted first.
-
-    Used from the event loop only, so it needs no lock of its own."""
-
-    def __init__(self, runtime: Runtime, size: int) -> None:
-        self.runtime = runtime
-        self.size = size
-        self._served: OrderedDict[str, Served] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._served)
-
-    async def get(self, tenant_id: str, model_id: str) -> Served:
-        served = self._served.get(model_id)
-        if served is not None and served.tenant_id == tenant_id:
-            self._served.move_to_end(model_id)
-            return served
-        net = await anyio.to_thread.run_sync(self._load, tenant_id, model_id)
-        served = self._served[model_id] = Served(net, tenant_id)
-        while len(self._served) > self.size:
-            self._served.popitem(last=False)
-        return served
-
-    def _load(self, tenant_id: str, model_id: str) -> Network:
-        with self.runtime.sessions() as session:
-            found(models.get_model(session, tenant_id, model_id), "model", model_id)
-            weights = models.load_weights(session, tenant_id, model_id)
-        try:
-            return Network.from_bytes(weights)
-        except DataError as exc:
-            raise CorruptData(
-                f"the stored weights of model {model_id} cannot be loaded: {exc.message}"
-            ) from exc
+def run_locked(loaded: Loaded, model_id: str, X: np.ndarray) -> Prediction:
+    """``predict`` holding the network's lock (from a worker thread)."""
+    with loaded.lock:
+        return predict(loaded.net, model_id, X)
 
 
 async def respond(
-    cache: ModelCache, tenant_id: str, model_id: str, X: np.ndarray, large: bool
+    loader: ModelLoader, tenant_id: str, model_id: str, X: np.ndarray, large: bool
 ) -> bytes | Iterator[bytes]:
     """The reply body for parsed inputs (see ``predict``): bytes, or for a large batch
     the same bytes a slice of rows at a time, so the reply is never whole in memory.
@@ -96,26 +47,23 @@ async def respond(
     A small batch runs on the event loop unless a worker thread holds the network's
     lock (a large batch in progress); then, like a large batch, it waits in a thread.
     """
-    served = await cache.get(tenant_id, model_id)
-    if not large and served.lock.acquire(blocking=False):
+    loaded = await loader.get(tenant_id, model_id)
+    if not large and loaded.lock.acquire(blocking=False):
         try:
-            return encode(predict(served.net, model_id, X))
+            return encode(predict(loaded.net, model_id, X))
         finally:
-            served.lock.release()
-    prediction = await anyio.to_thread.run_sync(served.run, model_id, X)
+            loaded.lock.release()
+    prediction = await anyio.to_thread.run_sync(run_locked, loaded, model_id, X)
     return encode_in_slices(prediction) if large else encode(prediction)
 
 
 def parse_inputs(body: bytes) -> np.ndarray:
-    """``inputs`` as a numeric array; shape and finiteness are the network's to check."""
+    """``inputs`` as a numeric array, the body decoded by ``PredictIn``; shape and
+    finiteness are the network's to check."""
     try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        try:  # NaN and Infinity literals parse here and fail the finite check later
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
-            raise InvalidInput(f"the request body is not valid JSON: {exc}", "body") from None
-    inputs = _inputs(payload)
+        inputs = PredictIn.model_validate_json(body).inputs
+    except ValidationError as exc:
+        raise _invalid_body(exc.errors()) from None
     try:
         # float64 from the start: an array of strings would be sized to the longest one.
         return np.asarray(inputs, dtype=np.float64)
@@ -138,6 +86,20 @@ def parse_large_inputs(body: bytes | BinaryIO) -> np.ndarray:
     """``parse_inputs`` for a body over ``STREAM_BODY_BYTES``: straight into float64."""
     read = partial(json_stream.grid, field="inputs", typecode="d")
     return _inputs(json_stream.parse_object(body, {"inputs": read}))
+
+
+def _invalid_body(errors: list[dict]) -> InvalidInput:
+    """``PredictIn``'s first complaint, said as the large-body parser says it."""
+    kinds = {error["type"] for error in errors}
+    if "json_invalid" in kinds:
+        detail = next(e["msg"] for e in errors if e["type"] == "json_invalid")
+        return InvalidInput(f"the request body is not valid JSON: {detail}", "body")
+    if kinds & {"model_type", "missing"}:
+        return InvalidInput(_SHAPE_HINT, "inputs")
+    unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+    if unknown:
+        return InvalidInput(f"unknown field {unknown[0]!r}; {_SHAPE_HINT}", unknown[0])
+    return InvalidInput(f"inputs must be a non-empty list; {_SHAPE_HINT}", "inputs")
 
 
 def _inputs(payload: Any) -> Any:

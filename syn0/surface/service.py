@@ -15,22 +15,24 @@ from syn0.datasets import service as dataset_service
 from syn0.jobs import attempts
 from syn0.jobs import service as job_service
 from syn0.kit.errors import Conflict, InvalidInput
-from syn0.kit.lookups import found
-from syn0.models import repository as models
+from syn0.models.loader import ModelLoader
 from syn0.surface.schemas import GridQuery, PointsOut, PointsQuery, SurfaceOut
 
 
-def for_model(session: Session, tenant_id: str, model_id: str, query: GridQuery) -> SurfaceOut:
-    model = found(models.get_model(session, tenant_id, model_id), "model", model_id)
-    net = Network.from_bytes(models.load_weights(session, tenant_id, model_id))
-    return evaluate(net, query, source="model", epoch=model.metrics.get("epoch"))
+def for_model(loader: ModelLoader, tenant_id: str, model_id: str, query: GridQuery) -> SurfaceOut:
+    """The model as predict serves it (``syn0.models.loader``), one pass at a time."""
+    loaded = loader.load(tenant_id, model_id)
+    with loaded.lock:
+        return evaluate(loaded.net, query, source="model", epoch=loaded.epoch)
 
 
-def for_job(session: Session, tenant_id: str, job_id: str, query: GridQuery) -> SurfaceOut:
+def for_job(
+    session: Session, loader: ModelLoader, tenant_id: str, job_id: str, query: GridQuery
+) -> SurfaceOut:
     """The model once the job succeeded, else its latest checkpoint."""
     job = job_service.get(session, tenant_id, job_id)
     if job.model_id:
-        return for_model(session, tenant_id, job.model_id, query)
+        return for_model(loader, tenant_id, job.model_id, query)
     data = attempts.load_checkpoint(session, job.id)
     if data is None:
         raise Conflict(

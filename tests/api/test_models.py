@@ -62,7 +62,7 @@ def test_networks_are_loaded_once_and_the_cache_is_bounded(make_client, sessions
     X, y = points(20)
     first = train_model(sessions, client, X, y, mlp(), training())
     second = train_model(sessions, client, X, y, mlp(), training(seed=1))
-    cache = client.app.state.models
+    cache = client.app.state.runtime.models
 
     # when
     _predict(client, first.model_id, X[:1].tolist())
