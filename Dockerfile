@@ -1,4 +1,4 @@
-# One image for the API, the workers, beat and the one-shot migration; the command picks
+# One image for the API, the workers and the one-shot migration; the command picks
 # the role. Built once by compose (the `migrate` service) and used by every syn0 service.
 FROM python:3.11-slim
 
@@ -11,9 +11,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt
 
 # Then the source (.dockerignore keeps .venv, var/, .git and caches out), installed as
-# the one package `syn0`; alembic.ini and migrations/ stay in /app for `alembic upgrade`.
-COPY . .
-RUN pip install --no-deps .
+# the one package `syn0`. Only alembic.ini and migrations/ stay, in /app for `alembic
+# upgrade`: a checkout's syn0/ folder in the working directory (which uvicorn and celery
+# put first on sys.path) would shadow the installed package and its mapped subpackages.
+COPY . /src
+RUN pip install --no-deps /src && cp -r /src/alembic.ini /src/migrations . && rm -rf /src
 
 RUN useradd --create-home syn0
 USER syn0

@@ -82,6 +82,7 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
+    models.add_predict_route(app)
     for module in (datasets, jobs, models, tenants, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)

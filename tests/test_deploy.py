@@ -76,9 +76,17 @@ def test_dockerfile_installs_dependencies_before_the_source():
     copies = [i for i, line in enumerate(lines) if line.startswith("COPY")]
     installs = [i for i, line in enumerate(lines) if "pip install" in line]
     assert lines[copies[0]] == "COPY pyproject.toml ./"
-    assert installs[0] < copies[1] and lines[copies[1]] == "COPY . ."
+    assert installs[0] < copies[1] and lines[copies[1]] == "COPY . /src"
     assert installs[-1] > copies[1]  # the package itself, without its dependencies again
     assert "--no-deps" in lines[installs[-1]]
+
+
+def test_the_image_runs_the_installed_package_not_a_copy_of_the_source():
+    # uvicorn and celery put the working directory first on sys.path: a syn0/ folder
+    # there would shadow the installed package, whose api/, core/, ... it lacks
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "WORKDIR /app" in dockerfile and "COPY . ." not in dockerfile
+    assert "cp -r /src/alembic.ini /src/migrations . && rm -rf /src" in dockerfile
 
 
 def test_dockerignore_keeps_environments_data_and_history_out():

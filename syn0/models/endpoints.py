@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 
 from syn0.api.deps import PageDep, RuntimeDep, SessionDep
 from syn0.kit.lookups import found
@@ -50,23 +50,27 @@ async def predict(model_id: str, request: Request, principal: PredictKey) -> Res
     return await predict_response(request.app.state.runtime.models, request, principal, model_id)
 
 
-router.add_api_route(
-    "/{model_id}/predict",
-    predict,
-    methods=["POST"],
-    route_class_override=PredictRoute,
-    response_class=Response,
-    responses={
-        200: {"model": PredictOut, "description": "Outputs (and labels, probabilities)"},
-        **keyed(404, 413, 422, 500, 503),
-    },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": PredictIn.model_json_schema()}},
-        }
-    },
-)
+def add_predict_route(app: FastAPI) -> None:
+    """Predict on the app's own router, ahead of the included routers: the request that
+    other services send most is matched by one pattern, not after every other route."""
+    app.router.add_api_route(
+        "/v1/models/{model_id}/predict",
+        predict,
+        methods=["POST"],
+        tags=["models"],
+        route_class_override=PredictRoute,
+        response_class=Response,
+        responses={
+            200: {"model": PredictOut, "description": "Outputs (and labels, probabilities)"},
+            **keyed(404, 413, 422, 500, 503),
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": PredictIn.model_json_schema()}},
+            }
+        },
+    )
 
 
 @router.get("/{model_id}/surface", responses=keyed(404, 422))
