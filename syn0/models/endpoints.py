@@ -51,8 +51,8 @@ async def predict(model_id: str, request: Request, principal: PredictKey) -> Res
 
 
 def add_predict_route(app: FastAPI) -> None:
-    """Predict on the app's own router, ahead of the included routers: the request that
-    other services send most is matched by one pattern, not after every other route."""
+    """Predict as the app's first route: the request other services send most is matched
+    by one pattern, not after the API documents' routes and the included routers."""
     app.router.add_api_route(
         "/v1/models/{model_id}/predict",
         predict,
@@ -71,6 +71,7 @@ def add_predict_route(app: FastAPI) -> None:
             }
         },
     )
+    app.router.routes.insert(0, app.router.routes.pop())
 
 
 @router.get("/{model_id}/surface", responses=keyed(404, 422))
