@@ -18,7 +18,7 @@ from collections import deque
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syn0.kit.errors import ServiceUnavailable
@@ -74,7 +74,11 @@ class BodyLimit:
             )
             await response(scope, receive, send)
             return
-        held = size if size is not None and size > LARGE_BODY_BYTES else 0
+        if size is not None and size <= LARGE_BODY_BYTES:
+            # The server delivers no more than the declared length: nothing to count.
+            await self.app(scope, receive, send)
+            return
+        held = size if size is not None else 0
         if held and not self._admits(held):
             busy = self._busy(held)
             response = problem(
@@ -148,9 +152,15 @@ class Body:
 
 async def read_body(request: Request) -> Body:
     """The body, unlike Starlette's ``request.body()`` neither joined (twice the body
-    at that moment) nor cached on the request, where it would outlive its parsing."""
+    at that moment) nor cached on the request, where it would outlive its parsing.
+    ``ClientDisconnect`` if the client hangs up first."""
     body = Body()
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         if chunk:
             body.append(chunk)
-    return body
+        if not message.get("more_body", False):
+            return body

@@ -47,16 +47,15 @@ class Authenticate:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        request = Request(scope, receive)
         runtime: Runtime = self.fastapi_app.state.runtime
-        header = request.headers.get("authorization")
+        header = _authorization(scope)
         try:
             principal = remembered(runtime, header) or await self._checked_lookup(
                 runtime, header, scope
             )
             runtime.limiter.hit(principal.tenant_id)
         except Exception as exc:  # rendered as the app renders it: 401, 429, 503, ...
-            response = await render(self.fastapi_app, request, exc)
+            response = await render(self.fastapi_app, Request(scope, receive), exc)
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
@@ -110,6 +109,15 @@ def identify(runtime: Runtime, authorization: str | None) -> Principal:
         principal = Principal(row.tenant_id, frozenset(row.scopes), row.prefix)
     runtime.keys.put(key, principal)
     return principal
+
+
+def _authorization(scope: Scope) -> str | None:
+    """The ``Authorization`` header, read straight from the scope (once per request, so
+    without building a ``Request`` and every header of it)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return None
 
 
 def _bearer(authorization: str | None) -> str:
