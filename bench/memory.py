@@ -32,56 +32,11 @@ sys.path[:] = [str(ROOT) if Path(p or ".").resolve() == _BENCH else p for p in s
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import orjson  # noqa: E402
-from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from syn0.core import datasets  # noqa: E402
-from syn0.datasets import repository as dataset_rows  # noqa: E402
-from syn0.jobs import repository as jobs  # noqa: E402
-from syn0.jobs.training import run_job  # noqa: E402
-from syn0.kit.db import make_engine  # noqa: E402
-from syn0.tenants import repository as tenants  # noqa: E402
+from bench.serve import train_model  # noqa: E402
 from tests.services import free_port, migrate  # noqa: E402
 
 MB = 2**20
-NETWORK = {
-    "input_shape": [2],
-    "layers": [
-        {"type": "dense", "units": 16, "activation": "tanh"},
-        {"type": "dense", "units": 2, "activation": "softmax"},
-    ],
-}
-TRAINING = {"loss": "cross_entropy", "epochs": 2}
-
-
-def train_model(url: str) -> tuple[str, str]:
-    """A model on two inputs, and a key of its tenant with the train scope."""
-    factory = sessionmaker(make_engine(url), expire_on_commit=False)
-    X, y = datasets.spiral(200, noise=0.1, seed=0)
-    with factory.begin() as session:
-        tenant_id = tenants.create_tenant(session, "bench").id
-        _, key = tenants.add_key(session, tenant_id, ["train"])
-        dataset = dataset_rows.add_dataset(
-            session,
-            tenant_id=tenant_id,
-            name="bench",
-            task="classification",
-            X=X,
-            y=y,
-            classes=[0, 1],
-            n_outputs=2,
-        )
-        job_id = jobs.create_job(
-            session,
-            tenant_id=tenant_id,
-            dataset_id=dataset.id,
-            network=NETWORK,
-            training=TRAINING,
-            epochs=2,
-            idempotency_key=None,
-        ).id
-    assert run_job(job_id, factory) == "succeeded"
-    with factory() as session:
-        return jobs.get_job(session, tenant_id, job_id).model_id, key
 
 
 def bodies(mb: float) -> dict[str, bytes]:
@@ -213,7 +168,7 @@ def measure(api: Api, key: str, model_id: str, kind: str, body: bytes, at_once: 
 def run(root: Path, payloads: dict[str, bytes], tmp: Path) -> list[dict]:
     url = f"sqlite:///{tmp / f'{root.name}.db'}"
     migrate(url)
-    model_id, key = train_model(url)
+    model_id, key = train_model(url, "train")
     env = {
         **os.environ,
         "SYN0_DATABASE_URL": url,

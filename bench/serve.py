@@ -56,13 +56,13 @@ TRAINING = {
 }
 
 
-def train_model(url: str) -> tuple[str, str]:
-    """A trained model of the tenant ``bench``, and a predict key of that tenant."""
+def train_model(url: str, scope: str = "predict") -> tuple[str, str]:
+    """A trained model of the tenant ``bench``, and a key of that tenant with ``scope``."""
     factory = sessionmaker(make_engine(url), expire_on_commit=False)
     X, y = datasets.spiral(500, noise=0.1, seed=0)
     with factory.begin() as session:
         tenant_id = tenants.create_tenant(session, "bench").id
-        _, key = tenants.add_key(session, tenant_id, ["predict"])
+        _, key = tenants.add_key(session, tenant_id, [scope])
         dataset = dataset_rows.add_dataset(
             session,
             tenant_id=tenant_id,
