@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,6 +73,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def api_command(port: int, *options: str) -> list[str]:
+    """The command that serves the API on ``port`` as ``uvicorn --factory`` does."""
+    return [sys.executable, "-m", "uvicorn", "--factory", "syn0.api.app:create_app",
+            "--port", str(port), *options]  # fmt: skip
 
 
 @contextmanager

@@ -8,7 +8,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pytest
 
 from syn0.api.server import PROTOCOL
 from tests.api.factories import assert_problem
-from tests.services import ROOT, free_port
+from tests.services import ROOT, api_command, free_port
 
 LIMIT = 16 * 1024
 
@@ -39,18 +38,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("uvicorn") / "api.log"
     port = free_port()
     env = {**os.environ, "SYN0_MAX_HEADER_BYTES": str(LIMIT)}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "syn0.api.app:create_app",
-        "--port",
-        str(port),
-    ]
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*command, "--http", PROTOCOL], cwd=ROOT, env=env, stdout=out, stderr=out
+            api_command(port, "--http", PROTOCOL), cwd=ROOT, env=env, stdout=out, stderr=out
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

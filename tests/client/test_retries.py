@@ -7,7 +7,6 @@ recorded instead of slept; then against a real API that starts after the first c
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,7 @@ from syn0.client import (
 from syn0.client import http as client_http
 from syn0.client.errors import retry_after_seconds
 from tests.client.factories import NETWORK, training
-from tests.services import ROOT, free_port
+from tests.services import ROOT, api_command, free_port
 
 Reply = Callable[[httpx.Request], httpx.Response]
 JOB = {
@@ -149,17 +148,8 @@ def test_a_server_that_is_down_then_up(stack, monkeypatch):
     started: list[subprocess.Popen] = []
 
     def start() -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "syn0.api.app:create_app",
-            "--port",
-            str(port),
-        ]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        started.append(subprocess.Popen(command, cwd=ROOT, env=stack.env, **quiet))
+        started.append(subprocess.Popen(api_command(port), cwd=ROOT, env=stack.env, **quiet))
 
     timer = threading.Timer(0.5, start)
     slept: list[float] = []
