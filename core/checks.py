@@ -1,73 +1,42 @@
-"""Whole-spec checks: shapes through the stack, loss against the last layer, spec
-against a dataset. Every failure is a ``SpecError`` naming the field path and the fix."""
+"""Whole-spec checks: the graph and the shapes through it, loss against the last layer,
+spec against a dataset. Every failure is a ``SpecError`` naming the field path and the fix."""
 
 from __future__ import annotations
 
-from math import prod
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel
-
-from syn0.core.conv import conv_geometry
-from syn0.core.errors import SpecError
+from syn0.core.errors import Misfit, SpecError
+from syn0.core.graph import NETWORK_INPUT, Node, resolve
+from syn0.core.registry import LAYERS
 from syn0.core.spec import NetworkSpec, Task, TrainingSpec
 
 Shape = tuple[int, ...]
 
 
-def _fmt(shape: Shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
-
-
-def layer_output_shape(index: int, layer, shape: Shape) -> Shape:
-    """The output shape of ``layer`` (at ``index``) given its input shape."""
-    where = ("network", "layers", index)
-    name = f"layer {index} ({layer.type})"
-    if layer.type == "dense":
-        if len(shape) != 1:
-            raise SpecError(
-                f"{name} needs a flat input but receives {_fmt(shape)}; "
-                "add a flatten layer before it",
-                where,
-            )
-        return (layer.units,)
-    if layer.type in ("dropout",):
-        return shape
-    if len(shape) != 3:
-        raise SpecError(
-            f"{name} needs an image input (channels, height, width) but receives {_fmt(shape)}",
-            where,
-        )
-    if layer.type == "flatten":
-        return (prod(shape),)
-    c, h, w = shape
-    if layer.type == "conv2d":
-        k, s, padding = layer.kernel_size, layer.stride, layer.padding
-        filters = layer.filters
-    else:
-        k, s, padding, filters = layer.pool_size, layer.stride or layer.pool_size, "valid", c
-    if padding == "valid" and (k > h or k > w):
-        field = "kernel_size" if layer.type == "conv2d" else "pool_size"
-        raise SpecError(
-            f"{name} has a {k}x{k} window but receives {_fmt(shape)}; use a smaller "
-            f"`{field}` or padding='same'",
-            (*where, field),
-        )
-    return (filters, conv_geometry(h, k, s, padding)[0], conv_geometry(w, k, s, padding)[0])
-
-
-def infer_shapes(network: NetworkSpec) -> list[Shape]:
-    """Output shape of every layer, checking each layer fits the one before it."""
+def _walk(network: NetworkSpec) -> tuple[list[Node], list[list[Shape]], list[Shape]]:
+    """The graph's nodes, the shapes each reads and the shape each gives, checking every
+    layer against what it reads."""
     if network.features and network.input_shape != [2]:
         raise SpecError(
             f"features are computed from two inputs (x1, x2); input_shape is "
             f"{network.input_shape}; remove `features` or use input_shape [2]",
             ("network", "features"),
         )
-    shape: Shape = network.first_layer_input()
-    shapes = []
-    for index, layer in enumerate(network.layers):
-        shape = layer_output_shape(index, layer, shape)
-        shapes.append(shape)
+    nodes = resolve(network)
+    first = network.first_layer_input()
+    reads: list[list[Shape]] = []
+    gives: list[Shape] = []
+    for node in nodes:
+        shapes = [first if source == NETWORK_INPUT else gives[source] for source in node.inputs]
+        try:
+            gives.append(LAYERS[node.spec.type].compute_output_shape(node.spec, shapes))
+        except Misfit as exc:
+            where = ("network", "layers", node.index)
+            raise SpecError(
+                f"layer {node.index} ({node.spec.type}) {exc.message}",
+                (*where, exc.field) if exc.field else where,
+            ) from None
+        reads.append(shapes)
     last = network.layers[-1]
     if last.type != "dense":
         raise SpecError(
@@ -75,63 +44,51 @@ def infer_shapes(network: NetworkSpec) -> list[Shape]:
             "the outputs must come from a dense layer",
             ("network", "layers", len(network.layers) - 1),
         )
-    for index, layer in enumerate(network.layers):
-        if layer.type == "conv2d" and layer.activation == "softmax":
-            raise SpecError(
-                f"layer {index} (conv2d) cannot use softmax; use it on a dense layer",
-                ("network", "layers", index, "activation"),
-            )
-    return shapes
+    return nodes, reads, gives
+
+
+def infer_shapes(network: NetworkSpec) -> list[Shape]:
+    """Output shape of every layer, checking the graph and each layer's fit to its inputs."""
+    return _walk(network)[2]
 
 
 class LayerSummary(BaseModel):
     index: int
+    name: str = Field(description="the layer's `name`, or `<type>_<index>`")
     type: str
+    inputs: list[str] = Field(description="the names of the layers it reads; `input`: the input")
     output_shape: list[int]
     params: int
     flops: int
 
 
 class Summary(BaseModel):
-    """Per-layer shapes, parameter counts and forward FLOPs per sample."""
+    """Per-layer shapes, parameter counts and forward FLOPs per sample, in graph order."""
 
     layers: list[LayerSummary]
     total_params: int
     total_flops: int
 
 
-def _cost(layer, in_shape: Shape, out_shape: Shape) -> tuple[int, int]:
-    """(parameters, forward FLOPs per sample): a multiply-add counts as two FLOPs."""
-    if layer.type == "dense":
-        bias = layer.units if layer.use_bias else 0
-        return in_shape[0] * layer.units + bias, 2 * in_shape[0] * layer.units + bias
-    if layer.type == "conv2d":
-        per_out = in_shape[0] * layer.kernel_size**2
-        bias = layer.filters if layer.use_bias else 0
-        outputs = prod(out_shape)
-        return layer.filters * per_out + bias, outputs * (2 * per_out + (1 if bias else 0))
-    if layer.type == "maxpool2d":
-        return 0, prod(out_shape) * (layer.pool_size**2 - 1)
-    if layer.type == "dropout":
-        return 0, prod(out_shape)
-    return 0, 0
-
-
 def summary(network: NetworkSpec) -> Summary:
-    shapes = infer_shapes(network)
-    rows, in_shape = [], network.first_layer_input()
-    for index, (layer, out_shape) in enumerate(zip(network.layers, shapes, strict=True)):
-        params, flops = _cost(layer, in_shape, out_shape)
+    nodes, reads, gives = _walk(network)
+    rows = []
+    for node, shapes, out_shape in zip(nodes, reads, gives, strict=True):
+        layer = LAYERS[node.spec.type]
         rows.append(
             LayerSummary(
-                index=index,
-                type=layer.type,
+                index=node.index,
+                name=node.name,
+                type=node.spec.type,
+                inputs=[
+                    "input" if source == NETWORK_INPUT else nodes[source].name
+                    for source in node.inputs
+                ],
                 output_shape=list(out_shape),
-                params=params,
-                flops=flops,
+                params=layer.count_params(node.spec, shapes),
+                flops=layer.count_flops(node.spec, shapes, out_shape),
             )
         )
-        in_shape = out_shape
     return Summary(
         layers=rows,
         total_params=sum(r.params for r in rows),

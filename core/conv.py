@@ -3,15 +3,16 @@
 Conv2D is im2col + one GEMM: the columns ``(c*k*k, oh*ow*n)`` are gathered with
 k*k strided slice copies, each a run of ``ow * n`` contiguous values when the
 stride is 1, and ``W (f, c*k*k) @ cols`` is already the ``(f, oh, ow, n)`` output.
-Max pooling is a handful of strided ``maximum`` calls.
+Pooling lives in ``core.pool``.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
+from math import prod
 
 from syn0.core.activations import ACTIVATIONS, DERIVATIVES
-from syn0.core.layers import Layer
+from syn0.core.errors import Misfit
+from syn0.core.layers import Layer, fmt, image_input
 
 # GEMMs along the long column axis (oh * ow * n) run in chunks of this many columns:
 # OpenBLAS runs a thin GEMM over ~50k columns several times slower in one call than
@@ -28,7 +29,21 @@ def conv_geometry(size: int, kernel: int, stride: int, padding: str) -> tuple[in
     return out, total // 2
 
 
-def _window(x, i: int, j: int, stride: int, oh: int, ow: int):
+def window_output(shape, k: int, stride: int, padding: str, channels: int, field: str):
+    """The ``(channels, oh, ow)`` output of a ``k`` x ``k`` window moved over ``shape``;
+    ``field`` names the window's size in the spec."""
+    _, h, w = image_input(shape)
+    if padding == "valid" and (k > h or k > w):
+        raise Misfit(
+            f"has a {k}x{k} window but receives {fmt(shape)}; use a smaller `{field}` "
+            "or padding='same'",
+            field,
+        )
+    oh, ow = conv_geometry(h, k, stride, padding)[0], conv_geometry(w, k, stride, padding)[0]
+    return channels, oh, ow
+
+
+def window(x, i: int, j: int, stride: int, oh: int, ow: int):
     """The ``(c, oh, ow, n)`` slice of ``x`` that meets kernel offset ``(i, j)``."""
     return x[:, i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride]
 
@@ -45,19 +60,42 @@ def _patches(xp, x, k: int, stride: int, oh: int, ow: int):
 
 
 class Conv2D(Layer):
-    """``a = activation(conv(x, W) + b)`` with W ``(filters, c, k, k)``."""
+    """``a = activation(conv(x, W) + b)`` with W ``(filters, c, k, k)``.
 
-    def __init__(self, backend, dtype, in_shape, spec):
-        c, h, w = in_shape
+    A 1x1 convolution with stride 1 reads its input as the columns, with no copy, and
+    its input gradient is the columns' gradient: the GEMMs alone.
+    """
+
+    @classmethod
+    def compute_output_shape(cls, spec, shapes):
+        if spec.activation == "softmax":
+            raise Misfit("cannot use softmax; use it on a dense layer", "activation")
+        k, filters = spec.kernel_size, spec.filters
+        return window_output(shapes[0], k, spec.stride, spec.padding, filters, "kernel_size")
+
+    @classmethod
+    def count_params(cls, spec, shapes):
+        per_out = shapes[0][0] * spec.kernel_size**2
+        return spec.filters * per_out + (spec.filters if spec.use_bias else 0)
+
+    @classmethod
+    def count_flops(cls, spec, shapes, out):
+        per_out = shapes[0][0] * spec.kernel_size**2
+        return prod(out) * (2 * per_out + (1 if spec.use_bias else 0))
+
+    def __init__(self, backend, dtype, spec, shapes):
+        super().__init__(backend, dtype, spec, shapes)
+        c, h, w = self.in_shape
         k, s = spec.kernel_size, spec.stride
-        oh, self.pad_h = conv_geometry(h, k, s, spec.padding)
-        ow, self.pad_w = conv_geometry(w, k, s, spec.padding)
-        super().__init__(backend, dtype, in_shape, (spec.filters, oh, ow))
+        _, oh, ow = self.out_shape
+        self.pad_h = conv_geometry(h, k, s, spec.padding)[1]
+        self.pad_w = conv_geometry(w, k, s, spec.padding)[1]
         self.k, self.stride, self.activation = k, s, spec.activation
         self.padded_hw = (
             max(h + 2 * self.pad_h, (oh - 1) * s + k),
             max(w + 2 * self.pad_w, (ow - 1) * s + k),
         )
+        self.pointwise = k == 1 and s == 1
         self.weight_shape = (spec.filters, c * k * k)
         self.bias_size = spec.filters if spec.use_bias else 0
         self.fan_in, self.fan_out = c * k * k, spec.filters * k * k
@@ -70,10 +108,13 @@ class Conv2D(Layer):
         _, h, w = self.in_shape
         return padded[:, self.pad_h : self.pad_h + h, self.pad_w : self.pad_w + w]
 
-    def forward(self, x, training, rng):
+    def _columns(self, x):
+        """The ``(c*k*k, oh*ow*n)`` im2col matrix of ``x``."""
         xp, k, s = self.xp, self.k, self.stride
         n = x.shape[-1]
-        c, (f, oh, ow) = self.in_shape[0], self.out_shape
+        c, (_, oh, ow) = self.in_shape[0], self.out_shape
+        if self.pointwise:
+            return xp.ascontiguousarray(x).reshape(c, oh * ow * n)
         if self.padded_hw == self.in_shape[1:]:
             src = x
         else:
@@ -81,7 +122,13 @@ class Conv2D(Layer):
             self._interior(src)[...] = x
         cols = self.buffer("cols", (c, k, k, oh, ow, n))
         cols[...] = _patches(xp, src, k, s, oh, ow)
-        self.cols = cols.reshape(c * k * k, oh * ow * n)
+        return cols.reshape(c * k * k, oh * ow * n)
+
+    def forward(self, x, training, rng):
+        xp = self.xp
+        f, oh, ow = self.out_shape
+        n = x.shape[-1]
+        self.cols = self._columns(x)
         out = self.buffer("out", (f, oh * ow * n))
         for start in range(0, out.shape[1], GEMM_CHUNK):
             end = start + GEMM_CHUNK
@@ -105,12 +152,14 @@ class Conv2D(Layer):
         c = self.in_shape[0]
         dcols = self.buffer("dcols", (c * k * k, oh * ow * n))
         xp.matmul(self.W.T, g2, out=dcols)
+        if self.pointwise:
+            return dcols.reshape(*self.in_shape, n)
         dcols = dcols.reshape(c, k, k, oh, ow, n)
         dx = self._padded("dx", n)
         dx.fill(0)
         for i in range(k):
             for j in range(k):
-                _window(dx, i, j, s, oh, ow)[...] += dcols[:, i, j]
+                window(dx, i, j, s, oh, ow)[...] += dcols[:, i, j]
         return dx if self.padded_hw == self.in_shape[1:] else self._interior(dx)
 
     def _weight_gradient(self, g2) -> None:
@@ -127,76 +176,3 @@ class Conv2D(Layer):
             if start:
                 total += part
         self.gW[...] = total.T
-
-
-class MaxPool2D(Layer):
-    """Maximum over ``pool`` x ``pool`` windows moved by ``stride`` (no padding).
-
-    It may carry the activation of the convolution before it (see ``fuse_activations``).
-    """
-
-    def __init__(self, backend, dtype, in_shape, spec):
-        c, h, w = in_shape
-        self.pool = spec.pool_size
-        self.stride = spec.stride or spec.pool_size
-        oh, _ = conv_geometry(h, self.pool, self.stride, "valid")
-        ow, _ = conv_geometry(w, self.pool, self.stride, "valid")
-        super().__init__(backend, dtype, in_shape, (c, oh, ow))
-        self.tiles = self.stride == self.pool and h % self.pool == 0 and w % self.pool == 0
-
-    def forward(self, x, training, rng):
-        _, oh, ow = self.out_shape
-        self.x = x
-        out = self.buffer("out", (*self.out_shape, x.shape[-1]))
-        out[...] = _window(x, 0, 0, self.stride, oh, ow)
-        for i in range(self.pool):
-            for j in range(self.pool):
-                if i or j:
-                    self.xp.maximum(out, _window(x, i, j, self.stride, oh, ow), out=out)
-        self.out = out
-        if self.activation == "linear":
-            return out
-        self.a = self.buffer("a", out.shape)
-        self.a[...] = out
-        return ACTIVATIONS[self.activation](self.xp, self.a)
-
-    def backward(self, grad, need_input_grad):
-        """Route each output gradient to the first position in its window holding the max.
-
-        ``remaining`` holds the gradient not yet routed; subtracting what was routed
-        (instead of masked assignment, several times slower) keeps ties from routing twice.
-        """
-        xp = self.xp
-        _, oh, ow = self.out_shape
-        if self.activation != "linear":
-            grad = DERIVATIVES[self.activation](xp, self.a, grad)
-        dx = self.buffer("dx", (*self.in_shape, grad.shape[-1]))
-        if not self.tiles:
-            dx.fill(0)
-        remaining = self.buffer("remaining", grad.shape)
-        remaining[...] = grad
-        routed = self.buffer("routed", grad.shape)
-        is_max = self.xp.empty(grad.shape, dtype=bool)
-        for i in range(self.pool):
-            for j in range(self.pool):
-                xp.equal(_window(self.x, i, j, self.stride, oh, ow), self.out, out=is_max)
-                target = _window(dx, i, j, self.stride, oh, ow)
-                if self.tiles:
-                    # Windows tile the input: each dx position is written exactly once.
-                    routed = xp.multiply(remaining, is_max, out=target)
-                else:
-                    xp.multiply(remaining, is_max, out=routed)
-                    target += routed
-                remaining -= routed
-        return dx
-
-
-def fuse_activations(layers: list) -> None:
-    """Move a convolution's activation behind the max pooling that follows it.
-
-    For a non-decreasing f, max(f(z)) = f(max(z)): applying f after pooling gives the
-    same outputs and gradients while touching a quarter of the values (for 2x2 pools).
-    """
-    for conv, pool in pairwise(layers):
-        if isinstance(conv, Conv2D) and isinstance(pool, MaxPool2D):
-            pool.activation, conv.activation = conv.activation, "linear"

@@ -42,3 +42,13 @@ class TrainingDiverged(ArithmeticError):
         self.epoch = epoch
         self.last_finite_loss = last_finite_loss
         self.what = what
+
+
+class Misfit(ValueError):
+    """A layer that cannot take the shapes it receives; ``field`` names the spec field to
+    change, if one. ``core.checks`` turns it into a ``SpecError`` naming the layer."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

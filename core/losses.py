@@ -79,9 +79,9 @@ def mse(xp, z: Array, y: Array, activation: str, classify: bool):
 
 
 LOSSES = {
-    "cross_entropy": cross_entropy,
-    "binary_cross_entropy": binary_cross_entropy,
     "mse": mse,
+    "binary_cross_entropy": binary_cross_entropy,
+    "cross_entropy": cross_entropy,
 }
 
 

@@ -1,9 +1,14 @@
-"""``Network``: layers built from a ``NetworkSpec`` over one flat parameter buffer.
+"""``Network``: the graph of a ``NetworkSpec``'s layers over one flat parameter buffer.
 
-All weights come first in the buffer, then all biases, so the L1/L2 penalty is
-one slice and an optimizer step is a few whole-array calls. The last dense layer
-computes logits; its activation is applied by ``outputs`` (predict) or fused into
-the loss (training).
+All weights come first in the buffer, then all biases (and batchnorm's gamma and
+beta), then the state that is kept but not trained (batchnorm's moving averages),
+so the L1/L2 penalty is one slice and an optimizer step is a few whole-array calls.
+The last layer, a dense one, computes logits; its activation is applied by
+``predict`` or fused into the loss (training).
+
+Forward runs the layers in the spec's order, each on the outputs of the layers it
+reads (``core.graph``); backward runs them in reverse, summing the gradients of an
+output read more than once. A chain of layers is the simplest such graph.
 """
 
 from __future__ import annotations
@@ -16,18 +21,13 @@ from syn0.core import features, initializers
 from syn0.core.activations import ACTIVATIONS
 from syn0.core.backend import DEVICES, Backend, get_backend
 from syn0.core.checks import infer_shapes
-from syn0.core.conv import Conv2D, MaxPool2D, fuse_activations
 from syn0.core.errors import DataError
-from syn0.core.layers import Dense, Dropout, Flatten, Layer
+from syn0.core.fuse import fuse_activations
+from syn0.core.graph import NETWORK_INPUT, resolve
+from syn0.core.layers import Dense, Layer
+from syn0.core.registry import LAYERS
 from syn0.core.spec import NetworkSpec
 
-LAYERS = {
-    "dense": Dense,
-    "conv2d": Conv2D,
-    "maxpool2d": MaxPool2D,
-    "flatten": Flatten,
-    "dropout": Dropout,
-}
 PREDICT_CHUNK = 4096
 
 
@@ -66,25 +66,25 @@ class Network:
     def _build(self, backend: Backend) -> None:
         """Layers, and the flat parameter and gradient buffers (zeros), on ``backend``."""
         self.backend, self.xp = backend, backend.xp
+        self.nodes = resolve(self.spec)
         self.layers: list[Layer] = []
-        shape = self.spec.first_layer_input()
-        last = len(self.spec.layers) - 1
-        for index, layer_spec in enumerate(self.spec.layers):
-            cls = LAYERS[layer_spec.type]
-            if cls is Dense:
-                act = "linear" if index == last else layer_spec.activation
-                layer = Dense(backend, self.dtype, shape, layer_spec, act)
-            else:
-                layer = cls(backend, self.dtype, shape, layer_spec)
-            self.layers.append(layer)
-            shape = layer.out_shape
-        fuse_activations(self.layers)
-        self.n_outputs = shape[0]
+        first = self.spec.first_layer_input()
+        for node in self.nodes:
+            shapes = [
+                first if source == NETWORK_INPUT else self.layers[source].out_shape
+                for source in node.inputs
+            ]
+            self.layers.append(LAYERS[node.spec.type](backend, self.dtype, node.spec, shapes))
+        self.layers[-1].activation = "linear"  # the logits; see the module docstring
+        fuse_activations(self.layers, self.nodes)
+        self.n_outputs = self.layers[-1].out_shape[0]
         self.n_weights = sum(_size(la.weight_shape) for la in self.layers)
-        size = self.n_weights + sum(la.bias_size for la in self.layers)
+        self.n_trained = self.n_weights + sum(la.bias_size for la in self.layers)
+        size = self.n_trained + sum(la.state_size for la in self.layers)
         self.params = self.xp.zeros(size, dtype=self.dtype)
         self.grads = self.xp.zeros(size, dtype=self.dtype)
         self._bind()
+        self._plan_backward()
 
     @property
     def device(self) -> str:
@@ -104,23 +104,27 @@ class Network:
     # --- parameters -------------------------------------------------------------------------
 
     def _bind(self) -> None:
-        w_at, b_at = 0, self.n_weights
+        w_at, b_at, s_at = 0, self.n_weights, self.n_trained
         for layer in self.layers:
-            if layer.weight_shape is None:
-                continue
-            w_end, b_end = w_at + _size(layer.weight_shape), b_at + layer.bias_size
-            bias = slice(b_at, b_end) if layer.bias_size else None
-            layer.bind(
-                self.params[w_at:w_end].reshape(layer.weight_shape),
-                self.params[bias] if bias else None,
-                self.grads[w_at:w_end].reshape(layer.weight_shape),
-                self.grads[bias] if bias else None,
-            )
-            w_at, b_at = w_end, b_end
+            if layer.trainable:
+                w_end, b_end = w_at + _size(layer.weight_shape), b_at + layer.bias_size
+                weights, bias = slice(w_at, w_end), slice(b_at, b_end) if layer.bias_size else None
+                shape = layer.weight_shape or (0,)
+                layer.bind(
+                    self.params[weights].reshape(shape),
+                    self.params[bias] if bias else None,
+                    self.grads[weights].reshape(shape),
+                    self.grads[bias] if bias else None,
+                )
+                w_at, b_at = w_end, b_end
+            if layer.state_size:
+                layer.bind_state(self.params[s_at : s_at + layer.state_size])
+                s_at += layer.state_size
 
     def _initialize(self, seed: int) -> None:
         rng = np.random.default_rng(seed)
         for layer, layer_spec in zip(self.layers, self.spec.layers, strict=True):
+            layer.initialize_constants()
             if layer.weight_shape is None:
                 continue
             name = initializers.resolve(layer_spec.init, layer_spec.activation)
@@ -128,6 +132,14 @@ class Network:
                 rng, layer.weight_shape, layer.fan_in, layer.fan_out
             )
             layer.W[...] = self.xp.asarray(values, dtype=self.dtype)
+
+    def _plan_backward(self) -> None:
+        """Which layers backward visits (those with parameters at or before them) and
+        who reads each output (a gradient of an output read twice is a sum)."""
+        self.upstream: list[bool] = []
+        for node, layer in zip(self.nodes, self.layers, strict=True):
+            before = any(self.upstream[s] for s in node.inputs if s != NETWORK_INPUT)
+            self.upstream.append(layer.trainable or before)
 
     @property
     def weights(self) -> Any:
@@ -138,18 +150,30 @@ class Network:
 
     def forward(self, x: Any, training: bool = False, rng: np.random.Generator | None = None):
         """Logits ``(n, n_outputs)`` for a batch already in the internal layout."""
-        for layer in self.layers:
-            x = layer.forward(x, training, rng)
-        return x
+        return self._outputs(x, training, rng)[-1]
+
+    def _outputs(self, x: Any, training: bool, rng) -> list[Any]:
+        """Every layer's output, in the spec's order."""
+        outs: list[Any] = []
+        for node, layer in zip(self.nodes, self.layers, strict=True):
+            ins = [x if source == NETWORK_INPUT else outs[source] for source in node.inputs]
+            outs.append(layer.forward(ins if layer.arity is None else ins[0], training, rng))
+        return outs
 
     def backward(self, grad: Any) -> None:
         """Fill ``self.grads`` from dL/dlogits ``(n, n_outputs)``."""
-        first = self._first_trainable()
-        for index in range(len(self.layers) - 1, first - 1, -1):
-            grad = self.layers[index].backward(grad, need_input_grad=index > first)
-
-    def _first_trainable(self) -> int:
-        return next(i for i, la in enumerate(self.layers) if la.weight_shape is not None)
+        grads: list[Any] = [None] * len(self.layers)
+        grads[-1] = grad
+        for node, layer in zip(reversed(self.nodes), reversed(self.layers), strict=True):
+            if not self.upstream[node.index]:
+                continue
+            wanted = [s != NETWORK_INPUT and self.upstream[s] for s in node.inputs]
+            got = layer.backward(grads[node.index], need_input_grad=any(wanted))
+            grads[node.index] = None
+            got = got if layer.arity is None else [got]
+            for position, source in enumerate(node.inputs):
+                if wanted[position]:
+                    _accumulate(self.xp, grads, source, got[position], got[position + 1 :])
 
     def to_internal(self, X: Any) -> Any:
         """``(n, *input_shape)`` samples to the layout the first layer reads."""
@@ -234,13 +258,12 @@ class Network:
         """``(layer index, activations (n, units))`` of every hidden dense layer, in
         inference mode: what each unit computes over the inputs (the Playground's
         per-neuron views)."""
-        x = self.to_internal(self.check_inputs(X))
-        found = []
-        for index, layer in enumerate(self.layers[:-1]):
-            x = layer.forward(x, False, None)
-            if isinstance(layer, Dense):
-                found.append((index, self.backend.to_numpy(x).copy()))
-        return found
+        outs = self._outputs(self.to_internal(self.check_inputs(X)), False, None)
+        return [
+            (index, self.backend.to_numpy(out).copy())
+            for index, (layer, out) in enumerate(zip(self.layers[:-1], outs, strict=False))
+            if isinstance(layer, Dense)
+        ]
 
     def predict_labels(self, X: Any) -> np.ndarray:
         """Predicted classes ``(n,)`` in the user's own label values."""
@@ -266,6 +289,18 @@ class Network:
         from syn0.core.serialization import network_from_bytes
 
         return network_from_bytes(data)
+
+
+def _accumulate(xp, grads: list[Any], source: int, grad: Any, later: list[Any]) -> None:
+    """Add ``grad`` to the gradient of ``source``'s output. A gradient a merge also hands
+    to a later input (``Add`` hands one array to all) is copied first: a layer may
+    change the gradient it receives in place."""
+    if any(other is grad for other in later):
+        grad = grad.copy()
+    if grads[source] is None:
+        grads[source] = grad
+    else:
+        grads[source] += grad
 
 
 def _size(shape: tuple[int, ...] | None) -> int:

@@ -64,36 +64,39 @@ def gradient_error(
     l1: float = 0.0,
     l2: float = 0.0,
     eps: float = 1e-6,
+    training: bool = True,
 ) -> float:
-    """Relative error between backprop and central finite differences over every parameter.
+    """Relative error between backprop and central finite differences over every trained
+    parameter (not the state, such as batchnorm's moving averages, that no gradient moves).
 
     Dropout masks are fixed by drawing them from a freshly seeded generator on each pass.
+    ``training=False`` checks the inference-mode pass (batchnorm's moving averages).
     """
     xp = net.xp
     x, y = net.to_internal(X), xp.asarray(y)
     classify = loss != "mse"
 
     def objective() -> float:
-        z = net.forward(x, training=True, rng=np.random.default_rng(7))
+        z = net.forward(x, training=training, rng=np.random.default_rng(7))
         value, _, _ = LOSSES[loss](xp, z.copy(), y, net.output_activation, classify)
         return float(value) + penalty(xp, net.weights, l1, l2)
 
-    z = net.forward(x, training=True, rng=np.random.default_rng(7))
+    z = net.forward(x, training=training, rng=np.random.default_rng(7))
     _, grad, _ = LOSSES[loss](xp, z, y, net.output_activation, classify)
     net.backward(grad)
     analytic = net.grads.copy()
     add_gradient(xp, net.weights, analytic[: net.n_weights], l1, l2)
 
     params = host(net.params)
-    numeric = np.empty_like(params)
-    for i in range(params.size):
+    numeric = np.empty_like(params[: net.n_trained])
+    for i in range(numeric.size):
         net.params[i] = params[i] + eps
         up = objective()
         net.params[i] = params[i] - eps
         down = objective()
         net.params[i] = params[i]
         numeric[i] = (up - down) / (2 * eps)
-    analytic = host(analytic)
+    analytic = host(analytic)[: net.n_trained]
     scale = np.linalg.norm(numeric) + np.linalg.norm(analytic)
     return float(np.linalg.norm(numeric - analytic) / scale)
 
