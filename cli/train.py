@@ -85,8 +85,20 @@ def _show_validation(validation: Validation, as_json: bool) -> None:
         echo_json(dump(validation))
         return
     layers = validation.summary["layers"]
-    rows = ([row["index"], row["type"], row["output_shape"], row["params"]] for row in layers)
-    console().print(listing(["layer", "type", "output", "params"], rows))
+    rows = (
+        [
+            row["index"],
+            row["name"],
+            row["type"],
+            ", ".join(row["inputs"]),
+            row["output_shape"],
+            f"{row['params']:,}",
+            f"{row['flops']:,}",
+        ]
+        for row in layers
+    )
+    header = ["layer", "name", "type", "inputs", "output", "params", "FLOPs"]
+    console().print(listing(header, rows))
     work = validation.estimated_work
     click.echo(
         f"{validation.summary['total_params']:,} parameters; "

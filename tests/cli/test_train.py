@@ -39,14 +39,16 @@ def spiral(api) -> str:
 def _data_for(api, example: str) -> str:
     if example == "xor.json":
         return api.datasets.upload_csv(EXAMPLES / "xor.csv", target="y").id
-    if example == "lenet.yaml":
+    if example in ("lenet.yaml", "resnet.yaml"):
         X, y = datasets.images(200, size=12, noise=0.1, kind="bars")
         return api.datasets.upload_arrays(X, y, name="bars").id
     kind = "spiral" if example == "spiral.yaml" else "regress_gauss"
     return api.datasets.generate(kind, n_samples=300, noise=0.1).id
 
 
-@pytest.mark.parametrize("example", ["xor.json", "spiral.yaml", "lenet.yaml", "regression.yaml"])
+@pytest.mark.parametrize(
+    "example", ["xor.json", "spiral.yaml", "lenet.yaml", "resnet.yaml", "regression.yaml"]
+)
 def test_every_example_trains_to_success_with_watch(syn0, api, example):
     done = syn0("train", EXAMPLES / example, "--data", _data_for(api, example), "--watch")
     assert done.code == 0, done.err
@@ -72,6 +74,29 @@ def test_dry_run_shows_the_layers(syn0, spiral):
     checked = syn0("train", EXAMPLES / "spiral.yaml", "--data", spiral, "--dry-run")
     assert checked.code == 0, checked.err
     assert "dropout" in checked.out and "4,482 parameters" in checked.out
+
+
+def test_dry_run_lists_the_graph(syn0, api):
+    X, y = datasets.images(60, size=12, kind="bars")
+    bars = api.datasets.upload_arrays(X, y, name="bars").id
+    checked = syn0("train", EXAMPLES / "resnet.yaml", "--data", bars, "--dry-run")
+    assert checked.code == 0, checked.err
+    lines = checked.out.splitlines()
+    add = next(line for line in lines if " add " in line).split()
+    assert add[:5] == ["8", "add_8", "add", "stem,", "residual"]
+    assert "(8, 12, 12)" in " ".join(add) or "[8, 12, 12]" in " ".join(add)
+    assert "1,356 parameters" in checked.out
+
+
+def test_an_input_naming_no_layer_names_the_line_and_field(syn0, spiral, tmp_path):
+    spec = (EXAMPLES / "resnet.yaml").read_text().replace("[stem, residual]", "[stem, resdiual]")
+    (tmp_path / "typo.yaml").write_text(spec)
+    refused = syn0("train", tmp_path / "typo.yaml", "--data", spiral)
+    assert refused.code == 2
+    assert refused.err.startswith(
+        f"error: {tmp_path / 'typo.yaml'}:17: network.layers.8.inputs.1: layer 8 (add) reads "
+        "'resdiual', but no layer has that name; expected 'input' or an earlier layer: "
+    )
 
 
 def test_a_failing_job_exits_1_with_its_reason(syn0, api, tmp_path):
