@@ -248,7 +248,11 @@ def images(
 
 
 def glyphs(
-    n_samples: int = 1000, noise: float = 0.0, seed: int = 0, channels: int = 1, size: int = 16
+    n_samples: int = 1000,
+    noise: float = 0.0,
+    seed: int = 0,
+    channels: int = 1,
+    size: int = _glyphs.DEFAULT_SIZE,
 ) -> Dataset:
     """Ten classes of digit-like glyphs (``core.glyphs``) at random places, sizes, slants
     and stroke widths: a task where a convolutional net beats a dense one.

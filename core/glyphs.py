@@ -16,7 +16,7 @@ import numpy as np
 
 N_CLASSES = 10
 CHANNELS = (1, 3)
-MIN_SIZE, MAX_SIZE = 8, 32
+MIN_SIZE, DEFAULT_SIZE, MAX_SIZE = 8, 16, 32  # height and width in pixels
 
 # Stroke ends in the unit box, x to the right and y down.
 _TL, _TR, _ML, _MR, _BL, _BR = (0, 0), (1, 0), (0, 0.5), (1, 0.5), (0, 1), (1, 1)
