@@ -20,8 +20,9 @@ from syn0.cli.render import dataset_fields, dataset_line, listing, when
 from syn0.client import Dataset
 
 TASKS = click.Choice(["classification", "regression"])
-# The server's generators (core.datasets.KINDS), spelled out so `syn0 --help` stays fast.
-KINDS = ("circle", "gauss", "moons", "plane", "regress_gauss", "spiral", "xor")
+# The server's generators (core.datasets.KINDS, then IMAGE_KINDS), spelled out so
+# `syn0 --help` stays fast.
+KINDS = ("circle", "gauss", "moons", "plane", "regress_gauss", "spiral", "xor", "glyphs")
 
 
 @click.group()
@@ -72,6 +73,8 @@ def upload(
 @click.option("--noise", default=0.0, show_default=True, help="Noise, a fraction in [0, 1].")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--name", help="Defaults to a description of the parameters.")
+@click.option("--channels", type=int, help="glyphs: 1 (grey, the default) or 3 (colour).")
+@click.option("--image-size", type=int, help="glyphs: height and width, 8-32 (default 16).")
 @json_option
 @quiet_option
 @pass_state
@@ -82,11 +85,16 @@ def generate(
     noise: float,
     seed: int,
     name: str | None,
+    channels: int | None,
+    image_size: int | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Generate a toy dataset on the server (the TensorFlow Playground's sets, moons)."""
-    dataset = state.client.datasets.generate(kind, samples, noise, seed, name)
+    """Generate a toy dataset on the server: the TensorFlow Playground's 2-D sets, moons,
+    or glyphs (ten digit-like classes of images, for convolutional networks)."""
+    dataset = state.client.datasets.generate(
+        kind, samples, noise, seed, name, channels=channels, image_size=image_size
+    )
     _created(dataset, as_json, quiet)
 
 

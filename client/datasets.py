@@ -73,12 +73,16 @@ class Datasets:
         noise: float = 0.0,
         seed: int = 0,
         name: str | None = None,
+        *,
+        channels: int | None = None,
+        image_size: int | None = None,
     ) -> Dataset:
-        """One of the server's toy generators: circle, xor, gauss, spiral, moons (classes)
-        or plane, regress_gauss (regression)."""
+        """One of the server's toy generators: circle, xor, gauss, spiral, moons (classes),
+        plane, regress_gauss (regression) or glyphs (ten classes of images, ``channels``
+        1 or 3 by ``image_size`` squared; the server's defaults are 1 and 16)."""
         body = {"kind": kind, "n_samples": n_samples, "noise": noise, "seed": seed}
-        if name is not None:
-            body["name"] = name
+        optional = {"name": name, "channels": channels, "image_size": image_size}
+        body.update(given(optional))
         reply = self._http.json("POST", "/v1/datasets/generate", repeatable=False, json=body)
         return Dataset.model_validate(reply)
 

@@ -1,4 +1,4 @@
-"""Toy datasets: the TensorFlow Playground generators, moons, images and a split helper.
+"""Toy datasets: the TensorFlow Playground generators, moons, images, glyphs, a split helper.
 
 Classification generators return ``X`` float32 ``(n_samples, 2)`` and ``y`` int64
 ``(n_samples,)`` in {0, 1}; regression generators return ``y`` float32 ``(n_samples,)`` in
@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from syn0.core import glyphs as _glyphs
 from syn0.core.errors import DataError
 from syn0.core.spec import Task
 
@@ -244,6 +245,33 @@ def images(
     y = rng.permutation(np.arange(n_samples) % n_classes)
     X = draw(rng, y, size) + rng.normal(0, noise, (n_samples, size, size))
     return np.clip(X, 0, 1).astype(np.float32)[:, None], y.astype(np.int64)
+
+
+def glyphs(
+    n_samples: int = 1000,
+    noise: float = 0.0,
+    seed: int = 0,
+    channels: int = 1,
+    size: int = _glyphs.DEFAULT_SIZE,
+) -> Dataset:
+    """Ten classes of digit-like glyphs (``core.glyphs``) at random places, sizes, slants
+    and stroke widths: a task where a convolutional net beats a dense one.
+
+    Returns ``X`` float32 ``(n_samples, channels, size, size)`` in [0, 1] with Gaussian
+    pixel noise of std ``noise`` (clipped), and balanced int64 labels ``y`` in 0-9, the
+    digit drawn. ``channels``: 1 (grey) or 3 (random colours); ``size``: 8 to 32.
+    """
+    rng = _setup(n_samples, noise, seed)
+    if not _is_int(channels) or channels not in _glyphs.CHANNELS:
+        raise _invalid("channels", "1 or 3", channels)
+    if not _is_int(size) or not _glyphs.MIN_SIZE <= size <= _glyphs.MAX_SIZE:
+        raise _invalid("size", f"an integer in [{_glyphs.MIN_SIZE}, {_glyphs.MAX_SIZE}]", size)
+    y = rng.permutation(np.arange(n_samples) % _glyphs.N_CLASSES)
+    return _glyphs.draw(rng, y, noise, channels, size), y.astype(np.int64)
+
+
+# Generators by name that make images (for classification) rather than KINDS' points.
+IMAGE_KINDS = ("glyphs",)
 
 
 def train_test_split(

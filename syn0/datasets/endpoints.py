@@ -121,7 +121,8 @@ def generate_dataset(
     settings: SettingsDep,
     principal: TrainKey,
 ) -> DatasetOut:
-    """One of core's toy generators (the TensorFlow Playground's data sets and moons)."""
+    """One of core's toy generators: the TensorFlow Playground's data sets and moons (2-D
+    points), or glyphs (images of ten digit-like classes, `channels` x `image_size`²)."""
     out = _store(session, principal, dataset_service.generate(body, settings), settings)
     response.headers["Location"] = f"/v1/datasets/{out.id}"
     return out

@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from typing_extensions import TypeAliasType
 
-from syn0.core.datasets import KINDS, task_of
+from syn0.core import glyphs
+from syn0.core.datasets import IMAGE_KINDS, KINDS, task_of
 from syn0.core.spec import Task
 from syn0.kit.schemas import In, Out, Timestamp
 
 # Printable names only: no NUL or other control characters.
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 
+# The generators: KINDS make 2-D points, IMAGE_KINDS images (and classify).
+GENERATORS = {
+    **{kind: task_of(kind) for kind in KINDS},
+    **dict.fromkeys(IMAGE_KINDS, "classification"),
+}
+
 # A named component of the OpenAPI document, with the task each generator makes.
 DatasetKind = TypeAliasType(
     "DatasetKind",
     Annotated[
-        Literal[KINDS],  # type: ignore[valid-type]
+        Literal[tuple(GENERATORS)],  # type: ignore[valid-type]
         Field(
             description="a generator of POST /v1/datasets/generate; `x-tasks`: the task "
-            "of the dataset each one makes",
-            json_schema_extra={"x-tasks": {kind: task_of(kind) for kind in KINDS}},
+            "of the dataset each one makes; `x-images`: the ones that make images "
+            "(`channels` x `image_size` x `image_size`) rather than 2-D points",
+            json_schema_extra={"x-tasks": GENERATORS, "x-images": list(IMAGE_KINDS)},
         ),
     ],
 )
@@ -48,12 +56,36 @@ class DatasetUpload(BaseModel):
     task: Task | None = None
 
 
+def _channels(value: int) -> int:
+    if value not in glyphs.CHANNELS:
+        raise ValueError(f"channels must be 1 (grey) or 3 (colour); received {value}")
+    return value
+
+
+# An integer, strictly (no `true`, no 3.0), that is 1 or 3.
+Channels = Annotated[
+    int,
+    Field(strict=True, json_schema_extra={"enum": list(glyphs.CHANNELS)}),
+    AfterValidator(_channels),
+]
+
+
 class GenerateIn(In):
     kind: DatasetKind
     n_samples: int = Field(500, ge=2, strict=True)
-    noise: float = Field(0.0, ge=0, le=1)
+    noise: float = Field(0.0, ge=0, le=1, description="for images, the std of pixel noise")
     seed: int = Field(0, ge=0, strict=True)
     name: str | None = Field(None, min_length=1, max_length=200, pattern=NAME_PATTERN)
+    channels: Channels | None = Field(
+        None, description="images only: 1 (grey) or 3 (colour); 1 when absent"
+    )
+    image_size: int | None = Field(
+        None,
+        ge=glyphs.MIN_SIZE,
+        le=glyphs.MAX_SIZE,
+        strict=True,
+        description=f"images only: height and width in pixels; {glyphs.DEFAULT_SIZE} when absent",
+    )
 
 
 class Generator(BaseModel):
@@ -61,6 +93,11 @@ class Generator(BaseModel):
     n_samples: int
     noise: float
     seed: int
+
+
+class ImageGenerator(Generator):
+    channels: int
+    image_size: int
 
 
 class DatasetOut(Out):
@@ -72,7 +109,7 @@ class DatasetOut(Out):
     n_outputs: int = Field(description="number of classes, or of regression target columns")
     classes: list[Any] | None
     sha256: str
-    generator: Generator | None = Field(
+    generator: ImageGenerator | Generator | None = Field(
         None, description="the settings of POST /v1/datasets/generate; null for an upload"
     )
     created_at: Timestamp

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy.orm import Session
 
-from syn0.core import DataError
+from syn0.core import DataError, glyphs
 from syn0.core import datasets as generators
 from syn0.core.targets import find_classes, infer_task
 from syn0.datasets import repository as store
@@ -80,6 +80,15 @@ def create(session: Session, tenant_id: str, arrays: Arrays, settings: Settings)
 
 
 def generate(body: GenerateIn, settings: Settings) -> Arrays:
+    if body.kind in generators.IMAGE_KINDS:
+        return _generate_images(body, settings)
+    for field in ("channels", "image_size"):
+        if getattr(body, field) is not None:
+            raise InvalidInput(
+                f"`{field}` is for the image generators ({', '.join(generators.IMAGE_KINDS)}); "
+                f"{body.kind} makes 2-D points: leave `{field}` out",
+                field,
+            )
     check_cells((body.n_samples, 2), settings, "the dataset")
     try:
         X, y = generators.generate(body.kind, body.n_samples, body.noise, body.seed)
@@ -88,6 +97,28 @@ def generate(body: GenerateIn, settings: Settings) -> Arrays:
     name = body.name or f"{body.kind} ({body.n_samples}, noise {body.noise:g}, seed {body.seed})"
     settings_used = body.model_dump(include={"kind", "n_samples", "noise", "seed"})
     return Arrays(name, X.astype(np.float32), y, generators.task_of(body.kind), settings_used)
+
+
+def _generate_images(body: GenerateIn, settings: Settings) -> Arrays:
+    """Glyphs ``(n_samples, channels, image_size, image_size)``; the stored settings name
+    the channels and size used, defaults included."""
+    channels = body.channels or 1
+    size = body.image_size or glyphs.DEFAULT_SIZE
+    check_cells((body.n_samples, channels * size * size), settings, "the dataset")
+    try:
+        X, y = generators.glyphs(body.n_samples, body.noise, body.seed, channels, size)
+    except DataError as exc:
+        raise InvalidInput(exc.message, exc.field) from exc
+    described = (
+        f"{body.n_samples}, {channels}x{size}x{size}, noise {body.noise:g}, seed {body.seed}"
+    )
+    name = body.name or f"{body.kind} ({described})"
+    settings_used = {
+        **body.model_dump(include={"kind", "n_samples", "noise", "seed"}),
+        "channels": channels,
+        "image_size": size,
+    }
+    return Arrays(name, X, y, "classification", settings_used)
 
 
 def get(session: Session, tenant_id: str, dataset_id: str) -> Dataset:

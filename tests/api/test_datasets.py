@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from syn0.core.datasets import glyphs
 from syn0.datasets import repository as store
 from tests.api.factories import (
     assert_problem,
@@ -259,6 +260,81 @@ def test_generate_respects_the_size_limit(make_client):
     response = client.post("/v1/datasets/generate", json={"kind": "xor", "n_samples": 51})
 
     assert_problem(response, 422, "limit-exceeded", loc="features")
+
+
+def test_generate_glyphs_stores_images_and_the_settings_used(client, sessions, key):
+    # when
+    grey = client.post("/v1/datasets/generate", json={"kind": "glyphs", "n_samples": 50})
+    colour = client.post(
+        "/v1/datasets/generate",
+        json={
+            "kind": "glyphs",
+            "n_samples": 40,
+            "noise": 0.2,
+            "seed": 4,
+            "channels": 3,
+            "image_size": 28,
+        },
+    )
+
+    # then
+    assert grey.status_code == 201, grey.text
+    assert grey.json()["name"] == "glyphs (50, 1x16x16, noise 0, seed 0)"
+    assert (grey.json()["task"], grey.json()["input_shape"]) == ("classification", [1, 16, 16])
+    assert (grey.json()["n_outputs"], grey.json()["classes"]) == (10, list(range(10)))
+    assert grey.json()["generator"] == {
+        "kind": "glyphs",
+        "n_samples": 50,
+        "noise": 0.0,
+        "seed": 0,
+        "channels": 1,
+        "image_size": 16,
+    }
+    assert colour.status_code == 201, colour.text
+    assert colour.json()["input_shape"] == [3, 28, 28]
+    settings = {
+        "kind": "glyphs",
+        "n_samples": 40,
+        "noise": 0.2,
+        "seed": 4,
+        "channels": 3,
+        "image_size": 28,
+    }
+    assert client.get(f"/v1/datasets/{colour.json()['id']}").json()["generator"] == settings
+    with sessions() as session:
+        X, y = store.load_arrays(session, key.tenant_id, colour.json()["id"])
+    expected_X, expected_y = glyphs(40, noise=0.2, seed=4, channels=3, size=28)
+    assert X.tobytes() == expected_X.tobytes() and np.array_equal(y, expected_y)
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "says"),
+    [
+        ({"kind": "glyphs", "channels": 2}, "channels", "1 (grey) or 3 (colour); received 2"),
+        ({"kind": "glyphs", "channels": True}, "channels", "valid integer"),
+        ({"kind": "glyphs", "image_size": 33}, "image_size", "less than or equal to 32"),
+        ({"kind": "glyphs", "image_size": 7}, "image_size", "greater than or equal to 8"),
+        ({"kind": "spiral", "channels": 1}, "channels", "`channels` is for the image generators"),
+        ({"kind": "plane", "image_size": 16}, "image_size", "plane makes 2-D points"),
+    ],
+)
+def test_generate_refuses_image_settings_out_of_range_or_for_points(client, body, loc, says):
+    response = client.post("/v1/datasets/generate", json=body)
+
+    problem = assert_problem(response, 422, "validation-error", loc=loc)
+    assert says in problem["detail"]
+
+
+def test_generate_glyphs_respects_the_size_limit(make_client):
+    client = make_client(max_dataset_cells=3 * 32 * 32 * 10)
+    body = {"kind": "glyphs", "channels": 3, "image_size": 32}
+
+    allowed = client.post("/v1/datasets/generate", json={**body, "n_samples": 10})
+    refused = client.post("/v1/datasets/generate", json={**body, "n_samples": 11})
+
+    assert allowed.status_code == 201, allowed.text
+    problem = assert_problem(refused, 422, "limit-exceeded", loc="features")
+    assert (problem["value"], problem["limit"]) == (11 * 3 * 32 * 32, 10 * 3 * 32 * 32)
 
 
 # --- read, list, delete -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from syn0.api.app import create_app
 from syn0.core import spec
 from syn0.core.activations import ACTIVATIONS
-from syn0.core.datasets import KINDS, task_of
+from syn0.core.datasets import IMAGE_KINDS, KINDS, task_of
 from syn0.core.features import FEATURES
 from syn0.jobs.orm import ACTIVE, FINISHED, METRIC_FIELDS
 from tests.openapi import component, document, enum, properties
@@ -50,8 +50,12 @@ def test_metric_names_are_the_fields_of_an_epoch():
 
 
 def test_dataset_kinds_and_the_task_each_makes():
-    assert enum("DatasetKind") == list(KINDS)
-    assert component("DatasetKind")["x-tasks"] == {kind: task_of(kind) for kind in KINDS}
+    assert enum("DatasetKind") == [*KINDS, *IMAGE_KINDS]
+    assert component("DatasetKind")["x-tasks"] == {
+        **{kind: task_of(kind) for kind in KINDS},
+        **dict.fromkeys(IMAGE_KINDS, "classification"),
+    }
+    assert component("DatasetKind")["x-images"] == list(IMAGE_KINDS) == ["glyphs"]
     assert properties("GenerateIn")["kind"] == ref("DatasetKind")
 
 

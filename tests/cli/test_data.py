@@ -31,8 +31,22 @@ def test_generate_refuses_bad_values(syn0):
     assert "Traceback" not in noisy.err
 
 
+def test_generate_glyphs_with_channels_and_size(syn0):
+    colour = syn0(
+        "data", "generate", "glyphs", "--samples", "30", "--channels", "3", "--image-size", "12"
+    )
+    assert colour.code == 0, colour.err
+    assert "glyphs (30, 3x12x12, noise 0, seed 0): classification, 30 samples of [3, 12, 12]" in (
+        colour.out
+    )
+    for_points = syn0("data", "generate", "spiral", "--channels", "3")
+    assert for_points.code == 2 and for_points.err.startswith("error: channels:")
+    too_big = syn0("data", "generate", "glyphs", "--image-size", "64")
+    assert too_big.code == 2 and "32" in too_big.err
+
+
 def test_the_kinds_offered_are_the_servers():
-    assert KINDS == datasets.KINDS
+    assert KINDS == datasets.KINDS + datasets.IMAGE_KINDS
 
 
 def test_upload_csv_and_npz(syn0, tmp_path):

@@ -41,6 +41,38 @@ def test_train_wait_with_callback_and_predict_like_core(syn0: Client):
     assert model.job_id == job.id and model.classes == [0, 1]
 
 
+def test_glyphs_are_generated_and_a_conv_net_trains_on_them(syn0: Client):
+    # given ten classes of colour images made on the server
+    data = syn0.datasets.generate("glyphs", n_samples=200, seed=2, channels=3, image_size=12)
+    assert (data.input_shape, data.classes) == ([3, 12, 12], list(range(10)))
+    assert data.generator == {
+        "kind": "glyphs",
+        "n_samples": 200,
+        "noise": 0.0,
+        "seed": 2,
+        "channels": 3,
+        "image_size": 12,
+    }
+    network = {
+        "input_shape": data.input_shape,
+        "layers": [
+            {"type": "conv2d", "filters": 4, "kernel_size": 3, "activation": "relu"},
+            {"type": "maxpool2d", "pool_size": 2},
+            {"type": "flatten"},
+            {"type": "dense", "units": 10, "activation": "softmax"},
+        ],
+    }
+    # when
+    job = syn0.jobs.submit(data.id, network, training(epochs=2))
+    done = syn0.jobs.wait(job.id, poll_interval=0.05)
+    # then
+    assert done.status == "succeeded", done.error
+    assert syn0.models.get(done.model_id).classes == list(range(10))
+    with pytest.raises(ValidationFailed) as for_points:
+        syn0.datasets.generate("spiral", image_size=16)
+    assert for_points.value.errors[0]["loc"] == "image_size"
+
+
 def test_uploads_arrays_csv_and_npz(syn0: Client, tmp_path):
     X, y = datasets.images(40, size=8, seed=0, kind="shapes")
     images = syn0.datasets.upload_arrays(X[:, 0], y, name="shapes")  # (n, h, w)

@@ -3,7 +3,8 @@
 
 // The API's vocabularies as its OpenAPI document publishes them: one `export const` each,
 // kept as plain literals that tests/web/test_vocabulary.py reads and compares with it.
-// The generators (DatasetKind) and the task each makes (its x-tasks).
+// The generators the page plots (DatasetKind less its x-images, which make images) and
+// the task each makes (its x-tasks).
 export const KINDS = {
   circle: "classification",
   xor: "classification",
