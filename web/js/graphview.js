@@ -48,7 +48,8 @@ export function renderGraph(container, network, summary, problem = "") {
   const links = nodes.flatMap((n) =>
     n.inputs.filter((id) => byId.has(id)).map((id) => [byId.get(id), n]),
   );
-  const at = place(nodes, links, Math.floor(container.clientWidth / (W + GAP_X)) || Infinity);
+  const room = container.clientWidth; // 0 before it is laid out: then one band
+  const at = place(nodes, links, room ? Math.max(1, Math.floor(room / (W + GAP_X))) : Infinity);
 
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("width", at.width);
