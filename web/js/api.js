@@ -73,6 +73,9 @@ export function points(datasetId, validationSplit, seed) {
 }
 
 export const submit = (body) => request("POST", "/v1/jobs", body);
+// Every check a submit runs, without submitting; the reply's `summary` has each layer's
+// output shape and parameter count.
+export const validate = (body) => request("POST", "/v1/jobs/validate", body);
 export const job = (jobId) => request("GET", `/v1/jobs/${id(jobId)}`);
 // Rows of epochs after `after`; a reply with `next_after` has more.
 export const metrics = (jobId, after) =>

@@ -13,6 +13,8 @@ import {
   pointColour,
   surfaceColour,
 } from "./heatmap.js";
+import { fitsPlayground, onPlane, planeNote } from "./graph.js";
+import { drawRun } from "./graphview.js";
 import { drawNeurons, layerBar, renderFeatures, renderLayers } from "./network.js";
 import { drawLoss, fmt } from "./plot.js";
 import { Run } from "./run.js";
@@ -60,6 +62,7 @@ function showDataset() {
     `${ds.name}: ${ds.task}, ${ds.n_samples} samples of [${ds.input_shape}], ${what}` +
     (isPlane(ds) ? "" : "; the plane views need two input columns");
   renderFeatures($("features"), state, view.domain, isPlane(ds), changed);
+  $("plane-view").hidden = !isPlane(ds);
   showOutputLayer();
   const legend = $("legend");
   legend.replaceChildren();
@@ -81,6 +84,25 @@ function showOutputLayer() {
   $("output-layer").textContent =
     `Output: ${out.units} ${out.activation} unit${out.units > 1 ? "s" : ""}, ` +
     `${training.loss.replace("_", "-")} loss`;
+}
+
+// The followed run, while the page shows its dataset, when the controls cannot stand for
+// its network (images, convolutions, merges, more layers than they hold): the network
+// column draws its real layers instead, and Train trains it again as it is.
+function drawnRun() {
+  const job = view.job;
+  return job && job.dataset_id === view.dataset?.id && !fitsPlayground(job.network) ? job : null;
+}
+
+// A run with no plane has the note in place of its boundary, while its data is shown.
+function showNetwork() {
+  const job = drawnRun();
+  $("feature-column").hidden = $("layer-column").hidden = Boolean(job);
+  $("graph").hidden = !job;
+  if (view.job && !onPlane(view.job.network)) {
+    $("surface-note").textContent = job ? planeNote(job.network) : "";
+  }
+  if (job) drawRun($("graph"), job, () => drawnRun()?.id === job.id);
 }
 
 function showMetrics(items) {
@@ -115,6 +137,7 @@ async function refreshData() {
     if (request !== dataRequest) return; // a newer setting has been asked for
     Object.assign(view, { dataset, points, domain: data.domainOf(dataset, points) });
     showDataset();
+    showNetwork();
     drawPlane();
   } catch (err) {
     if (request === dataRequest) showProblem(err, "The data could not be made");
@@ -149,7 +172,8 @@ function follow(job) {
   showMetrics([]);
   drawPlane();
   showJob(job);
-  run.follow(job.id, () => view.domain);
+  showNetwork();
+  run.follow(job.id, onPlane(job.network) ? () => view.domain : null);
 }
 
 async function train() {
@@ -158,7 +182,7 @@ async function train() {
   showStatus("submitting", "Submitting…");
   try {
     const dataset = await data.resolve(state);
-    const job = await api.submit(jobBody(state, dataset));
+    const job = await api.submit(jobBody(state, dataset, drawnRun()));
     state.job = job.id;
     save();
     follow(job);
@@ -197,13 +221,16 @@ async function load() {
       state.job = null;
     }
   }
+  view.job = job;
   if (job) {
     // Known under its generator setting, the run's dataset is the one the page shows (not
     // a new one generated alike), so the run's boundary is drawn over it.
     const dataset = job.dataset_id ? await api.dataset(job.dataset_id).catch(() => null) : null;
     const generator = dataset && data.remember(dataset);
     if (onlyRun) {
-      Object.assign(state, fromJob(job));
+      // A network the controls cannot stand for is drawn as it is; they keep their own.
+      const { layers, features, ...training } = fromJob(job);
+      Object.assign(state, training, fitsPlayground(job.network) ? { layers, features } : {});
       if (generator) Object.assign(state, generator, { dataset: null });
       else if (dataset) state.dataset = dataset.id;
     }

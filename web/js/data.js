@@ -2,7 +2,7 @@
 // remembered) or a stored one (an uploaded CSV, a reopened run's), and its points.
 
 import * as api from "./api.js";
-import { generatorOf } from "./state.js";
+import { generatorOf, isPlane } from "./state.js";
 
 // The Playground's plane; generated data lies within it.
 const PLANE = { x: [-6, 6], y: [-6, 6] };
@@ -40,8 +40,10 @@ export function remember(dataset) {
 }
 
 // The dataset's first points and which of them the job's validation split holds out.
-// Null where they cannot be had (an older server, images): the page then draws no points.
+// Null where they cannot be had (images and other than two columns, not asked for; an
+// older server): the page then draws no points.
 export function points(dataset, train) {
+  if (!isPlane(dataset)) return Promise.resolve(null);
   const split = Math.round(100 - train) / 100;
   return cached(pointCache, `${dataset.id}/${split}`, () =>
     api.points(dataset.id, split, 0).catch((err) => {

@@ -20,11 +20,13 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-// The feature toggles; `enabled` is false when the data is not two columns (x1, x2).
+// The feature toggles; `enabled` is false when the data is not two columns (x1, x2): then
+// none is ticked, as none goes into the spec.
 export function renderFeatures(container, state, domain, enabled, onChange) {
   container.replaceChildren();
   for (const name of FEATURES) {
-    const box = el("input", { type: "checkbox", checked: state.features.includes(name) });
+    const checked = enabled && state.features.includes(name);
+    const box = el("input", { type: "checkbox", checked });
     box.disabled = !enabled;
     box.dataset.feature = name;
     box.addEventListener("change", () => {

@@ -23,6 +23,7 @@ export class Run {
   }
 
   // `domain()` is asked at each surface request: the plane can change while a job runs.
+  // A null `domain`: the job's network has no plane to draw; no surface is asked for.
   async follow(jobId, domain) {
     const token = Symbol(jobId);
     this.token = token;
@@ -31,7 +32,7 @@ export class Run {
     const rows = []; // every epoch's metrics so far, fetched incrementally
     let surfaceEpoch = -1;
     let surfaceAt = 0;
-    let surfaceWanted = true;
+    let surfaceWanted = domain !== null;
     while (live()) {
       let job;
       try {

@@ -155,8 +155,10 @@ export function isPlane(dataset) {
 }
 
 // `POST /v1/jobs`'s body. The output layer follows the task: softmax over the classes with
-// cross-entropy, or linear outputs with mean squared error.
-export function jobBody(state, dataset) {
+// cross-entropy, or linear outputs with mean squared error. A `run` whose network the
+// controls cannot stand for (graph.js) is trained again as it is, with its own loss and
+// the training controls.
+export function jobBody(state, dataset, run = null) {
   const task = state.problem === "auto" ? dataset.task : state.problem;
   const classification = task === "classification";
   const layers = [];
@@ -186,6 +188,10 @@ export function jobBody(state, dataset) {
   };
   if (state.stop) {
     training.early_stopping = { monitor: split > 0 ? "val_loss" : "loss", patience: state.stop };
+  }
+  if (run) {
+    const own = { ...training, loss: run.training.loss };
+    return { dataset_id: dataset.id, network: run.network, training: own };
   }
   return { dataset_id: dataset.id, network, training };
 }
