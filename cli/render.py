@@ -15,7 +15,9 @@ LAYER_FIELDS = {
     "dense": ("units", "activation"),
     "conv2d": ("filters", "kernel_size", "activation"),
     "maxpool2d": ("pool_size",),
+    "avgpool2d": ("pool_size",),
     "dropout": ("rate",),
+    "activation": ("activation",),
 }
 # The score shown next to the loss, best first: validation beats training.
 SCORES = ("val_accuracy", "val_r2", "accuracy", "r2")
@@ -49,11 +51,15 @@ def metrics_line(metrics: dict[str, Any] | None) -> str:
 
 
 def network_line(network: dict[str, Any]) -> str:
-    """``[2] -> dense(16, tanh) -> dropout(0.1) -> dense(2, softmax)``."""
+    """``[2] -> dense(16, tanh) -> dropout(0.1) -> dense(2, softmax)``; a layer of a graph
+    shows its name and what it reads: ``stem=conv2d(8, 3, relu)``, ``add(<- stem, res)``."""
     parts = [str(network.get("input_shape"))]
     for layer in network.get("layers", []):
         values = [str(layer[key]) for key in LAYER_FIELDS.get(layer["type"], ()) if key in layer]
-        parts.append(f"{layer['type']}({', '.join(values)})" if values else layer["type"])
+        if layer.get("inputs"):
+            values.insert(0, "<- " + ", ".join(layer["inputs"]))
+        part = f"{layer['type']}({', '.join(values)})" if values else layer["type"]
+        parts.append(f"{layer['name']}={part}" if layer.get("name") else part)
     return " -> ".join(parts)
 
 

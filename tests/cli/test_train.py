@@ -94,7 +94,7 @@ def test_an_input_naming_no_layer_names_the_line_and_field(syn0, spiral, tmp_pat
     refused = syn0("train", tmp_path / "typo.yaml", "--data", spiral)
     assert refused.code == 2
     assert refused.err.startswith(
-        f"error: {tmp_path / 'typo.yaml'}:17: network.layers.8.inputs.1: layer 8 (add) reads "
+        f"error: {tmp_path / 'typo.yaml'}:18: network.layers.8.inputs.1: layer 8 (add) reads "
         "'resdiual', but no layer has that name; expected 'input' or an earlier layer: "
     )
 

@@ -253,3 +253,54 @@ def test_which_runs_the_controls_stand_for_and_a_graph_by_its_inputs(page):
         ["3", "14px", "228px"],
     ]
     assert narrow["links"]["a>b"] == "M282,45 H296 V96 H0 V159 H14"
+
+
+RESIDUAL = {
+    "input_shape": [1, 12, 12],
+    "layers": [
+        {"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same", "name": "stem"},
+        {"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same", "use_bias": False},
+        {"type": "batchnorm", "name": "residual"},
+        {"type": "add", "inputs": ["stem", "residual"]},
+        {"type": "activation", "activation": "relu"},
+        {"type": "global_avgpool2d"},
+        {"type": "dense", "units": 3, "activation": "softmax"},
+    ],
+}
+
+
+def test_a_graph_run_is_drawn_with_the_links_its_inputs_name(page, stack):
+    # given: a residual block trained by the worker
+    dataset_id = image_dataset(stack)
+    job = finished_run(stack, {"dataset_id": dataset_id, "network": RESIDUAL, "training": TRAIN})
+
+    # when it is opened from its link
+    page.goto(f"/#job={job['id']}")
+    wait_status(page, "succeeded")
+    page.wait_for_selector("#graph[data-layers='7']")
+
+    # then: the boxes carry the API's names, and the skip connection is drawn
+    ids = page.eval_on_selector_all("#graph .node", "boxes => boxes.map(b => b.dataset.id)")
+    assert ids == [
+        "input", "stem", "conv2d_1", "residual", "add_3", "activation_4",
+        "global_avgpool2d_5", "dense_6",
+    ]  # fmt: skip
+    links = page.eval_on_selector_all(
+        "#graph path", "paths => paths.map(p => [p.dataset.from, p.dataset.to])"
+    )
+    assert sorted(links) == sorted(
+        [
+            ["input", "stem"],
+            ["stem", "conv2d_1"],
+            ["conv2d_1", "residual"],
+            ["stem", "add_3"],
+            ["residual", "add_3"],
+            ["add_3", "activation_4"],
+            ["activation_4", "global_avgpool2d_5"],
+            ["global_avgpool2d_5", "dense_6"],
+        ]
+    )
+    shapes = page.eval_on_selector_all(
+        "#graph .node .shape", "cells => cells.map(c => c.textContent)"
+    )
+    assert shapes[4:7] == [shape_text(4, 12, 12), shape_text(4, 12, 12), shape_text(4)]
