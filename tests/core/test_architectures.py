@@ -120,12 +120,12 @@ def test_the_knobs_change_the_network(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_a_small_template_trains_an_epoch(name):
+def test_a_small_template_trains_an_epoch(name, device):
     # given: noisy bars, 4 classes
     X, y = datasets.images(64, size=16, noise=0.2, seed=0)
     net = Network(build(name, (1, 16, 16), 4, width=4, depth=1), seed=0)
     # when
-    history = fit(net, X, y, TRAINING.model_copy(update={"epochs": 1}))
+    history = fit(net, X, y, TRAINING.model_copy(update={"epochs": 1, "device": device}))
     # then
     assert len(history.epochs) == 1 and math.isfinite(history.epochs[0]["loss"])
     assert net.predict(X).shape == (64, 4)
