@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syn0.api import ops, web
 from syn0.api.body_limit import BodyLimit
 from syn0.api.deps import Runtime
+from syn0.architectures import endpoints as architectures
 from syn0.datasets import endpoints as datasets
 from syn0.dispatch import Dispatcher
 from syn0.jobs import endpoints as jobs
@@ -92,7 +93,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
     models.add_predict_route(app)
-    for module in (datasets, jobs, models, tenants, ops, web):
+    for module in (datasets, jobs, models, architectures, tenants, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app

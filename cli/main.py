@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from syn0.cli import data, jobs, keys, models, server, train
+from syn0.cli import architectures, data, jobs, keys, models, server, train
 from syn0.cli.common import State, exit_code, report
 from syn0.client import DEFAULT_URL, Syn0Error
 from syn0.client.http import VERSION
@@ -43,6 +43,7 @@ def syn0(ctx: click.Context, url: str, api_key: str | None) -> None:
 for command in (
     data.data,
     train.train,
+    architectures.architectures,
     jobs.jobs,
     models.predict,
     models.models,

@@ -1,7 +1,8 @@
 """syn0's Python client, built on the HTTP API (``httpx``).
 
-``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs`` and ``.models``; errors
-are the typed exceptions below, each carrying the problem+json fields.
+``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs``, ``.models`` and
+``.architectures``; errors are the typed exceptions below, each carrying the
+problem+json fields.
 """
 
 from syn0.client.client import DEFAULT_URL, Client
@@ -21,16 +22,29 @@ from syn0.client.errors import (
     ValidationFailed,
 )
 from syn0.client.http import RetryPolicy
-from syn0.client.types import Dataset, Job, Metric, Model, Page, Prediction, Validation
+from syn0.client.types import (
+    Architecture,
+    Dataset,
+    Job,
+    Knob,
+    Metric,
+    Model,
+    Page,
+    Prediction,
+    Template,
+    Validation,
+)
 
 __all__ = [
     "DEFAULT_URL",
+    "Architecture",
     "Client",
     "Conflict",
     "ConnectionFailed",
     "Dataset",
     "Forbidden",
     "Job",
+    "Knob",
     "LimitExceeded",
     "Metric",
     "Model",
@@ -43,6 +57,7 @@ __all__ = [
     "ServerError",
     "ServiceUnavailable",
     "Syn0Error",
+    "Template",
     "TooManyJobs",
     "Unauthorized",
     "Validation",

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from syn0.client.architectures import Architectures
 from syn0.client.datasets import Datasets
 from syn0.client.http import Http, RetryPolicy
 from syn0.client.jobs import Jobs
@@ -44,6 +45,7 @@ class Client:
         self.datasets = Datasets(self._http)
         self.jobs = Jobs(self._http)
         self.models = Models(self._http)
+        self.architectures = Architectures(self._http)
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Client:

@@ -117,6 +117,36 @@ class Validation(_Reply):
     warnings: list[str]
 
 
+class Knob(_Reply):
+    name: str
+    default: int
+    minimum: int
+    maximum: int
+    description: str
+
+
+class Architecture(_Reply):
+    name: str
+    title: str
+    year: int
+    paper: str
+    idea: str
+    knobs: list[Knob]
+
+
+class Template(_Reply):
+    """A family's network for an input: ``network`` and ``training`` as a job takes them,
+    ``summary`` its layers' shapes, parameters and FLOPs."""
+
+    name: str
+    input_shape: list[int]
+    classes: int
+    knobs: dict[str, int]
+    network: dict[str, Any]
+    training: dict[str, Any]
+    summary: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Prediction:
     """``outputs`` float32 ``(n, n_outputs)``; classifiers add ``labels`` ``(n,)`` in the

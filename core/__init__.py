@@ -9,7 +9,7 @@ NumPy and pydantic only; no I/O. Usable from a notebook with no server running::
     net.predict_labels(X)
 """
 
-from syn0.core import datasets
+from syn0.core import architectures, datasets
 from syn0.core.checks import Summary, check_against_dataset, check_spec, infer_shapes, summary
 from syn0.core.errors import DataError, SpecError, TrainingDiverged
 from syn0.core.history import History
@@ -28,6 +28,7 @@ __all__ = [
     "Summary",
     "TrainingDiverged",
     "TrainingSpec",
+    "architectures",
     "check_against_dataset",
     "check_spec",
     "datasets",

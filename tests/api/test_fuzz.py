@@ -38,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from syn0.api.app import create_app
+from syn0.core.architectures import ARCHITECTURES
 from syn0.settings import Settings
 from tests.api.factories import create_dataset, mlp, points, queued_job, train_model, training
 
@@ -80,20 +81,27 @@ def _sometimes_existing(strategy):
     return strategy | strategy.map(existing)
 
 
+def _operation(context) -> str:
+    return f"{context.operation.method.upper()} {context.operation.path}"
+
+
 @schema.hook
 def before_generate_path_parameters(context, strategy):
-    return _sometimes_existing(strategy)
+    fitting = FITTING_PATHS.get(_operation(context))
+    strategy = _sometimes_existing(strategy)
+    return strategy if fitting is None else strategy | fitting
 
 
 @schema.hook
 def before_generate_query(context, strategy):
-    return _sometimes_existing(strategy)
+    fitting = FITTING_QUERIES.get(_operation(context))
+    strategy = _sometimes_existing(strategy)
+    return strategy if fitting is None else strategy | fitting
 
 
 @schema.hook
 def before_generate_body(context, strategy):
-    operation = f"{context.operation.method.upper()} {context.operation.path}"
-    fitting = FITTING_BODIES.get(operation)
+    fitting = FITTING_BODIES.get(_operation(context))
     strategy = _sometimes_existing(strategy)
     return strategy if fitting is None else strategy | fitting
 
@@ -134,6 +142,21 @@ FITTING_BODIES = {
         {"inputs": st.lists(_sample, min_size=1, max_size=8)}
     ),
     "POST /v1/datasets": _dataset,
+}
+# An architecture by name, for images of a size it takes, knobs in and out of range.
+FITTING_PATHS = {
+    "GET /v1/architectures/{name}": st.fixed_dictionaries(
+        {"name": st.sampled_from(list(ARCHITECTURES))}
+    )
+}
+FITTING_QUERIES = {
+    "GET /v1/architectures/{name}": st.fixed_dictionaries(
+        {
+            "input_shape": st.sampled_from(["1,28,28", "3,32,32", "1,8,8", "2,9,40"]),
+            "classes": st.integers(2, 20),
+        },
+        optional={"width": st.integers(0, 40), "depth": st.integers(0, 10)},
+    )
 }
 
 

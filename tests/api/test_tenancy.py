@@ -18,6 +18,7 @@ from tests.api.factories import create_dataset, mlp, points, queued_job, train_m
 
 NOT_FOUND, FORBIDDEN, LIST, NO_DATASET, OWN = "404", "403", "list", "no-dataset", "own"
 PREDICT = {"inputs": [[0.0, 0.0]]}
+PATHS = {"name": "lenet5"}  # path parameters that name no tenant's object
 JOB = {"network": mlp(), "training": training()}
 
 # "METHOD path": (what B must get, request options; "{dataset_id}" in a body or query
@@ -44,6 +45,8 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "POST /v1/models/{model_id}/predict": (NOT_FOUND, {"json": PREDICT}),
     "GET /v1/models/{model_id}/surface": (NOT_FOUND, {}),
     "GET /v1/models/{model_id}/weights": (NOT_FOUND, {}),
+    "GET /v1/architectures": (OWN, {}),
+    "GET /v1/architectures/{name}": (OWN, {"params": {"input_shape": "1,28,28", "classes": 3}}),
     "POST /v1/tenants": (FORBIDDEN, {"json": {"name": "c"}}),
     "GET /v1/tenants": (FORBIDDEN, {}),
     "GET /v1/tenants/{tenant_id}": (FORBIDDEN, {}),
@@ -94,7 +97,7 @@ def _request(client, operation: str, ids: dict[str, str]):
             return {k: filled(v) for k, v in value.items()}
         return fill.get(value, value) if isinstance(value, str) else value
 
-    return client.request(method, path.format(**ids), **filled(options))
+    return client.request(method, path.format(**PATHS, **ids), **filled(options))
 
 
 def test_tenant_b_reaches_none_of_tenant_as_objects(world):

@@ -162,3 +162,29 @@ def test_from_env_reads_the_url_and_api_key(monkeypatch):
     assert client.base_url == "http://syn0.example:9000"
     assert str(seen[0].url) == "http://syn0.example:9000/v1/datasets/d1"
     assert seen[0].headers["Authorization"] == "Bearer secret"
+
+
+def test_architectures_a_template_trains_as_it_is(syn0: Client):
+    # given: the catalog, and 12x12 images of bars (4 classes)
+    assert [arch.name for arch in syn0.architectures.list()] == [
+        "lenet5",
+        "alexnet",
+        "vgg",
+        "googlenet",
+        "resnet",
+    ]
+    X, y = datasets.images(120, size=12, noise=0.1)
+    data = syn0.datasets.upload_arrays(X, y, name="bars")
+    # when: LeNet-5 for their shape is submitted unchanged (fewer epochs)
+    template = syn0.architectures.get("lenet5", data.input_shape, data.n_outputs, width=4)
+    assert template.knobs == {"width": 4, "depth": 2}
+    training = {**template.training, "epochs": 2}
+    job = syn0.jobs.wait(syn0.jobs.submit(data.id, template.network, training).id)
+    # then
+    assert job.status == "succeeded", job.error
+    assert syn0.models.get(job.model_id).n_params == template.summary["total_params"]
+    with pytest.raises(NotFound, match="the architectures are lenet5, alexnet"):
+        syn0.architectures.get("lenet", "1,12,12", 4)
+    with pytest.raises(ValidationFailed) as invalid:
+        syn0.architectures.get("resnet", (1, 12, 12), 4, depth=10)
+    assert invalid.value.errors[0]["loc"] == "query.depth"

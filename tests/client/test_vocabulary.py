@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import get_args
 
-from syn0.client.types import FINISHED, Dataset, Metric, Model, Status, Task
+from syn0.client.types import (
+    FINISHED,
+    Architecture,
+    Dataset,
+    Knob,
+    Metric,
+    Model,
+    Status,
+    Task,
+    Template,
+)
 from tests.openapi import component, enum, properties
 
 
@@ -22,3 +32,9 @@ def test_tasks_are_the_servers():
     assert set(get_args(Task)) == set(enum("Task"))
     assert Dataset.model_fields["task"].annotation == Task
     assert Model.model_fields["task"].annotation == Task
+
+
+def test_the_architecture_replies_have_the_servers_fields():
+    assert set(Architecture.model_fields) == set(properties("ArchitectureOut"))
+    assert set(Knob.model_fields) == set(properties("KnobOut"))
+    assert set(Template.model_fields) == set(properties("TemplateOut"))

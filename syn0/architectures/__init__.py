@@ -1,0 +1,1 @@
+"""Architectures: the landmark families of image classifiers, as ready network specs."""
