@@ -265,17 +265,15 @@ def test_generate_respects_the_size_limit(make_client):
 def test_generate_glyphs_stores_images_and_the_settings_used(client, sessions, key):
     # when
     grey = client.post("/v1/datasets/generate", json={"kind": "glyphs", "n_samples": 50})
-    colour = client.post(
-        "/v1/datasets/generate",
-        json={
-            "kind": "glyphs",
-            "n_samples": 40,
-            "noise": 0.2,
-            "seed": 4,
-            "channels": 3,
-            "image_size": 28,
-        },
-    )
+    settings = {
+        "kind": "glyphs",
+        "n_samples": 40,
+        "noise": 0.2,
+        "seed": 4,
+        "channels": 3,
+        "image_size": 28,
+    }
+    colour = client.post("/v1/datasets/generate", json=settings)
 
     # then
     assert grey.status_code == 201, grey.text
@@ -292,14 +290,6 @@ def test_generate_glyphs_stores_images_and_the_settings_used(client, sessions, k
     }
     assert colour.status_code == 201, colour.text
     assert colour.json()["input_shape"] == [3, 28, 28]
-    settings = {
-        "kind": "glyphs",
-        "n_samples": 40,
-        "noise": 0.2,
-        "seed": 4,
-        "channels": 3,
-        "image_size": 28,
-    }
     assert client.get(f"/v1/datasets/{colour.json()['id']}").json()["generator"] == settings
     with sessions() as session:
         X, y = store.load_arrays(session, key.tenant_id, colour.json()["id"])
