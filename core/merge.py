@@ -17,8 +17,9 @@ def _listed(shapes) -> str:
 class Add(Layer):
     """``x_1 + x_2 + ...`` over inputs of one shape (a residual connection).
 
-    Backward hands the same gradient to every input; the network copies it for all
-    but one, so no branch sees another's in-place changes.
+    It may carry the activation that follows it (``core.fuse``). Backward hands the
+    same gradient to every input; the network copies it for all but one, so no branch
+    sees another's in-place changes.
     """
 
     arity = None
@@ -38,10 +39,10 @@ class Add(Layer):
         self.xp.add(xs[0], xs[1], out=out)
         for x in xs[2:]:
             out += x
-        return out
+        return self.activate(out)
 
     def backward(self, grad, need_input_grad):
-        return [grad] * len(self.in_shapes)
+        return [self.activation_gradient(grad)] * len(self.in_shapes)
 
 
 class Concat(Layer):
