@@ -107,6 +107,9 @@ class Conv2D(Layer):
             max(w + 2 * self.pad_w, (ow - 1) * s + k),
         )
         self.pointwise = k == 1 and s == 1
+        # Where forward writes its output, n -> array: its own buffer, or its part of
+        # the concat that alone reads it (core.fuse).
+        self.into = None
         # Where each kernel offset's column gradients land in the unpadded input (col2im).
         self.scatter = []
         for i in range(k):
@@ -177,7 +180,8 @@ class Conv2D(Layer):
             self.source = self._source(x)
             self.patches = _patches(xp, self.source, self.k, self.stride, oh, ow)
             self.band_rows = None
-        out = self.buffer("out", (f, oh * ow * n))
+        shape = (f, oh * ow * n)
+        out = self.into(n).reshape(shape) if self.into else self.buffer("out", shape)
         for start, end in self._chunks(n):
             xp.matmul(self.W, self._columns(start, end), out=out[:, start:end])
         if self.b is not None:

@@ -73,8 +73,11 @@ class Layer:
     def trainable(self) -> bool:
         return self.weight_shape is not None or self.bias_size > 0
 
-    def buffer(self, name: str, shape: tuple[int, ...], fill: float | None = None) -> Array:
-        """A cached work array; ``fill`` sets its value once, when it is made.
+    def buffer(
+        self, name: str, shape: tuple[int, ...], fill: float | None = None, dtype=None
+    ) -> Array:
+        """A cached work array (of the layer's dtype unless given); ``fill`` sets its
+        value once, when it is made.
 
         Two shapes are kept per name (a full batch and the last, smaller one), so
         requests of ever-new sizes do not make the cache grow.
@@ -84,7 +87,7 @@ class Layer:
         if buf is None:
             if len(shapes) >= 2:
                 shapes.pop(next(iter(shapes)))
-            buf = shapes[shape] = self.xp.empty(shape, dtype=self.dtype)
+            buf = shapes[shape] = self.xp.empty(shape, dtype=dtype or self.dtype)
             if fill is not None:
                 buf.fill(fill)
         return buf

@@ -48,7 +48,9 @@ class Add(Layer):
 class Concat(Layer):
     """Inputs joined along channels ``(c, h, w, n)`` or features ``(n, f)``.
 
-    Backward gives each input its slice of the gradient, a view.
+    Backward gives each input its slice of the gradient, a view. An image input whose
+    producer wrote it straight into its slice of the output (``placed``, see
+    ``core.fuse``) is not copied.
     """
 
     arity = None
@@ -70,16 +72,25 @@ class Concat(Layer):
         ends = [0, *accumulate(shape[0] for shape in shapes)]
         self.spans = [slice(a, b) for a, b in pairwise(ends)]
         self.images = len(self.out_shape) == 3
+        self.placed: set[int] = set()
 
     def _part(self, array, span):
         return array[span] if self.images else array[:, span]
 
-    def forward(self, xs, training, rng):
-        n = xs[0].shape[-1] if self.images else xs[0].shape[0]
+    def _output(self, n: int):
         shape = (*self.out_shape, n) if self.images else (n, self.out_shape[0])
-        out = self.buffer("out", shape)
-        for x, span in zip(xs, self.spans, strict=True):
-            self._part(out, span)[...] = x
+        return self.buffer("out", shape)
+
+    def slot(self, position: int, n: int):
+        """Input ``position``'s part of the output, an image slice: contiguous, as the
+        channels come first."""
+        return self._output(n)[self.spans[position]]
+
+    def forward(self, xs, training, rng):
+        out = self._output(xs[0].shape[-1] if self.images else xs[0].shape[0])
+        for position, (x, span) in enumerate(zip(xs, self.spans, strict=True)):
+            if position not in self.placed:
+                self._part(out, span)[...] = x
         return out
 
     def backward(self, grad, need_input_grad):
