@@ -150,25 +150,29 @@ class Conv2D(Layer):
         rows the range spans are gathered into a band reused chunk after chunk: the
         GEMM reads it from cache and a large matrix is never written to memory whole,
         at the price of gathering each band again for the weight gradient. A matrix of
-        one or two chunks is gathered at once and kept for backward.
+        one or two chunks is gathered whole, once, and kept for backward.
         """
         if self.pointwise:
             return self.source[:, start:end]
+        _, oh, ow = self.out_shape
+        per_row = ow * self.source.shape[-1]
+        first, last = start // per_row, min(-(-end // per_row), oh)
+        held = self.band_rows
+        if held is None or first < held[0] or last > held[1]:
+            self._gather(*((first, last) if self.banded else (0, oh)))
+        offset = self.band_rows[0] * per_row
+        return self.band[:, start - offset : end - offset]
+
+    def _gather(self, first: int, last: int) -> None:
+        """Output rows ``[first, last)`` of the im2col matrix into the band buffer."""
         k, c, (_, oh, ow) = self.k, self.in_shape[0], self.out_shape
         n = self.source.shape[-1]
         per_row = ow * n
-        first, last = start // per_row, min(-(-end // per_row), oh)
-        if self.band_rows is None or not (self.band_rows[0] <= first and last <= self.band_rows[1]):
-            if oh * per_row <= 2 * GEMM_CHUNK:
-                first, last = 0, oh
-            most = oh if oh * per_row <= 2 * GEMM_CHUNK else min(-(-GEMM_CHUNK // per_row) + 1, oh)
-            flat = self.buffer("band", (c * k * k * most * per_row,))
-            band = flat[: c * k * k * (last - first) * per_row]
-            band = band.reshape(c, k, k, last - first, ow, n)
-            band[...] = self.patches[:, :, :, first:last]
-            self.band, self.band_rows = band.reshape(c * k * k, -1), (first, last)
-        offset = self.band_rows[0] * per_row
-        return self.band[:, start - offset : end - offset]
+        most = min(-(-GEMM_CHUNK // per_row) + 1, oh) if self.banded else oh
+        flat = self.buffer("band", (c * k * k * most * per_row,))
+        band = flat[: c * k * k * (last - first) * per_row].reshape(c, k, k, last - first, ow, n)
+        band[...] = self.patches[:, :, :, first:last]
+        self.band, self.band_rows = band.reshape(c * k * k, -1), (first, last)
 
     def forward(self, x, training, rng):
         xp = self.xp
@@ -179,7 +183,7 @@ class Conv2D(Layer):
         else:
             self.source = self._source(x)
             self.patches = _patches(xp, self.source, self.k, self.stride, oh, ow)
-            self.band_rows = None
+            self.band_rows, self.banded = None, oh * ow * n > 2 * GEMM_CHUNK
         shape = (f, oh * ow * n)
         out = self.into(n).reshape(shape) if self.into else self.buffer("out", shape)
         for start, end in self._chunks(n):

@@ -61,8 +61,7 @@ def _sole_source(node: Node, layers: list[Layer], readers: list[list[int]]) -> L
 
 
 def _absorbs(source: Layer, activation: str) -> bool:
+    """Whether ``source`` can apply ``activation`` (elementwise) to its own output."""
     return (
-        isinstance(source, _CARRIERS)
-        and source.activation == "linear"
-        and (activation != "softmax")
+        isinstance(source, _CARRIERS) and source.activation == "linear" and activation != "softmax"
     )
