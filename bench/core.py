@@ -3,15 +3,19 @@
 Run by hand, never by the tests: ``make bench`` installs the ``bench`` extra
 (scikit-learn and the CPU build of ``torch==2.13.0``) and runs
 ``.venv/bin/python bench/core.py``. Flags: ``--quick`` for a smoke run of a few
-seconds, ``--only mlp|lenet``, ``--threads N``, ``--repeats N``, ``--json PATH`` for
-the raw numbers. The Markdown printed on stdout is meant for docs/benchmarks.md;
-progress goes to stderr.
+seconds, ``--only mlp|lenet|resnet|googlenet``, ``--threads N``, ``--repeats N``,
+``--json PATH`` for the raw numbers, ``--no-layers`` to skip the per-layer breakdown.
+The Markdown printed on stdout is meant for docs/benchmarks.md; progress goes to stderr.
 
 Workloads, one epoch each on seeded synthetic data (labels from a random linear teacher):
 
 * MLP 784-256-128-10 on 60,000 samples, batch 128, SGD (lr 0.01) and Adam (lr 1e-3);
 * LeNet-5 on 1x28x28 inputs, 10,000 samples, batch 64, SGD (lr 0.01); scikit-learn
-  has no convolutions, so its row is n/a.
+  has no convolutions, so its row is n/a (nor in the two below);
+* a small ResNet (three residual blocks with batchnorm) and a GoogLeNet-style network
+  (two inception blocks) on 3x32x32 inputs, 2,048 samples, batch 64, SGD (lr 0.01);
+  bench/core_graphs.py describes both, in syn0 and in PyTorch (same parameter counts,
+  asserted).
 
 Every implementation runs with the same thread count: ``torch.set_num_threads`` for
 PyTorch and threadpoolctl for NumPy's BLAS, which syn0 and scikit-learn share.
@@ -29,6 +33,10 @@ preparation, ``MLPClassifier.fit`` with ``max_iter=1``, and PyTorch's epoch loop
 The share of the GEMM peak counts 3x the forward FLOPs of ``core.summary`` per
 training sample (the forward GEMMs and two backward GEMMs) against the best median
 throughput of a 2048x2048 float32 matmul in NumPy or PyTorch under the same threads.
+
+After the timed rounds, one more epoch of each convolutional workload runs with a timer
+around every syn0 layer, and one under ``torch.profiler`` (bench/core_layers.py): the
+tables of where the time goes.
 """
 
 from __future__ import annotations
@@ -59,11 +67,27 @@ from torch import nn
 _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
 
+from bench.core_graphs import (  # noqa: E402
+    GOOGLENET_LAYERS,
+    IMAGE,
+    RESNET_LAYERS,
+    torch_googlenet,
+    torch_resnet,
+    torch_size,
+)
+from bench.core_layers import syn0_layer_times, syn0_table, torch_op_table  # noqa: E402
 from syn0.core import Network, NetworkSpec, TrainingSpec, fit, summary  # noqa: E402
 
 N_CLASSES = 10
 GEMM_SIZE = 2048
 IMPLEMENTATIONS = ("syn0", "torch", "sklearn")
+# Samples per epoch of each family: a full run, and --quick.
+SAMPLES = {
+    "mlp": (60_000, 6_000),
+    "lenet": (10_000, 1_000),
+    "resnet": (2_048, 256),
+    "googlenet": (2_048, 256),
+}
 
 MLP_LAYERS = [
     {"type": "dense", "units": 256, "activation": "relu"},
@@ -85,7 +109,7 @@ LENET_LAYERS = [
 @dataclass(frozen=True)
 class Workload:
     name: str
-    family: str  # "mlp" or "lenet": what --only selects and which data set it trains on
+    family: str  # mlp, lenet, resnet or googlenet: what --only selects, which data and model
     input_shape: tuple[int, ...]
     layers: list[dict]
     samples: int
@@ -97,6 +121,14 @@ class Workload:
     def network_spec(self) -> NetworkSpec:
         return NetworkSpec(input_shape=list(self.input_shape), layers=self.layers)
 
+    def training_spec(self) -> TrainingSpec:
+        return TrainingSpec(
+            loss="cross_entropy",
+            epochs=1,
+            batch_size=self.batch_size,
+            optimizer={"type": self.optimizer, "learning_rate": self.learning_rate},
+        )
+
 
 @dataclass(frozen=True)
 class Run:
@@ -105,28 +137,33 @@ class Run:
     dtype: str
 
 
-def make_workloads(mlp_samples: int, lenet_samples: int, only: str | None) -> list[Workload]:
+def make_workloads(quick: bool, only: str | None) -> list[Workload]:
+    samples = {family: counts[quick] for family, counts in SAMPLES.items()}
     mlp = {
         "family": "mlp",
         "input_shape": (784,),
         "layers": MLP_LAYERS,
-        "samples": mlp_samples,
+        "samples": samples["mlp"],
         "batch_size": 128,
         "implementations": IMPLEMENTATIONS,
     }
+
+    def images(name: str, family: str, shape: tuple[int, ...], layers: list[dict]) -> Workload:
+        """Batch 64, SGD (lr 0.01), syn0 and PyTorch only (scikit-learn has no conv)."""
+        return Workload(
+            name, family, shape, layers, samples[family], 64, "sgd", 0.01, ("syn0", "torch")
+        )
+
     workloads = [
         Workload("MLP 784-256-128-10, SGD", optimizer="sgd", learning_rate=0.01, **mlp),
         Workload("MLP 784-256-128-10, Adam", optimizer="adam", learning_rate=1e-3, **mlp),
-        Workload(
-            "LeNet-5 1x28x28, SGD",
-            "lenet",
-            (1, 28, 28),
-            LENET_LAYERS,
-            lenet_samples,
-            64,
-            "sgd",
-            0.01,
-            ("syn0", "torch"),
+        images("LeNet-5 1x28x28, SGD", "lenet", (1, 28, 28), LENET_LAYERS),
+        images("ResNet, 3 blocks, 3x32x32, SGD", "resnet", IMAGE, RESNET_LAYERS),
+        images(
+            "GoogLeNet-style, 2 inception blocks, 3x32x32, SGD",
+            "googlenet",
+            IMAGE,
+            GOOGLENET_LAYERS,
         ),
     ]
     return [w for w in workloads if only in (None, w.family)]
@@ -146,19 +183,17 @@ def synthetic(workload: Workload, seed: int = 0) -> tuple[np.ndarray, np.ndarray
 
 def run_syn0(w: Workload, X: np.ndarray, y: np.ndarray) -> Run:
     net = Network(w.network_spec(), seed=0)
-    training = TrainingSpec(
-        loss="cross_entropy",
-        epochs=1,
-        batch_size=w.batch_size,
-        optimizer={"type": w.optimizer, "learning_rate": w.learning_rate},
-    )
     start = time.perf_counter()
-    history = fit(net, X, y, training)
+    history = fit(net, X, y, w.training_spec())
     seconds = time.perf_counter() - start
     return Run(seconds, history.epochs[0]["seconds"], str(net.dtype))
 
 
 def torch_model(family: str) -> nn.Module:
+    if family == "resnet":
+        return torch_resnet()
+    if family == "googlenet":
+        return torch_googlenet()
     if family == "mlp":
         return nn.Sequential(
             nn.Linear(784, 256),
@@ -181,6 +216,13 @@ def torch_model(family: str) -> nn.Module:
         nn.ReLU(),
         nn.Linear(84, N_CLASSES),
     )
+
+
+def check_same_networks(workloads: list[Workload]) -> None:
+    """syn0's and PyTorch's network of each workload hold the same number of parameters."""
+    for w in workloads:
+        ours, theirs = summary(w.network_spec()).total_params, torch_size(torch_model(w.family))
+        assert ours == theirs, f"{w.name}: syn0 has {ours} parameters, PyTorch {theirs}"
 
 
 def run_torch(w: Workload, X: np.ndarray, y: np.ndarray) -> Run:
@@ -227,14 +269,15 @@ RUNNERS = {"syn0": run_syn0, "torch": run_torch, "sklearn": run_sklearn}
 SETTLE_SECONDS = 0.5
 
 
-def measure(workloads: list[Workload], repeats: int) -> dict[tuple[str, str], list[Run]]:
+def measure(
+    workloads: list[Workload], data: dict, repeats: int
+) -> dict[tuple[str, str], list[Run]]:
     """Interleaved epochs: one warm-up per (workload, implementation), then ``repeats`` rounds.
 
     Each round rotates which implementation of a workload goes first, and every timed
     epoch starts after a short pause: OpenMP and OpenBLAS worker threads spin for a
     while after a parallel region, and would otherwise slow whoever runs next.
     """
-    data = {w.family: synthetic(w) for w in {w.family: w for w in workloads}.values()}
     plan = [(w, impl) for w in workloads for impl in w.implementations]
     print("warm-up", file=sys.stderr)
     for w, impl in plan:
@@ -248,6 +291,38 @@ def measure(workloads: list[Workload], repeats: int) -> dict[tuple[str, str], li
                 time.sleep(SETTLE_SECONDS)
                 runs[w.name, impl].append(RUNNERS[impl](w, *data[w.family]))
     return runs
+
+
+def where_time_goes(workloads: list[Workload], data: dict) -> tuple[list[str], dict]:
+    """Per-layer tables (Markdown) of one more epoch of each convolutional workload,
+    and their raw numbers: syn0's layers, then PyTorch's top operators."""
+    lines, raw = [], {}
+    for w in workloads:
+        if w.family == "mlp":
+            continue
+        print(f"per-layer times: {w.name}", file=sys.stderr)
+        X, y = data[w.family]
+        time.sleep(SETTLE_SECONDS)
+        rows, epoch, batches = syn0_layer_times(w.network_spec(), w.training_spec(), X, y)
+        time.sleep(SETTLE_SECONDS)
+        torch.manual_seed(0)
+        ops = torch_op_table(torch_model(w.family), X, y, w.batch_size, w.learning_rate)
+        lines += [
+            f"#### {w.name}: syn0, ms per batch of {w.batch_size}",
+            "",
+            *syn0_table(rows, epoch, batches),
+            "",
+            f"#### {w.name}: PyTorch's top operators (torch.profiler, self CPU time)",
+            "",
+            *ops,
+            "",
+        ]
+        raw[w.name] = {
+            "epoch_seconds": epoch,
+            "batches": batches,
+            "layers": [asdict(r) for r in rows],
+        }
+    return lines, raw
 
 
 # --- the machine ----------------------------------------------------------------------------
@@ -345,7 +420,12 @@ def table_rows(w: Workload, runs: dict, peak: float) -> list[str]:
 
 
 def report(
-    info: dict, gemm: dict[str, float], workloads: list[Workload], runs: dict, repeats: int
+    info: dict,
+    gemm: dict[str, float],
+    workloads: list[Workload],
+    runs: dict,
+    repeats: int,
+    layer_lines: list[str],
 ) -> str:
     peak = max(gemm.values())
     lines = [
@@ -379,13 +459,18 @@ def report(
     for w in workloads:
         epoch = statistics.median(w.samples / r.epoch_seconds for r in runs[w.name, "syn0"])
         lines.append(f"- {w.name}: {epoch:,.0f}")
+    if layer_lines:
+        lines += ["", "### Where the time goes", "", *layer_lines]
     return "\n".join(lines)
 
 
-def raw_numbers(info: dict, gemm: dict, workloads: list[Workload], runs: dict) -> dict:
+def raw_numbers(
+    info: dict, gemm: dict, workloads: list[Workload], runs: dict, layers: dict
+) -> dict:
     return {
         "info": info,
         "gemm_gflops": gemm,
+        "layer_times": layers,
         "workloads": [
             {
                 "name": w.name,
@@ -415,9 +500,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: 6,000 MLP and 1,000 LeNet samples, one round",
+        help="smoke run: a tenth of the samples (an eighth for ResNet and GoogLeNet), one round",
     )
-    parser.add_argument("--only", choices=["mlp", "lenet"], help="run one workload family")
+    parser.add_argument("--only", choices=list(SAMPLES), help="run one workload family")
+    parser.add_argument(
+        "--no-layers", action="store_true", help="skip the per-layer tables of where time goes"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     return parser.parse_args(argv)
 
@@ -425,18 +513,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 5)
-    workloads = make_workloads(
-        6_000 if args.quick else 60_000, 1_000 if args.quick else 10_000, args.only
-    )
+    workloads = make_workloads(args.quick, args.only)
+    check_same_networks(workloads)
+    data = {w.family: synthetic(w) for w in workloads}
     torch.set_num_threads(args.threads)
     with threadpool_limits(limits=args.threads):
         info = machine_info(args.threads)
         print("GEMM peak", file=sys.stderr)
         gemm = gemm_gflops(3 if args.quick else 7)
-        runs = measure(workloads, repeats)
-    print(report(info, gemm, workloads, runs, repeats))
+        runs = measure(workloads, data, repeats)
+        layer_lines, layers = [], {}
+        if not args.no_layers:
+            layer_lines, layers = where_time_goes(workloads, data)
+    print(report(info, gemm, workloads, runs, repeats, layer_lines))
     if args.json:
-        args.json.write_text(json.dumps(raw_numbers(info, gemm, workloads, runs), indent=2))
+        raw = raw_numbers(info, gemm, workloads, runs, layers)
+        args.json.write_text(json.dumps(raw, indent=2))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,17 @@ def window(x, i: int, j: int, stride: int, oh: int, ow: int):
     return x[:, i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride]
 
 
+def _reach(size: int, out: int, offset: int, stride: int, pad: int) -> tuple[slice, slice]:
+    """Along one axis, the input positions kernel offset ``offset`` meets inside the
+    unpadded input, and the output positions they belong to."""
+    first = max(0, -(-(pad - offset) // stride))
+    last = min(out, (size - 1 + pad - offset) // stride + 1)
+    if last <= first:
+        return slice(0, 0), slice(0, 0)
+    start = first * stride + offset - pad
+    return slice(start, start + (last - first - 1) * stride + 1, stride), slice(first, last)
+
+
 def _patches(xp, x, k: int, stride: int, oh: int, ow: int):
     """A ``(c, k, k, oh, ow, n)`` strided view of ``x``: im2col in one copy, no Python loop.
 
@@ -96,6 +107,16 @@ class Conv2D(Layer):
             max(w + 2 * self.pad_w, (ow - 1) * s + k),
         )
         self.pointwise = k == 1 and s == 1
+        # Where forward writes its output, n -> array: its own buffer, or its part of
+        # the concat that alone reads it (core.fuse).
+        self.into = None
+        # Where each kernel offset's column gradients land in the unpadded input (col2im).
+        self.scatter = []
+        for i in range(k):
+            for j in range(k):
+                rows, out_rows = _reach(h, oh, i, s, self.pad_h)
+                cols, out_cols = _reach(w, ow, j, s, self.pad_w)
+                self.scatter.append((i, j, rows, cols, out_rows, out_cols))
         self.weight_shape = (spec.filters, c * k * k)
         self.bias_size = spec.filters if spec.use_bias else 0
         self.fan_in, self.fan_out = c * k * k, spec.filters * k * k
@@ -108,43 +129,77 @@ class Conv2D(Layer):
         _, h, w = self.in_shape
         return padded[:, self.pad_h : self.pad_h + h, self.pad_w : self.pad_w + w]
 
-    def _columns(self, x):
-        """The ``(c*k*k, oh*ow*n)`` im2col matrix of ``x``."""
-        xp, k, s = self.xp, self.k, self.stride
-        n = x.shape[-1]
-        c, (_, oh, ow) = self.in_shape[0], self.out_shape
-        if self.pointwise:
-            return xp.ascontiguousarray(x).reshape(c, oh * ow * n)
+    def _source(self, x):
+        """``x``, or ``x`` inside its zero padding."""
         if self.padded_hw == self.in_shape[1:]:
-            src = x
-        else:
-            src = self._padded("padded", n)
-            self._interior(src)[...] = x
-        cols = self.buffer("cols", (c, k, k, oh, ow, n))
-        cols[...] = _patches(xp, src, k, s, oh, ow)
-        return cols.reshape(c * k * k, oh * ow * n)
+            return x
+        src = self._padded("padded", x.shape[-1])
+        self._interior(src)[...] = x
+        return src
+
+    def _chunks(self, n: int) -> list[tuple[int, int]]:
+        """The ``[start, end)`` column ranges of the GEMMs, in order (see GEMM_CHUNK)."""
+        _, oh, ow = self.out_shape
+        size = oh * ow * n
+        return [(start, min(start + GEMM_CHUNK, size)) for start in range(0, size, GEMM_CHUNK)]
+
+    def _columns(self, start: int, end: int):
+        """Columns ``[start, end)`` of the ``(c*k*k, oh*ow*n)`` im2col matrix.
+
+        A 1x1 convolution of stride 1 reads them from its input. Otherwise the output
+        rows the range spans are gathered into a band reused chunk after chunk: the
+        GEMM reads it from cache and a large matrix is never written to memory whole,
+        at the price of gathering each band again for the weight gradient. A matrix of
+        one or two chunks is gathered whole, once, and kept for backward.
+        """
+        if self.pointwise:
+            return self.source[:, start:end]
+        _, oh, ow = self.out_shape
+        per_row = ow * self.source.shape[-1]
+        first, last = start // per_row, min(-(-end // per_row), oh)
+        held = self.band_rows
+        if held is None or first < held[0] or last > held[1]:
+            self._gather(*((first, last) if self.banded else (0, oh)))
+        offset = self.band_rows[0] * per_row
+        return self.band[:, start - offset : end - offset]
+
+    def _gather(self, first: int, last: int) -> None:
+        """Output rows ``[first, last)`` of the im2col matrix into the band buffer."""
+        k, c, (_, oh, ow) = self.k, self.in_shape[0], self.out_shape
+        n = self.source.shape[-1]
+        per_row = ow * n
+        most = min(-(-GEMM_CHUNK // per_row) + 1, oh) if self.banded else oh
+        flat = self.buffer("band", (c * k * k * most * per_row,))
+        band = flat[: c * k * k * (last - first) * per_row].reshape(c, k, k, last - first, ow, n)
+        band[...] = self.patches[:, :, :, first:last]
+        self.band, self.band_rows = band.reshape(c * k * k, -1), (first, last)
 
     def forward(self, x, training, rng):
         xp = self.xp
         f, oh, ow = self.out_shape
-        n = x.shape[-1]
-        self.cols = self._columns(x)
-        out = self.buffer("out", (f, oh * ow * n))
-        for start in range(0, out.shape[1], GEMM_CHUNK):
-            end = start + GEMM_CHUNK
-            xp.matmul(self.W, self.cols[:, start:end], out=out[:, start:end])
+        c, n = self.in_shape[0], x.shape[-1]
+        if self.pointwise:
+            self.source = xp.ascontiguousarray(x).reshape(c, oh * ow * n)
+        else:
+            self.source = self._source(x)
+            self.patches = _patches(xp, self.source, self.k, self.stride, oh, ow)
+            self.band_rows, self.banded = None, oh * ow * n > 2 * GEMM_CHUNK
+        shape = (f, oh * ow * n)
+        out = self.into(n).reshape(shape) if self.into else self.buffer("out", shape)
+        for start, end in self._chunks(n):
+            xp.matmul(self.W, self._columns(start, end), out=out[:, start:end])
         if self.b is not None:
             out += self.b[:, None]
         self.a = ACTIVATIONS[self.activation](xp, out).reshape(f, oh, ow, n)
         return self.a
 
     def backward(self, grad, need_input_grad):
-        xp, k, s = self.xp, self.k, self.stride
+        xp, k = self.xp, self.k
         f, oh, ow = self.out_shape
         n = grad.shape[-1]
         grad = DERIVATIVES[self.activation](xp, self.a, grad)
         g2 = grad.reshape(f, oh * ow * n)
-        self._weight_gradient(g2)
+        self._weight_gradient(g2, n)
         if self.gb is not None:
             xp.matmul(g2, self.buffer("ones", (oh * ow * n,), fill=1), out=self.gb)
         if not need_input_grad:
@@ -155,24 +210,23 @@ class Conv2D(Layer):
         if self.pointwise:
             return dcols.reshape(*self.in_shape, n)
         dcols = dcols.reshape(c, k, k, oh, ow, n)
-        dx = self._padded("dx", n)
+        dx = self.buffer("dx", (*self.in_shape, n))
         dx.fill(0)
-        for i in range(k):
-            for j in range(k):
-                window(dx, i, j, s, oh, ow)[...] += dcols[:, i, j]
-        return dx if self.padded_hw == self.in_shape[1:] else self._interior(dx)
+        # Offsets in order, so each input position sums its terms as it always has;
+        # the terms that fell in the padding are never computed.
+        for i, j, rows, cols, out_rows, out_cols in self.scatter:
+            dx[:, rows, cols] += dcols[:, i, j, out_rows, out_cols]
+        return dx
 
-    def _weight_gradient(self, g2) -> None:
+    def _weight_gradient(self, g2, n: int) -> None:
         """dW = g2 @ cols.T, summed over column chunks as (cols @ g2.T).T, the faster
         orientation for a tiny output with a long inner dimension."""
         xp = self.xp
-        k_size, p_size = self.cols.shape
-        total = self.buffer("gW_t", (k_size, g2.shape[0]))
+        total = self.buffer("gW_t", (self.W.shape[1], g2.shape[0]))
         part = self.buffer("gW_part", total.shape)
-        for start in range(0, p_size, GEMM_CHUNK):
-            end = start + GEMM_CHUNK
+        for start, end in self._chunks(n):
             target = total if start == 0 else part
-            xp.matmul(self.cols[:, start:end], g2[:, start:end].T, out=target)
+            xp.matmul(self._columns(start, end), g2[:, start:end].T, out=target)
             if start:
                 total += part
         self.gW[...] = total.T

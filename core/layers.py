@@ -73,8 +73,11 @@ class Layer:
     def trainable(self) -> bool:
         return self.weight_shape is not None or self.bias_size > 0
 
-    def buffer(self, name: str, shape: tuple[int, ...], fill: float | None = None) -> Array:
-        """A cached work array; ``fill`` sets its value once, when it is made.
+    def buffer(
+        self, name: str, shape: tuple[int, ...], fill: float | None = None, dtype=None
+    ) -> Array:
+        """A cached work array (of the layer's dtype unless given); ``fill`` sets its
+        value once, when it is made.
 
         Two shapes are kept per name (a full batch and the last, smaller one), so
         requests of ever-new sizes do not make the cache grow.
@@ -84,7 +87,7 @@ class Layer:
         if buf is None:
             if len(shapes) >= 2:
                 shapes.pop(next(iter(shapes)))
-            buf = shapes[shape] = self.xp.empty(shape, dtype=self.dtype)
+            buf = shapes[shape] = self.xp.empty(shape, dtype=dtype or self.dtype)
             if fill is not None:
                 buf.fill(fill)
         return buf
@@ -97,6 +100,23 @@ class Layer:
 
     def initialize_constants(self) -> None:
         """Set the parameters that start at a constant (weights are drawn by the network)."""
+
+    def activate(self, out: Array) -> Array:
+        """``activation(out)`` in place, kept as ``self.a`` for ``activation_gradient``."""
+        if self.activation != "linear" and not self.backend.bias_activation(
+            out, None, self.activation
+        ):
+            out = ACTIVATIONS[self.activation](self.xp, out)
+        self.a = out
+        return out
+
+    def activation_gradient(self, grad: Array) -> Array:
+        """``grad`` times the activation's derivative at ``self.a``, in place."""
+        if self.activation == "linear" or self.backend.activation_grad(
+            self.activation, self.a, grad
+        ):
+            return grad
+        return DERIVATIVES[self.activation](self.xp, self.a, grad)
 
     def forward(self, x: Array, training: bool, rng) -> Array:
         raise NotImplementedError
@@ -157,7 +177,11 @@ class Dense(Layer):
 
 
 class Activation(Layer):
-    """``activation(x)`` on its own (after a batchnorm), elementwise on any shape."""
+    """``activation(x)`` on its own (after a batchnorm), elementwise on any shape.
+
+    When the layer it reads applies the activation itself (``core.fuse``), this one
+    is ``linear`` and passes values and gradients through.
+    """
 
     @classmethod
     def compute_output_shape(cls, spec, shapes):
@@ -177,15 +201,14 @@ class Activation(Layer):
         self.activation = spec.activation
 
     def forward(self, x, training, rng):
+        if self.activation == "linear":
+            return x
         out = self.buffer("out", x.shape)
         out[...] = x
-        self.a = ACTIVATIONS[self.activation](self.xp, out)
-        return self.a
+        return self.activate(out)
 
     def backward(self, grad, need_input_grad):
-        if not self.backend.activation_grad(self.activation, self.a, grad):
-            grad = DERIVATIVES[self.activation](self.xp, self.a, grad)
-        return grad
+        return self.activation_gradient(grad)
 
 
 class Dropout(Layer):

@@ -17,8 +17,9 @@ def _listed(shapes) -> str:
 class Add(Layer):
     """``x_1 + x_2 + ...`` over inputs of one shape (a residual connection).
 
-    Backward hands the same gradient to every input; the network copies it for all
-    but one, so no branch sees another's in-place changes.
+    It may carry the activation that follows it (``core.fuse``). Backward hands the
+    same gradient to every input; the network copies it for all but one, so no branch
+    sees another's in-place changes.
     """
 
     arity = None
@@ -38,16 +39,18 @@ class Add(Layer):
         self.xp.add(xs[0], xs[1], out=out)
         for x in xs[2:]:
             out += x
-        return out
+        return self.activate(out)
 
     def backward(self, grad, need_input_grad):
-        return [grad] * len(self.in_shapes)
+        return [self.activation_gradient(grad)] * len(self.in_shapes)
 
 
 class Concat(Layer):
     """Inputs joined along channels ``(c, h, w, n)`` or features ``(n, f)``.
 
-    Backward gives each input its slice of the gradient, a view.
+    Backward gives each input its slice of the gradient, a view. An image input whose
+    producer wrote it straight into its slice of the output (``placed``, see
+    ``core.fuse``) is not copied.
     """
 
     arity = None
@@ -69,16 +72,25 @@ class Concat(Layer):
         ends = [0, *accumulate(shape[0] for shape in shapes)]
         self.spans = [slice(a, b) for a, b in pairwise(ends)]
         self.images = len(self.out_shape) == 3
+        self.placed: set[int] = set()
 
     def _part(self, array, span):
         return array[span] if self.images else array[:, span]
 
-    def forward(self, xs, training, rng):
-        n = xs[0].shape[-1] if self.images else xs[0].shape[0]
+    def _output(self, n: int):
         shape = (*self.out_shape, n) if self.images else (n, self.out_shape[0])
-        out = self.buffer("out", shape)
-        for x, span in zip(xs, self.spans, strict=True):
-            self._part(out, span)[...] = x
+        return self.buffer("out", shape)
+
+    def slot(self, position: int, n: int):
+        """Input ``position``'s part of the output, an image slice: contiguous, as the
+        channels come first."""
+        return self._output(n)[self.spans[position]]
+
+    def forward(self, xs, training, rng):
+        out = self._output(xs[0].shape[-1] if self.images else xs[0].shape[0])
+        for position, (x, span) in enumerate(zip(xs, self.spans, strict=True)):
+            if position not in self.placed:
+                self._part(out, span)[...] = x
         return out
 
     def backward(self, grad, need_input_grad):

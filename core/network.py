@@ -22,7 +22,7 @@ from syn0.core.activations import ACTIVATIONS
 from syn0.core.backend import DEVICES, Backend, get_backend
 from syn0.core.checks import infer_shapes
 from syn0.core.errors import DataError
-from syn0.core.fuse import fuse_activations
+from syn0.core.fuse import fuse
 from syn0.core.graph import NETWORK_INPUT, resolve
 from syn0.core.layers import Dense, Layer
 from syn0.core.registry import LAYERS
@@ -76,7 +76,7 @@ class Network:
             ]
             self.layers.append(LAYERS[node.spec.type](backend, self.dtype, node.spec, shapes))
         self.layers[-1].activation = "linear"  # the logits; see the module docstring
-        fuse_activations(self.layers, self.nodes)
+        fuse(self.layers, self.nodes)
         self.n_outputs = self.layers[-1].out_shape[0]
         self.n_weights = sum(_size(la.weight_shape) for la in self.layers)
         self.n_trained = self.n_weights + sum(la.bias_size for la in self.layers)

@@ -22,6 +22,16 @@ from syn0.core.layers import Layer
 
 
 class BatchNorm(Layer):
+    """Batchnorm over a few whole-array passes; it may carry the activation that follows
+    it (``core.fuse``), applied in place in its output.
+
+    Training keeps ``x - mean`` (``self.centered``) and ``1 / sqrt(var + eps)``; with
+    ``a = gamma * inv`` the input gradient is
+    ``a * (g - dbeta / m) - centered * (a * inv * dgamma / m)``. Per-channel sums are
+    sums along the contiguous axis and per-channel dot products are stacked matrix
+    products: no temporary of the input's size.
+    """
+
     @classmethod
     def count_params(cls, spec, shapes):
         return 4 * shapes[0][0]
@@ -59,20 +69,25 @@ class BatchNorm(Layer):
     def _col(self, values):
         return values.reshape(self.column)
 
+    def _dots(self, a, b):
+        """Per channel (feature), the dot product of ``a`` and ``b`` over the batch."""
+        if self.images:
+            return self.xp.matmul(a[:, None, :], b[:, :, None]).reshape(-1)
+        return self.xp.einsum("nf,nf->f", a, b)
+
     def forward(self, x, training, rng):
         xp, x2 = self.xp, self._flat(x)
         self.training, self.x2 = training, x2
         out = self.buffer("out", x2.shape)
         if training:
-            mean = x2.mean(axis=self.axis)
-            xhat = self.buffer("xhat", x2.shape)
-            xp.subtract(x2, self._col(mean), out=xhat)
-            xp.square(xhat, out=out)
-            var = out.mean(axis=self.axis)
+            m = x2.shape[self.axis]
+            mean = x2.sum(axis=self.axis) / m
+            centered = self.buffer("centered", x2.shape)
+            xp.subtract(x2, self._col(mean), out=centered)
+            var = self._dots(centered, centered) / m
             self.inv = 1.0 / xp.sqrt(var + self.epsilon)
-            xhat *= self._col(self.inv)
-            self.xhat = xhat
-            xp.multiply(xhat, self._col(self.gamma), out=out)
+            self.centered = centered
+            xp.multiply(centered, self._col(self.gamma * self.inv), out=out)
             out += self._col(self.beta)
             for moving, batch in ((self.moving_mean, mean), (self.moving_var, var)):
                 moving *= self.momentum
@@ -82,27 +97,28 @@ class BatchNorm(Layer):
             scale = self.gamma * self.inv
             xp.multiply(x2, self._col(scale), out=out)
             out += self._col(self.beta - self.moving_mean * scale)
+        out = self.activate(out)
         return out.reshape(*self.in_shape, x.shape[-1]) if self.images else out
 
     def backward(self, grad, need_input_grad):
         xp = self.xp
-        g2 = self._flat(grad)
+        g2 = self.activation_gradient(self._flat(grad))
         if not self.training:
-            self.xhat = self.buffer("xhat", g2.shape)
-            xp.subtract(self.x2, self._col(self.moving_mean), out=self.xhat)
-            self.xhat *= self._col(self.inv)
-        dx = self.buffer("dx", g2.shape)
-        xp.multiply(g2, self.xhat, out=dx)
-        dx.sum(axis=self.axis, out=self.dgamma)
+            self.centered = self.buffer("centered", g2.shape)
+            xp.subtract(self.x2, self._col(self.moving_mean), out=self.centered)
         g2.sum(axis=self.axis, out=self.dbeta)
+        self.dgamma[...] = self._dots(g2, self.centered) * self.inv
         if not need_input_grad:
             return None
+        a = self.gamma * self.inv
+        dx = self.buffer("dx", g2.shape)
         if self.training:
             m = g2.shape[self.axis]
-            xp.multiply(self.xhat, self._col(self.dgamma / m), out=dx)
-            dx += self._col(self.dbeta / m)
-            xp.subtract(g2, dx, out=dx)
-            dx *= self._col(self.gamma * self.inv)
+            work = self.buffer("work", g2.shape)
+            xp.multiply(self.centered, self._col(a * self.inv * self.dgamma / m), out=work)
+            xp.subtract(g2, self._col(self.dbeta / m), out=dx)
+            dx *= self._col(a)
+            dx -= work
         else:
-            xp.multiply(g2, self._col(self.gamma * self.inv), out=dx)
+            xp.multiply(g2, self._col(a), out=dx)
         return dx.reshape(*self.in_shape, grad.shape[-1]) if self.images else dx

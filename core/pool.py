@@ -85,12 +85,21 @@ class MaxPool2D(_Pool):
         return prod(out) * (spec.pool_size**2 - 1)
 
     def forward(self, x, training, rng):
+        """The maximum of each window; overlapping windows (stride below the pool size)
+        take the maximum along rows, then along columns: 2 (p - 1) passes, not p*p - 1.
+        A maximum is exact in any order, so both give the same values."""
+        xp, p, s = self.xp, self.pool, self.stride
+        _, oh, ow = self.out_shape
         self.x = x = self._source(x)
         out = self.buffer("out", (*self.out_shape, x.shape[-1]))
-        views = self._windows(x)
-        out[...] = next(views)
-        for view in views:
-            self.xp.maximum(out, view, out=out)
+        if s < p:
+            rows = (oh - 1) * s + p
+            across = [x[:, :rows, j : j + s * (ow - 1) + 1 : s] for j in range(p)]
+            row_max = self.buffer("row_max", across[0].shape)
+            _max_of(xp, across, row_max)
+            _max_of(xp, [row_max[:, i : i + s * (oh - 1) + 1 : s] for i in range(p)], out)
+        else:
+            _max_of(xp, list(self._windows(x)), out)
         self.out = out
         if self.activation == "linear":
             return out
@@ -101,27 +110,44 @@ class MaxPool2D(_Pool):
     def backward(self, grad, need_input_grad):
         """Route each output gradient to the first position in its window holding the max.
 
-        ``remaining`` holds the gradient not yet routed; subtracting what was routed
-        (instead of masked assignment, several times slower) keeps ties from routing twice.
+        Window offsets go in order; ``claimed`` marks the outputs already routed, so of
+        tied maxima only the first receives the gradient. Each input position sums what
+        it receives in offset order, as it always has.
         """
         xp = self.xp
         if self.activation != "linear":
             grad = DERIVATIVES[self.activation](xp, self.a, grad)
         dx = self._input_gradient(grad.shape[-1])
-        remaining = self.buffer("remaining", grad.shape)
-        remaining[...] = grad
-        routed = self.buffer("routed", grad.shape)
-        is_max = self.xp.empty(grad.shape, dtype=bool)
-        for source, target in zip(self._windows(self.x), self._windows(dx), strict=True):
-            xp.equal(source, self.out, out=is_max)
+        is_max = self.buffer("is_max", grad.shape, dtype=bool)
+        first = self.buffer("first", grad.shape, dtype=bool)
+        claimed = self.buffer("claimed", grad.shape, dtype=bool)
+        routed = None if self.tiles else self.buffer("routed", grad.shape)
+        pairs = zip(self._windows(self.x), self._windows(dx), strict=True)
+        for offset, (source, target) in enumerate(pairs):
+            if offset == 0:
+                xp.equal(source, self.out, out=first)
+                claimed[...] = first
+            else:
+                xp.equal(source, self.out, out=is_max)
+                xp.greater(is_max, claimed, out=first)
+                claimed |= is_max
             if self.tiles:
                 # Windows tile the input: each dx position is written exactly once.
-                routed = xp.multiply(remaining, is_max, out=target)
+                xp.multiply(grad, first, out=target)
             else:
-                xp.multiply(remaining, is_max, out=routed)
+                xp.multiply(grad, first, out=routed)
                 target += routed
-            remaining -= routed
         return self._unpadded(dx)
+
+
+def _max_of(xp, views, out) -> None:
+    """``out`` = the elementwise maximum of ``views``."""
+    if len(views) == 1:
+        out[...] = views[0]
+        return
+    xp.maximum(views[0], views[1], out=out)
+    for view in views[2:]:
+        xp.maximum(out, view, out=out)
 
 
 class AvgPool2D(_Pool):
