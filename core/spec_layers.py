@@ -7,7 +7,7 @@ listed before it. ``core.graph`` checks the graph these make.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_serializer
 
@@ -35,13 +35,16 @@ class LayerBase(FrozenSpec):
         "the layer listed before this one when absent",
     )
 
+    # Fields added after specs were first stored, with the value that means "as before":
+    # left out of the JSON at that value, so a spec written before them serializes as it
+    # always did (stored specs and weight files of plain stacks stay byte for byte).
+    added_fields: ClassVar[dict[str, object]] = {"name": None, "inputs": None}
+
     @model_serializer(mode="wrap")
-    def _without_unset_graph(self, handler):
-        """A layer without ``name`` or ``inputs`` serializes as it did before graphs
-        existed, so stored specs and weight files of plain stacks stay byte for byte."""
+    def _without_added_defaults(self, handler):
         data = handler(self)
-        for field in ("name", "inputs"):
-            if getattr(self, field) is None:
+        for field, default in self.added_fields.items():
+            if getattr(self, field) == default:
                 data.pop(field, None)
         return data
 
@@ -72,6 +75,8 @@ class Conv2DSpec(LayerBase):
 class MaxPool2DSpec(LayerBase):
     """Max pooling over ``pool_size`` x ``pool_size`` windows; ``stride`` defaults to it;
     ``same`` padding keeps ``ceil(size / stride)`` (an inception block's pool branch)."""
+
+    added_fields: ClassVar[dict[str, object]] = {**LayerBase.added_fields, "padding": "valid"}
 
     type: Literal["maxpool2d"] = "maxpool2d"
     pool_size: PositiveInt = 2

@@ -204,3 +204,10 @@ def test_a_plain_stack_serializes_without_graph_fields():
         },
         {"inputs": ["c"], "type": "flatten"},
     ]
+
+
+def test_pooling_at_its_old_default_padding_serializes_as_before():
+    spec = _spec([{"type": "maxpool2d"}, {"type": "flatten"}, dense(2)])
+    assert spec.model_dump()["layers"][0] == {"type": "maxpool2d", "pool_size": 2, "stride": None}
+    same = _spec([{"type": "maxpool2d", "padding": "same"}, {"type": "flatten"}, dense(2)])
+    assert same.model_dump()["layers"][0]["padding"] == "same"
