@@ -1,0 +1,97 @@
+"""What a registered model's alias (or version number) points at, per API process.
+
+``Resolver`` is predict-by-name's cache: a hit costs a dictionary read, a miss one query
+in a worker thread. An entry is trusted for ``SYN0_REGISTRY_CACHE_SECONDS`` (1 s), so
+an alias moved through one API process is followed by every other within that time;
+the process that moved it forgets the name's entries at once (``forget``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio.to_thread
+from sqlalchemy.orm import Session, sessionmaker
+
+from syn0.kit.errors import NotFound
+from syn0.registry import repository as store
+
+MAX_ENTRIES = 10_000  # remembered at once; the oldest goes first
+
+# (tenant id, name, alias, version): one of alias and version is None.
+Key = tuple[str, str, str | None, int | None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a name and alias (or version) point at."""
+
+    model_id: str
+    version: int
+    alias: str | None
+
+    def fields(self) -> dict[str, object]:
+        """What the predict reply adds after ``model_id``."""
+        return {"version": self.version, "alias": self.alias}
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Syn0-Model-Id": self.model_id, "Syn0-Model-Version": str(self.version)}
+        if self.alias is not None:
+            headers["Syn0-Model-Alias"] = self.alias
+        return headers
+
+
+class Resolver:
+    """Targets by (tenant, name, alias or version), each trusted for ``seconds``."""
+
+    def __init__(self, sessions: Callable[[], sessionmaker[Session]], seconds: float) -> None:
+        self.sessions, self.seconds = sessions, seconds
+        self._targets: dict[Key, tuple[Target, float]] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, key: Key) -> Target | None:
+        entry = self._targets.get(key)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def load(self, key: Key) -> Target:
+        """The target from the store (call it off the event loop); a 404 naming what is
+        missing: the name, the alias or the version."""
+        tenant_id, name, alias, version = key
+        with self.sessions()() as session:
+            found = store.resolve(session, tenant_id, name, alias, version)
+            if found is None:
+                raise _not_found(session, key)
+        target = Target(found[0], found[1], alias)
+        if self.seconds > 0:
+            with self._lock:
+                if len(self._targets) >= MAX_ENTRIES:
+                    self._targets.pop(next(iter(self._targets)))
+                self._targets[key] = (target, time.monotonic() + self.seconds)
+        return target
+
+    async def get(self, key: Key) -> Target:
+        """``load`` for the event loop: a hit costs no thread hop."""
+        target = self.cached(key)
+        if target is not None:
+            return target
+        return await anyio.to_thread.run_sync(self.load, key)
+
+    def forget(self, tenant_id: str, name: str) -> None:
+        """Drop the name's entries (its aliases moved in this process)."""
+        with self._lock:
+            for key in [k for k in self._targets if k[0] == tenant_id and k[1] == name]:
+                del self._targets[key]
+
+
+def _not_found(session: Session, key: Key) -> NotFound:
+    tenant_id, name, alias, version = key
+    if store.find(session, tenant_id, name) is None:
+        return NotFound(f"no registered model named {name!r}")
+    if alias is not None:
+        return NotFound(f"{name!r} has no alias {alias!r}; set it with PUT .../aliases/{alias}")
+    return NotFound(f"{name!r} has no version {version}")
