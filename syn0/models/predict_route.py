@@ -55,10 +55,10 @@ async def predict_response(
     principal: Principal,
     model_id: str,
     fields: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> Response:
     """The reply of the model ``model_id``; ``fields`` follow ``model_id`` in it (the
-    registry's version and alias), ``headers`` go with it."""
+    registry's version and alias), ``headers`` (encoded, lowercase) go with it."""
     body = await read_body(request)
     large = len(body) > serving.INLINE_BODY_BYTES
     if large:  # read as it is parsed: its memory goes before the forward pass
@@ -67,5 +67,9 @@ async def predict_response(
         X = serving.parse_inputs(body.bytes())
     content = await serving.respond(loader, principal.tenant_id, model_id, X, large, fields)
     if isinstance(content, bytes):
-        return Response(content, media_type="application/json", headers=headers)
-    return StreamingResponse(content, media_type="application/json", headers=headers)
+        response = Response(content, media_type="application/json")
+    else:
+        response = StreamingResponse(content, media_type="application/json")
+    if headers:
+        response.raw_headers.extend(headers)
+    return response

