@@ -34,7 +34,6 @@ router = APIRouter(prefix="/v1/registry", tags=["registry"])
 # The patterns are documented here and checked by the service, whose 422 says the rule.
 Name = Annotated[str, Path(description=NAME_RULE, json_schema_extra={"pattern": NAME_PATTERN})]
 Alias = Annotated[str, Path(description=ALIAS_RULE, json_schema_extra={"pattern": ALIAS_PATTERN})]
-_CREATED = {201: {"description": "Created"}}
 
 
 @router.get("", responses=keyed(422))
@@ -51,7 +50,9 @@ def get_registered(name: Name, session: SessionDep, principal: TrainKey) -> Regi
     return service.detail(session, service.get(session, principal.tenant_id, name))
 
 
-@router.put("/{name}", responses={**_CREATED, **keyed(422)})
+@router.put(
+    "/{name}", responses={201: {"model": RegisteredOut, "description": "Created"}, **keyed(422)}
+)
 def put_registered(
     name: Name, body: RegisteredIn, response: Response, session: SessionDep, principal: TrainKey
 ) -> RegisteredOut:
@@ -77,7 +78,10 @@ def register_version(
     return out
 
 
-@router.put("/{name}/aliases/{alias}", responses={**_CREATED, **keyed(404, 422)})
+@router.put(
+    "/{name}/aliases/{alias}",
+    responses={201: {"model": AliasOut, "description": "Created"}, **keyed(404, 422)},
+)
 def set_alias(
     name: Name,
     alias: Alias,

@@ -109,7 +109,7 @@ class RegisteredOut(Out):
     latest_version: int = Field(description="0 until a version is registered")
     aliases: list[AliasOut]
     created_at: Timestamp
-    updated_at: Timestamp
+    updated_at: Timestamp = Field(description="the last change of it, its versions or aliases")
 
 
 class RegisteredDetail(RegisteredOut):
