@@ -6,8 +6,9 @@ wrk``). It migrates a temporary SQLite store, trains a small spiral model throug
 embedded default, and runs wrk against ``GET /healthz`` (the bare endpoint of the same
 app) and ``POST /v1/models/{id}/predict`` with 1 and 100 rows, in rounds that
 rotate the order. wrk runs one thread (32 connections), so on a 2-core machine the
-server keeps a core of its own. It prints req/s and p50/p99 latency medians, and predict's
-throughput as a share of the bare endpoint's.
+server keeps a core of its own. It prints req/s and p50/p99 latency medians, predict's
+throughput as a share of the bare endpoint's, and the server process's CPU time per
+request (from ``/proc``: what a request costs, whatever else the machine is doing).
 
 ``--registry`` adds predict by name, ``POST /v1/registry/bench/predict?alias=production``
 (the same model as version 1, its alias ``production``), with 1 and 100 rows, in the
@@ -153,7 +154,14 @@ def wrk(url: str, body: bytes | None, seconds: int, connections: int, tmp: Path,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": _latency(out, "50%"),
         "p99_ms": _latency(out, "99%"),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) the process ``pid`` has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _latency(out: str, percentile: str) -> float:
@@ -209,9 +217,10 @@ def main() -> None:
         for r in range(args.rounds):
             for name in schedule(list(cases), r):
                 target, body = cases[name]
-                results[name].append(
-                    wrk(target, body and body.encode(), args.seconds, args.connections, tmp, key)
-                )
+                used = cpu_seconds(server.pid)
+                run = wrk(target, body and body.encode(), args.seconds, args.connections, tmp, key)
+                run["cpu_us"] = (cpu_seconds(server.pid) - used) / run.pop("requests") * 1e6
+                results[name].append(run)
     finally:
         server.terminate()
         server.wait()
@@ -242,23 +251,25 @@ def report(results: dict[str, list[dict]], args) -> str:
         f"-c{args.connections} -d{args.seconds}s on the same machine; medians of "
         f"{args.rounds} rounds",
         "",
-        "| endpoint | req/s | p50 ms | p99 ms | share of bare |",
-        "|---|---:|---:|---:|---:|",
+        "| endpoint | req/s | p50 ms | p99 ms | share of bare | server CPU µs/request |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, m in med.items():
         lines.append(
             f"| {name} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | "
-            f"{m['rps'] / bare:.0%} |"
+            f"{m['rps'] / bare:.0%} | {m['cpu_us']:.0f} |"
         )
     lines.append("")
     for rows in ("1 row", "100 rows"):
         if f"by name, {rows}" in results:
             pairs = zip(results[f"by name, {rows}"], results[f"predict, {rows}"], strict=True)
             ratios = sorted(name["rps"] / by_id["rps"] for name, by_id in pairs)
+            cost = med[f"predict, {rows}"]["cpu_us"] / med[f"by name, {rows}"]["cpu_us"]
             lines.append(
                 f"- predict by name, {rows}: {statistics.median(ratios):.1%} of predict by id's "
                 f"req/s (median of the rounds' ratios; each round: "
-                f"{', '.join(f'{r:.0%}' for r in ratios)})"
+                f"{', '.join(f'{r:.0%}' for r in ratios)}); by the server's CPU time per "
+                f"request, {cost:.1%}"
             )
     return "\n".join(lines)
 

@@ -37,9 +37,9 @@ def _query(query_string: bytes) -> dict[str, str]:
     return dict(part.partition("=")[::2] for part in text.split("&") if part)
 
 
-def selector(query_string: bytes) -> tuple[str | None, int | None]:
-    """``(alias, None)`` or ``(None, version)`` from the query; a 422 otherwise."""
-    query = _query(query_string)
+def selector(query: dict[str, str]) -> tuple[str | None, int | None]:
+    """``(alias, None)`` or ``(None, version)`` from the query's parameters; a 422
+    naming the parameter otherwise."""
     alias, version = query.get("alias"), query.get("version")
     if (alias is None) == (version is None):
         both = alias is not None
@@ -57,10 +57,19 @@ def selector(query_string: bytes) -> tuple[str | None, int | None]:
 
 async def respond(request: Request, principal: Principal, name: str) -> Response:
     """Model predict's reply for the model the query's alias (or version) of ``name``
-    points at, with ``version`` and ``alias`` in it and in headers."""
+    points at, with ``version`` and ``alias`` in it and in headers.
+
+    The cache is asked with the request's own words first: a hit was checked when it
+    was stored, so only a miss checks the name, alias and version (422s) and reads
+    the store."""
     runtime = request.app.state.runtime
-    alias, version = selector(request.scope["query_string"])
-    target = await runtime.registry.get((principal.tenant_id, check_name(name), alias, version))
+    query = _query(request.scope["query_string"])
+    asked = (principal.tenant_id, name, query.get("alias"), query.get("version"))
+    target = runtime.registry.cached(asked)
+    if target is None:
+        alias, version = selector(query)
+        checked = (principal.tenant_id, check_name(name), alias, version)
+        target = await runtime.registry.get(asked, checked)
     return await predict_response(
         runtime.models, request, principal, target.model_id, target.fields, target.headers
     )

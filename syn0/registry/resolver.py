@@ -21,7 +21,9 @@ from syn0.registry import repository as store
 
 MAX_ENTRIES = 10_000  # remembered at once; the oldest goes first
 
-# (tenant id, name, alias, version): one of alias and version is None.
+# (tenant id, name, alias, version): one of alias and version is None. ``Asked`` is a
+# request's own words (the version as text), ``Key`` the same once checked.
+Asked = tuple[str, str, str | None, str | None]
 Key = tuple[str, str, str | None, int | None]
 
 
@@ -46,22 +48,24 @@ class Target:
 
 
 class Resolver:
-    """Targets by (tenant, name, alias or version), each trusted for ``seconds``."""
+    """Targets by (tenant, name, alias or version) as requests ask for them, each
+    trusted for ``seconds``."""
 
     def __init__(self, sessions: Callable[[], sessionmaker[Session]], seconds: float) -> None:
         self.sessions, self.seconds = sessions, seconds
-        self._targets: dict[Key, tuple[Target, float]] = {}
+        self._targets: dict[Asked, tuple[Target, float]] = {}
         self._lock = threading.Lock()
 
-    def cached(self, key: Key) -> Target | None:
-        entry = self._targets.get(key)
+    def cached(self, asked: Asked) -> Target | None:
+        entry = self._targets.get(asked)
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
 
-    def load(self, key: Key) -> Target:
-        """The target from the store (call it off the event loop); a 404 naming what is
-        missing: the name, the alias or the version."""
+    def load(self, asked: Asked, key: Key) -> Target:
+        """The target of ``key`` from the store (call it off the event loop), kept
+        under ``asked``; a 404 naming what is missing: the name, the alias or the
+        version."""
         tenant_id, name, alias, version = key
         with self.sessions()() as session:
             found = store.resolve(session, tenant_id, name, alias, version)
@@ -72,15 +76,15 @@ class Resolver:
             with self._lock:
                 if len(self._targets) >= MAX_ENTRIES:
                     self._targets.pop(next(iter(self._targets)))
-                self._targets[key] = (target, time.monotonic() + self.seconds)
+                self._targets[asked] = (target, time.monotonic() + self.seconds)
         return target
 
-    async def get(self, key: Key) -> Target:
+    async def get(self, asked: Asked, key: Key) -> Target:
         """``load`` for the event loop: a hit costs no thread hop."""
-        target = self.cached(key)
+        target = self.cached(asked)
         if target is not None:
             return target
-        return await anyio.to_thread.run_sync(self.load, key)
+        return await anyio.to_thread.run_sync(self.load, asked, key)
 
     def forget(self, tenant_id: str, name: str) -> None:
         """Drop the name's entries (its aliases moved in this process)."""
