@@ -25,6 +25,7 @@ from syn0.jobs import endpoints as jobs
 from syn0.kit import problems
 from syn0.kit.db import Database
 from syn0.models import endpoints as models
+from syn0.registry import endpoints as registry
 from syn0.settings import Settings, get_settings
 from syn0.tenants import endpoints as tenants
 from syn0.tenants import repository as tenants_store
@@ -89,11 +90,12 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
     models.add_predict_route(app)
-    for module in (datasets, jobs, models, architectures, tenants, ops, web):
+    registry.add_predict_route(app)
+    for module in (datasets, jobs, models, registry, architectures, tenants, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app

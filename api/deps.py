@@ -1,4 +1,5 @@
-"""What routes receive: the settings, a session per request, the model cache, paging."""
+"""What routes receive: the settings, a session per request, the model cache, the registry's
+cache, paging."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from syn0.dispatch import Dispatcher
 from syn0.kit.db import Database
 from syn0.kit.errors import InvalidInput
 from syn0.models.loader import ModelLoader
+from syn0.registry.resolver import Resolver
 from syn0.settings import Settings
 from syn0.tenants import repository as tenants
 from syn0.tenants.keycache import KeyCache
@@ -33,9 +35,11 @@ class Runtime:
     key_failures: RateLimiter = field(init=False)
     keys: KeyCache = field(init=False)
     models: ModelLoader = field(init=False)
+    registry: Resolver = field(init=False)
 
     def __post_init__(self) -> None:
         self.models = ModelLoader(lambda: self.sessions, self.settings.predict_cache_size)
+        self.registry = Resolver(lambda: self.sessions, self.settings.registry_cache_seconds)
         self.limiter = RateLimiter(self.settings.tenant_requests_per_minute)
         self.key_failures = RateLimiter(
             self.settings.key_failures_per_minute,

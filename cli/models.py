@@ -30,12 +30,8 @@ def predict(state: State, model_id: str, file: TextIO, as_json: bool) -> None:
     channels x height x width pixels. Classifiers print the label and one probability
     column per class; regressions one column per output.
     """
-    X = read_rows(file)
     model = state.client.models.get(model_id)
-    width = math.prod(model.network["input_shape"])
-    if X.shape[1] == width:
-        X = X.reshape(len(X), *model.network["input_shape"])
-    prediction = state.client.models.predict(model_id, X)
+    prediction = state.client.models.predict(model_id, shaped(read_rows(file), model))
     if as_json:
         echo_json(prediction.to_reply())
     else:
@@ -58,6 +54,13 @@ def read_rows(file: TextIO) -> np.ndarray:
                 f"{file.name}: data row {number} must hold {width} numbers; received {row}"
             )
     return np.array(rows, dtype=np.float64)
+
+
+def shaped(X: np.ndarray, model: Model) -> np.ndarray:
+    """Rows of flattened images as the model's images; other rows as they are."""
+    if X.shape[1] == math.prod(model.network["input_shape"]):
+        return X.reshape(len(X), *model.network["input_shape"])
+    return X
 
 
 def _numbers(row: list[str]) -> bool:

@@ -1,8 +1,8 @@
 """syn0's Python client, built on the HTTP API (``httpx``).
 
-``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs``, ``.models`` and
-``.architectures``; errors are the typed exceptions below, each carrying the
-problem+json fields.
+``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs``, ``.models``,
+``.registry`` and ``.architectures``; errors are the typed exceptions below, each
+carrying the problem+json fields.
 """
 
 from syn0.client.client import DEFAULT_URL, Client
@@ -23,6 +23,8 @@ from syn0.client.errors import (
 )
 from syn0.client.http import RetryPolicy
 from syn0.client.types import (
+    Alias,
+    AliasMove,
     Architecture,
     Dataset,
     Job,
@@ -31,12 +33,17 @@ from syn0.client.types import (
     Model,
     Page,
     Prediction,
+    Registered,
+    RegisteredDetail,
     Template,
     Validation,
+    Version,
 )
 
 __all__ = [
     "DEFAULT_URL",
+    "Alias",
+    "AliasMove",
     "Architecture",
     "Client",
     "Conflict",
@@ -53,6 +60,8 @@ __all__ = [
     "PayloadTooLarge",
     "Prediction",
     "RateLimited",
+    "Registered",
+    "RegisteredDetail",
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailable",
@@ -62,4 +71,5 @@ __all__ = [
     "Unauthorized",
     "Validation",
     "ValidationFailed",
+    "Version",
 ]

@@ -13,6 +13,7 @@ from syn0.client.datasets import Datasets
 from syn0.client.http import Http, RetryPolicy
 from syn0.client.jobs import Jobs
 from syn0.client.models import Models
+from syn0.client.registry import Registry
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -27,6 +28,7 @@ class Client:
             job = syn0.jobs.submit(data.id, network, training)
             job = syn0.jobs.wait(job.id, lambda j: print(j.progress.epoch, j.status))
             syn0.models.predict(job.model_id, X).labels
+            syn0.registry.register("churn", job.model_id)  # after registry.put("churn")
 
     Errors are the typed exceptions of ``client.errors``. Connection failures and 503s
     are retried (see ``client.http``) under ``retry``.
@@ -45,6 +47,7 @@ class Client:
         self.datasets = Datasets(self._http)
         self.jobs = Jobs(self._http)
         self.models = Models(self._http)
+        self.registry = Registry(self._http)
         self.architectures = Architectures(self._http)
 
     @classmethod

@@ -147,15 +147,67 @@ class Template(_Reply):
     summary: dict[str, Any]
 
 
+class Alias(_Reply):
+    alias: str
+    version: int
+    model_id: str
+    updated_at: datetime
+
+
+class AliasMove(_Reply):
+    """``from_version`` null: the move made the alias; ``to_version`` null: it deleted
+    it. ``moved_by``: the key's prefix."""
+
+    alias: str
+    action: Literal["set", "rollback", "delete"]
+    from_version: int | None = None
+    to_version: int | None = None
+    moved_by: str | None = None
+    moved_at: datetime
+
+
+class Version(_Reply):
+    version: int
+    model_id: str
+    task: Task
+    metrics: dict[str, Any]
+    dataset_id: str | None = None
+    dataset_sha256: str | None = None
+    aliases: list[str]
+    created_by: str | None = None
+    created_at: datetime
+
+
+class Registered(_Reply):
+    """A registered model as lists show it; ``Registry.get`` adds its versions and the
+    history of its aliases (``RegisteredDetail``)."""
+
+    name: str
+    description: str | None = None
+    tags: dict[str, str]
+    latest_version: int
+    aliases: list[Alias]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RegisteredDetail(Registered):
+    versions: list[Version]
+    alias_history: list[AliasMove]
+
+
 @dataclass(frozen=True)
 class Prediction:
     """``outputs`` float32 ``(n, n_outputs)``; classifiers add ``labels`` ``(n,)`` in the
-    dataset's own class values and ``probabilities`` ``(n, n_classes)``."""
+    dataset's own class values and ``probabilities`` ``(n, n_classes)``. Predict by
+    registry name adds the ``version`` that answered and the ``alias`` followed."""
 
     model_id: str
     outputs: np.ndarray
     labels: np.ndarray | None = None
     probabilities: np.ndarray | None = None
+    version: int | None = None
+    alias: str | None = None
 
     @classmethod
     def from_reply(cls, reply: dict[str, Any]) -> Prediction:
@@ -167,12 +219,16 @@ class Prediction:
             outputs=np.asarray(reply["outputs"], dtype=np.float32),
             labels=None if labels is None else np.asarray(labels),
             probabilities=None if proba is None else np.asarray(proba, dtype=np.float32),
+            version=reply.get("version"),
+            alias=reply.get("alias"),
         )
 
     def to_reply(self) -> dict[str, Any]:
         """Back to the API's JSON shape (lists instead of arrays)."""
+        by_name = {} if self.version is None else {"version": self.version, "alias": self.alias}
         return {
             "model_id": self.model_id,
+            **by_name,
             "outputs": self.outputs.tolist(),
             "labels": None if self.labels is None else self.labels.tolist(),
             "probabilities": None if self.probabilities is None else self.probabilities.tolist(),

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     max_label_chars: int = Field(200, gt=0, description="characters of one class label")
     page_size_max: int = Field(100, gt=0)
     predict_cache_size: int = Field(32, gt=0, description="models kept loaded per process")
+    registry_cache_seconds: float = Field(
+        1.0, ge=0, description="an alias's version is trusted this long per process; 0: never"
+    )
     metrics_flush_seconds: float = Field(1.0, ge=0, description="batching of metric writes")
     cancel_poll_seconds: float = Field(0.5, ge=0)
     max_queued_jobs: int = Field(1000, gt=0, description="queued + running jobs (429 past it)")

@@ -10,6 +10,8 @@ endpoint (``syn0.models.endpoints``), its errors rendered by the app's handlers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio.to_thread
 from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect, Request
@@ -26,7 +28,10 @@ class PredictRoute(APIRoute):
     """An ``APIRoute`` whose ASGI app calls the endpoint ``(model_id, request, principal)``
     straight: no dependency solving, no body validation by FastAPI, no per-request exit
     stacks (the endpoint has no dependencies to close). Its errors reach the app's
-    exception handlers like any route's."""
+    exception handlers like any route's. ``path_param``: the path parameter passed first
+    (the registry's predict passes the name)."""
+
+    path_param = "model_id"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -36,22 +41,35 @@ class PredictRoute(APIRoute):
         request = Request(scope, receive, send)
         principal = allow(request.state.principal, "predict", "train")
         try:
-            response = await self.endpoint(scope["path_params"]["model_id"], request, principal)
+            response = await self.endpoint(
+                scope["path_params"][self.path_param], request, principal
+            )
         except ClientDisconnect:
             return  # the client went away mid-body: there is no one to answer
         await response(scope, receive, send)
 
 
 async def predict_response(
-    loader: ModelLoader, request: Request, principal: Principal, model_id: str
+    loader: ModelLoader,
+    request: Request,
+    principal: Principal,
+    model_id: str,
+    fields: dict[str, Any] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> Response:
+    """The reply of the model ``model_id``; ``fields`` follow ``model_id`` in it (the
+    registry's version and alias), ``headers`` (encoded, lowercase) go with it."""
     body = await read_body(request)
     large = len(body) > serving.INLINE_BODY_BYTES
     if large:  # read as it is parsed: its memory goes before the forward pass
         X = await anyio.to_thread.run_sync(serving.parse_large_inputs, body)
     else:
         X = serving.parse_inputs(body.bytes())
-    content = await serving.respond(loader, principal.tenant_id, model_id, X, large)
+    content = await serving.respond(loader, principal.tenant_id, model_id, X, large, fields)
     if isinstance(content, bytes):
-        return Response(content, media_type="application/json")
-    return StreamingResponse(content, media_type="application/json")
+        response = Response(content, media_type="application/json")
+    else:
+        response = StreamingResponse(content, media_type="application/json")
+    if headers:
+        response.raw_headers.extend(headers)
+    return response

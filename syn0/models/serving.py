@@ -39,10 +39,16 @@ def run_locked(loaded: Loaded, model_id: str, X: np.ndarray) -> Prediction:
 
 
 async def respond(
-    loader: ModelLoader, tenant_id: str, model_id: str, X: np.ndarray, large: bool
+    loader: ModelLoader,
+    tenant_id: str,
+    model_id: str,
+    X: np.ndarray,
+    large: bool,
+    fields: dict[str, Any] | None = None,
 ) -> bytes | Iterator[bytes]:
     """The reply body for parsed inputs (see ``predict``): bytes, or for a large batch
     the same bytes a slice of rows at a time, so the reply is never whole in memory.
+    ``fields`` follow ``model_id`` in it.
 
     A small batch runs on the event loop unless a worker thread holds the network's
     lock (a large batch in progress); then, like a large batch, it waits in a thread.
@@ -50,11 +56,11 @@ async def respond(
     loaded = await loader.get(tenant_id, model_id)
     if not large and loaded.lock.acquire(blocking=False):
         try:
-            return encode(predict(loaded.net, model_id, X))
+            return encode(predict(loaded.net, model_id, X), fields)
         finally:
             loaded.lock.release()
     prediction = await anyio.to_thread.run_sync(run_locked, loaded, model_id, X)
-    return encode_in_slices(prediction) if large else encode(prediction)
+    return encode_in_slices(prediction, fields) if large else encode(prediction, fields)
 
 
 def parse_inputs(body: bytes) -> np.ndarray:
@@ -166,17 +172,21 @@ def _parts(prediction: Prediction) -> dict[str, Any]:
     return parts
 
 
-def encode(prediction: Prediction) -> bytes:
+def encode(prediction: Prediction, fields: dict[str, Any] | None = None) -> bytes:
     everything = slice(None)
-    body = {"model_id": prediction.model_id}
+    body = {"model_id": prediction.model_id, **(fields or {})}
     for key, part in _parts(prediction).items():
         body[key] = part(everything) if callable(part) else part
     return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def encode_in_slices(prediction: Prediction, rows: int = 65536) -> Iterator[bytes]:
+def encode_in_slices(
+    prediction: Prediction, fields: dict[str, Any] | None = None, rows: int = 65536
+) -> Iterator[bytes]:
     """The bytes ``encode`` gives, ``rows`` rows of each array at a time."""
     yield b'{"model_id":' + orjson.dumps(prediction.model_id)
+    if fields:
+        yield b"," + orjson.dumps(fields)[1:-1]
     for key, part in _parts(prediction).items():
         yield b',"' + key.encode() + b'":['
         for start in range(0, len(prediction.outputs), rows):

@@ -1,7 +1,8 @@
 """Property-based fuzzing of every operation in ``/openapi.json`` with schemathesis.
 
-Each operation gets a fresh store holding a dataset with a queued job, a trained model,
-and the tenant of the key every request sends, with a spare key. Generated ids (path
+Each operation gets a fresh store holding a dataset with a queued job, a trained model
+(version 1 of a registered model, its alias ``production``), and the tenant of the key
+every request sends, with a spare key. Generated ids (path
 parameters, and ``dataset_id`` in a job body or filter) are sometimes replaced by
 those, so the fuzzer reaches past the 404s. The app runs with
 small limits so the limit replies (422, 429) are reachable too. Every response must
@@ -135,28 +136,47 @@ _job = st.builds(
     batch_size=st.integers(1, 64),
     optimizer=st.sampled_from(["sgd", "adam"]),
 )
+_inputs = st.fixed_dictionaries({"inputs": st.lists(_sample, min_size=1, max_size=8)})
 FITTING_BODIES = {
     "POST /v1/jobs": _job,
     "POST /v1/jobs/validate": _job,
-    "POST /v1/models/{model_id}/predict": st.fixed_dictionaries(
-        {"inputs": st.lists(_sample, min_size=1, max_size=8)}
+    "POST /v1/models/{model_id}/predict": _inputs,
+    "POST /v1/registry/{name}/predict": _inputs,
+    "POST /v1/registry/{name}/versions": st.just({"model_id": EXISTING}),
+    "PUT /v1/registry/{name}/aliases/{alias}": st.fixed_dictionaries(
+        {"version": st.integers(1, 3)}
     ),
     "POST /v1/datasets": _dataset,
 }
-# An architecture by name, for images of a size it takes, knobs in and out of range.
+# The known registered model (version 1, its alias `production`) by name, and an
+# architecture by name, for images of a size it takes, knobs in and out of range.
+REGISTERED = "fuzz-model"
+_named = st.fixed_dictionaries({"name": st.just(REGISTERED)})
+_aliased = st.fixed_dictionaries(
+    {"name": st.just(REGISTERED), "alias": st.sampled_from(["production", "staging"])}
+)
 FITTING_PATHS = {
     "GET /v1/architectures/{name}": st.fixed_dictionaries(
         {"name": st.sampled_from(list(ARCHITECTURES))}
-    )
+    ),
+    "GET /v1/registry/{name}": _named,
+    "PUT /v1/registry/{name}": _named,
+    "POST /v1/registry/{name}/versions": _named,
+    "POST /v1/registry/{name}/predict": _named,
+    "PUT /v1/registry/{name}/aliases/{alias}": _aliased,
+    "DELETE /v1/registry/{name}/aliases/{alias}": _aliased,
+    "POST /v1/registry/{name}/aliases/{alias}/rollback": _aliased,
 }
 FITTING_QUERIES = {
+    "POST /v1/registry/{name}/predict": st.fixed_dictionaries({"alias": st.just("production")})
+    | st.fixed_dictionaries({"version": st.integers(1, 3)}),
     "GET /v1/architectures/{name}": st.fixed_dictionaries(
         {
             "input_shape": st.sampled_from(["1,28,28", "3,32,32", "1,8,8", "2,9,40"]),
             "classes": st.integers(2, 20),
         },
         optional={"width": st.integers(0, 40), "depth": st.integers(0, 10)},
-    )
+    ),
 }
 
 
@@ -173,12 +193,16 @@ def fuzz_client(make_client):
 
 @pytest.fixture
 def known(fuzz_client, sessions, key, make_key) -> dict[str, str]:
-    """A dataset with a queued job, a trained model (on a dataset of its own), the
-    tenant, and a spare key of it to revoke and rotate."""
+    """A dataset with a queued job, a trained model (on a dataset of its own) that is
+    version 1 of a registered model with the alias ``production``, the tenant, and a
+    spare key of it to revoke and rotate."""
     dataset = create_dataset(fuzz_client)
     job = queued_job(fuzz_client, dataset["id"])
     X, y = points(40)
     trained = train_model(sessions, fuzz_client, X, y, mlp(), training(epochs=5))
+    fuzz_client.put(f"/v1/registry/{REGISTERED}", json={})
+    fuzz_client.post(f"/v1/registry/{REGISTERED}/versions", json={"model_id": trained.model_id})
+    fuzz_client.put(f"/v1/registry/{REGISTERED}/aliases/production", json={"version": 1})
     return {
         "dataset_id": dataset["id"],
         "job_id": job["id"],

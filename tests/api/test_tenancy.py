@@ -18,7 +18,9 @@ from tests.api.factories import create_dataset, mlp, points, queued_job, train_m
 
 NOT_FOUND, FORBIDDEN, LIST, NO_DATASET, OWN = "404", "403", "list", "no-dataset", "own"
 PREDICT = {"inputs": [[0.0, 0.0]]}
-PATHS = {"name": "lenet5"}  # path parameters that name no tenant's object
+# Path parameters that name no tenant's object; under /v1/registry, {name} is A's
+# registered model (an operation's "path" option names another).
+PATHS = {"name": "lenet5", "alias": "production"}
 JOB = {"network": mlp(), "training": training()}
 
 # "METHOD path": (what B must get, request options; "{dataset_id}" in a body or query
@@ -45,6 +47,18 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "POST /v1/models/{model_id}/predict": (NOT_FOUND, {"json": PREDICT}),
     "GET /v1/models/{model_id}/surface": (NOT_FOUND, {}),
     "GET /v1/models/{model_id}/weights": (NOT_FOUND, {}),
+    "GET /v1/registry": (LIST, {}),
+    "GET /v1/registry/{name}": (NOT_FOUND, {}),
+    # B's own name: a PUT of A's name would make B a registered model of that name
+    "PUT /v1/registry/{name}": (OWN, {"json": {}, "path": {"name": "b-model"}}),
+    "POST /v1/registry/{name}/versions": (NOT_FOUND, {"json": {"model_id": "{model_id}"}}),
+    "PUT /v1/registry/{name}/aliases/{alias}": (NOT_FOUND, {"json": {"version": 1}}),
+    "DELETE /v1/registry/{name}/aliases/{alias}": (NOT_FOUND, {}),
+    "POST /v1/registry/{name}/aliases/{alias}/rollback": (NOT_FOUND, {}),
+    "POST /v1/registry/{name}/predict": (
+        NOT_FOUND,
+        {"json": PREDICT, "params": {"alias": "production"}},
+    ),
     "GET /v1/architectures": (OWN, {}),
     "GET /v1/architectures/{name}": (OWN, {"params": {"input_shape": "1,28,28", "classes": 3}}),
     "POST /v1/tenants": (FORBIDDEN, {"json": {"name": "c"}}),
@@ -59,20 +73,24 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
 
 @pytest.fixture
 def world(make_key, make_client, sessions):
-    """Tenant A (an admin key, a queued job on a dataset, a model, a second key) and
-    tenant B (a train + predict key)."""
+    """Tenant A (an admin key, a queued job on a dataset, a model, a registered model
+    whose alias points at it, a second key) and tenant B (a train + predict key)."""
     a, b = make_key("tenant-a"), make_key("tenant-b", ("train", "predict"))
     as_a, as_b = make_client(a), make_client(b)
     dataset = create_dataset(as_a)
     job = queued_job(as_a, dataset["id"])
     X, y = points(40)
     model = train_model(sessions, as_a, X, y, mlp(), training(epochs=3))
+    as_a.put("/v1/registry/a-model", json={})
+    as_a.post("/v1/registry/a-model/versions", json={"model_id": model.model_id})
+    as_a.put("/v1/registry/a-model/aliases/production", json={"version": 1})
     ids = {
         "dataset_id": dataset["id"],
         "job_id": job["id"],
         "model_id": model.model_id,
         "tenant_id": a.tenant_id,
         "prefix": make_key("tenant-a").prefix,
+        "registered": "a-model",
     }
     return as_a, as_b, ids
 
@@ -89,7 +107,11 @@ def _operations(client) -> list[str]:
 
 def _request(client, operation: str, ids: dict[str, str]):
     method, path = operation.split(" ")
-    options = OPERATIONS[operation][1]
+    options = dict(OPERATIONS[operation][1])
+    names = {**PATHS, **ids}
+    if path.startswith("/v1/registry/"):
+        names["name"] = ids["registered"]
+    names.update(options.pop("path", {}))
     fill = {f"{{{name}}}": value for name, value in ids.items()}
 
     def filled(value):
@@ -97,7 +119,7 @@ def _request(client, operation: str, ids: dict[str, str]):
             return {k: filled(v) for k, v in value.items()}
         return fill.get(value, value) if isinstance(value, str) else value
 
-    return client.request(method, path.format(**PATHS, **ids), **filled(options))
+    return client.request(method, path.format(**names), **filled(options))
 
 
 def test_tenant_b_reaches_none_of_tenant_as_objects(world):

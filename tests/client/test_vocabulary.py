@@ -7,14 +7,19 @@ from typing import get_args
 
 from syn0.client.types import (
     FINISHED,
+    Alias,
+    AliasMove,
     Architecture,
     Dataset,
     Knob,
     Metric,
     Model,
+    Registered,
+    RegisteredDetail,
     Status,
     Task,
     Template,
+    Version,
 )
 from tests.openapi import component, enum, properties
 
@@ -38,3 +43,12 @@ def test_the_architecture_replies_have_the_servers_fields():
     assert set(Architecture.model_fields) == set(properties("ArchitectureOut"))
     assert set(Knob.model_fields) == set(properties("KnobOut"))
     assert set(Template.model_fields) == set(properties("TemplateOut"))
+
+
+def test_the_registry_replies_have_the_servers_fields():
+    assert set(Registered.model_fields) == set(properties("RegisteredOut"))
+    assert set(RegisteredDetail.model_fields) == set(properties("RegisteredDetail"))
+    assert set(Version.model_fields) == set(properties("VersionOut"))
+    assert set(Alias.model_fields) == set(properties("AliasOut"))
+    assert set(AliasMove.model_fields) == set(properties("AliasMoveOut"))
+    assert Version.model_fields["task"].annotation == Task

@@ -19,6 +19,10 @@ TABLES = {
     "workers",
     "tenants",
     "api_keys",
+    "registered_models",
+    "model_versions",
+    "model_aliases",
+    "alias_moves",
 }
 
 
