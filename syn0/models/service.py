@@ -1,0 +1,17 @@
+"""Models: delete one. Its weights leave the tenant's stored bytes in the same
+transaction (``tenants.stored_bytes`` sums the rows there are)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from syn0.kit.lookups import found
+from syn0.models import repository as store
+
+
+def delete(session: Session, tenant_id: str, model_id: str) -> None:
+    """Delete the tenant's model (404 if it has none of that id). The row is locked until
+    the transaction ends (PostgreSQL), so a check of what refers to it holds until the
+    delete commits."""
+    found(store.get_model(session, tenant_id, model_id, lock=True), "model", model_id)
+    store.delete_model(session, tenant_id, model_id)
