@@ -1,4 +1,5 @@
-"""``syn0 jobs``: ls, show, watch, cancel, metrics (as a table, JSON or a plot)."""
+"""``syn0 jobs``: ls, show, watch, cancel, rm, resume, metrics (as a table, JSON or a
+plot)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ STATUSES = click.Choice(get_args(Status))
 
 @click.group()
 def jobs() -> None:
-    """Training jobs: list, show, watch, cancel, metrics."""
+    """Training jobs: list, show, watch, cancel, delete, resume, metrics."""
 
 
 @jobs.command("ls")
@@ -90,6 +91,39 @@ def cancel(state: State, job_id: str, as_json: bool) -> None:
         click.echo(f"job {job.id} cancelled")
     else:
         click.echo(f"job {job.id} stops at its next batch (cancel requested)")
+
+
+@jobs.command()
+@click.argument("job_id", metavar="JOB")
+@pass_state
+def rm(state: State, job_id: str) -> None:
+    """Delete a finished job with its metrics and checkpoint (its model stays)."""
+    state.client.jobs.delete(job_id)
+    click.echo(f"job {job_id} deleted")
+
+
+@jobs.command()
+@click.argument("job_id", metavar="JOB")
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The new job's total epochs, past the stopped job's checkpoint.",
+)
+@click.option("--max-runtime", type=click.IntRange(min=1), help="Seconds (default: the old job's).")
+@json_option
+@pass_state
+def resume(state: State, job_id: str, epochs: int, max_runtime: int | None, as_json: bool) -> None:
+    """Continue a cancelled, time-limited or failed job from its last checkpoint, as a
+    new job."""
+    job = state.client.jobs.resume(job_id, epochs, max_runtime_seconds=max_runtime)
+    if as_json:
+        echo_json(dump(job))
+    else:
+        click.echo(
+            f"job {job.id} queued: resumes job {job_id} at epoch {job.progress.epoch} "
+            f"of {job.progress.epochs}"
+        )
 
 
 @jobs.command()

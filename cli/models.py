@@ -1,4 +1,4 @@
-"""``syn0 predict`` and ``syn0 models``: ls, show, download."""
+"""``syn0 predict`` and ``syn0 models``: ls, show, download, rm, replay."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def write_rows(model: Model, prediction: Prediction, out: TextIO) -> None:
 
 @click.group()
 def models() -> None:
-    """Trained models: list, show, download the weights."""
+    """Trained models: list, show, download the weights, delete, replay."""
 
 
 @models.command("ls")
@@ -129,3 +129,26 @@ def download(state: State, model_id: str, output: Path | None) -> None:
     """Save the weights (.npz, read by core.Network.from_bytes)."""
     path = state.client.models.download(model_id, output or Path(f"model-{model_id}.npz"))
     click.echo(f"wrote {path}")
+
+
+@models.command()
+@click.argument("model_id", metavar="MODEL")
+@pass_state
+def rm(state: State, model_id: str) -> None:
+    """Delete a model and its weights (the job that trained it stays)."""
+    state.client.models.delete(model_id)
+    click.echo(f"model {model_id} deleted")
+
+
+@models.command()
+@click.argument("model_id", metavar="MODEL")
+@json_option
+@pass_state
+def replay(state: State, model_id: str, as_json: bool) -> None:
+    """Train the model's spec on its dataset again, as a new job; its model says
+    whether the weights came out identical (`syn0 models show`)."""
+    job = state.client.models.replay(model_id)
+    if as_json:
+        echo_json(dump(job))
+    else:
+        click.echo(f"job {job.id} queued: replays model {model_id}")

@@ -134,6 +134,8 @@ def job_fields(job: Job) -> Table:
             ("progress", f"epoch {job.progress.epoch}/{job.progress.epochs}"),
             ("metrics", metrics_line(job.latest_metrics)),
             ("model", job.model_id),
+            ("resumed from", job.resumed_from),
+            ("replay of", job.replay_of),
             ("error", error),
             ("network", network_line(job.network)),
             ("training", training_line(job.training)),
@@ -145,11 +147,21 @@ def job_fields(job: Job) -> Table:
 
 
 def model_fields(model: Model) -> Table:
+    lineage = model.lineage
+    replay = None
+    if model.replay is not None:
+        same = {True: "identical", False: "different", None: "unknown"}[model.replay.identical]
+        replay = f"of {model.replay.of}: {same}"
     return fields(
         [
             ("id", model.id),
+            ("partial", f"yes: the weights of epoch {model.epoch}" if model.partial else None),
             ("job", model.job_id),
             ("dataset", model.dataset_id),
+            ("dataset sha256", lineage.dataset_sha256 if lineage else None),
+            ("seed", lineage.seed if lineage else None),
+            ("syn0", lineage.syn0_version if lineage else None),
+            ("replay", replay),
             ("task", model.task),
             ("classes", model.classes),
             ("parameters", f"{model.n_params:,}"),

@@ -1,4 +1,5 @@
-"""``client.jobs``: submit, validate, get, metrics, cancel, list, and wait for a job."""
+"""``client.jobs``: submit, validate, get, metrics, cancel, delete, resume, list, and wait
+for a job."""
 
 from __future__ import annotations
 
@@ -71,6 +72,21 @@ class Jobs:
         """A queued job is cancelled at once; a running one stops at its next batch
         (``status`` stays ``running`` until then). A finished job is a ``Conflict``."""
         reply = self._http.json("POST", path("/v1/jobs", job_id, "/cancel"), repeatable=True)
+        return Job.model_validate(reply)
+
+    def delete(self, job_id: str) -> None:
+        """Delete a finished job with its metrics and checkpoint (its model stays). A
+        queued or running job is a ``Conflict``: cancel it first."""
+        self._http.request("DELETE", path("/v1/jobs", job_id), repeatable=True)
+
+    def resume(self, job_id: str, epochs: int, *, max_runtime_seconds: int | None = None) -> Job:
+        """A new job that continues a cancelled, time-limited or failed job from its last
+        checkpoint to ``epochs`` epochs in all (``ValidationFailed`` unless past the
+        checkpoint's epoch; ``Conflict`` for another status or no checkpoint)."""
+        body = given({"epochs": epochs, "max_runtime_seconds": max_runtime_seconds})
+        reply = self._http.json(
+            "POST", path("/v1/jobs", job_id, "/resume"), repeatable=False, json=body
+        )
         return Job.model_validate(reply)
 
     def list(

@@ -1,4 +1,5 @@
-"""``client.models``: get, list, predict with NumPy arrays, download the weights."""
+"""``client.models``: get, list, predict with NumPy arrays, download the weights, delete,
+replay."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from syn0.client.common import given, pages, path
 from syn0.client.http import Http
-from syn0.client.types import Model, Page, Prediction
+from syn0.client.types import Job, Model, Page, Prediction
 
 
 class Models:
@@ -56,3 +57,14 @@ class Models:
         target = Path(file)
         target.write_bytes(self.weights(model_id))
         return target
+
+    def delete(self, model_id: str) -> None:
+        """Delete the model and its weights (their bytes leave the quota at once)."""
+        self._http.request("DELETE", path("/v1/models", model_id), repeatable=True)
+
+    def replay(self, model_id: str) -> Job:
+        """A new job that trains the model's spec on its dataset again; once it succeeds,
+        its model's ``replay.identical`` says whether the weights came out the same
+        (``Conflict`` if the dataset was deleted or changed, or for a partial model)."""
+        reply = self._http.json("POST", path("/v1/models", model_id, "/replay"), repeatable=False)
+        return Job.model_validate(reply)

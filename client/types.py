@@ -64,7 +64,9 @@ class Job(_Reply):
     training: dict[str, Any]
     progress: Progress
     latest_metrics: dict[str, Any] | None = None
-    model_id: str | None = None
+    model_id: str | None = None  # a succeeded job's model, or a stopped job's partial one
+    resumed_from: str | None = None  # the stopped job it continues
+    replay_of: str | None = None  # the model whose spec and dataset it trains again
     error: JobError | None = None
     device: str = "cpu"
     notice: str | None = None  # why a queued job may wait (no GPU worker seen, say)
@@ -96,9 +98,26 @@ class Metric(_Reply):
     seconds: float | None = None
 
 
+class Lineage(_Reply):
+    """Where a model's weights come from (``None``: unknown, e.g. its job was deleted)."""
+
+    job_id: str | None = None
+    dataset_id: str | None = None
+    dataset_sha256: str | None = None
+    seed: int | None = None
+    syn0_version: str | None = None
+
+
+class Replay(_Reply):
+    """A replay's model: the model it replays, and whether the weights came out equal."""
+
+    of: str
+    identical: bool | None = None
+
+
 class Model(_Reply):
     id: str
-    job_id: str
+    job_id: str | None = None  # None once its job is deleted
     dataset_id: str | None
     network: dict[str, Any]
     training: dict[str, Any]
@@ -107,6 +126,10 @@ class Model(_Reply):
     metrics: dict[str, Any]
     n_params: int
     sha256: str
+    partial: bool = False  # a cancelled or time-limited job's model, of ``epoch``
+    epoch: int | None = None
+    lineage: Lineage | None = None
+    replay: Replay | None = None
     created_at: datetime
 
 

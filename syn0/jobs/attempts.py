@@ -154,6 +154,40 @@ def finish_unsuccessful(
     return bool(result.rowcount)
 
 
+def finish_stopped(
+    session: Session,
+    job_id: str,
+    attempt: int,
+    status: str,
+    error: dict[str, Any] | None,
+    checkpoint: tuple[int, bytes] | None,
+    model: Model | None,
+) -> bool:
+    """End a cancelled or time-limited attempt with what it trained: ``checkpoint``
+    ``(epoch, bytes)``, newer than the stored one, replaces it (a resume starts there),
+    and ``model`` is the job's partial model; False if not the owner."""
+    if checkpoint is not None and not save_checkpoint(session, job_id, attempt, *checkpoint):
+        return False
+    if not finish_unsuccessful(session, job_id, attempt, status, error):
+        return False
+    if model is not None:
+        keep_model(session, job_id, model)
+    return True
+
+
+def keep_model(session: Session, job_id: str, model: Model) -> None:
+    """Store a stopped job's partial model, with the metrics of its epoch."""
+    row = session.scalar(
+        select(JobMetric).where(JobMetric.job_id == job_id, JobMetric.epoch == model.epoch)
+    )
+    if row is not None:
+        values = {name: getattr(row, name) for name in METRIC_FIELDS}
+        model.metrics = {"epoch": row.epoch, **{k: v for k, v in values.items() if v is not None}}
+    session.add(model)
+    session.flush()
+    session.execute(update(Job).where(Job.id == job_id).values(model_id=model.id))
+
+
 def requeue(session: Session, job_id: str, attempt: int) -> bool:
     """Give the job back, its worker shutting down: ``queued`` again at once, its
     checkpoint kept for the next attempt to resume from; False if not the owner.

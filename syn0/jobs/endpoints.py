@@ -1,4 +1,5 @@
-"""``/v1/jobs``: submit (checked, then committed, then sent), validate, read, cancel."""
+"""``/v1/jobs``: submit (checked, then committed, then sent), validate, read, cancel,
+delete, resume."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from syn0.api.deps import DispatchDep, PageDep, RuntimeDep, SessionDep, SettingsDep
+from syn0.jobs import lifecycle
 from syn0.jobs import repository as store
 from syn0.jobs import service as job_service
-from syn0.jobs.schemas import JobIn, JobOut, JobStatus, MetricOut, Metrics, Validation
+from syn0.jobs.schemas import JobIn, JobOut, JobStatus, MetricOut, Metrics, ResumeIn, Validation
 from syn0.kit.schemas import Page, keyed
 from syn0.surface import service as surface
 from syn0.surface.schemas import GridQuery, SurfaceOut
@@ -136,3 +138,33 @@ def cancel_job(job_id: str, response: Response, session: SessionDep, principal: 
     if job.status != "cancelled":
         response.status_code = 202
     return JobOut.model_validate(job)
+
+
+@router.delete("/{job_id}", status_code=204, responses=keyed(404, 409))
+def delete_job(job_id: str, session: SessionDep, principal: TrainKey) -> Response:
+    """Delete a finished job with its metrics and checkpoint; its model stays (its
+    ``job_id`` becomes null). A queued or running job is a 409: cancel it first."""
+    lifecycle.delete(session, principal.tenant_id, job_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/{job_id}/resume", status_code=202, responses=keyed(404, 409, 422))
+def resume_job(
+    job_id: str,
+    body: ResumeIn,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    dispatch: DispatchDep,
+    principal: TrainKey,
+) -> JobOut:
+    """A new job that continues a cancelled, time-limited or failed job from its last
+    checkpoint to ``epochs`` epochs in all (same dataset and spec; with the checkpoint's
+    metrics). 409 for a job in another status or one with no checkpoint; 422 when
+    ``epochs`` is not past the checkpoint's epoch."""
+    job = lifecycle.resume(session, principal.tenant_id, job_id, body, settings)
+    session.commit()
+    job_service.send(dispatch, job)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_service.present(session, [job], settings)[0]

@@ -61,6 +61,10 @@ class Job(Base):
     latest_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     model_id: Mapped[str | None] = mapped_column(String(32))
+    # The stopped job this one continues from the checkpoint of (``POST .../resume``).
+    resumed_from: Mapped[str | None] = mapped_column(String(32))
+    # The model whose spec and dataset this job trains again (``POST .../replay``).
+    replay_of: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )

@@ -1,5 +1,6 @@
 """The reaper's queries: requeue running jobs whose worker went silent, fail those out
-of attempts, and pick out queued jobs whose message is lost (between commit and send,
+of attempts, end those being cancelled (with the partial model of their checkpoint),
+and pick out queued jobs whose message is lost (between commit and send,
 or with a broker that restarted empty) so they can be sent again.
 
 A queued job's message waits in a first-in, first-out queue, so the reaper sends a job
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from syn0.jobs.attempts import close_history
 from syn0.jobs.orm import CANCELLED, FAILED, QUEUED, RUNNING, Job
+from syn0.jobs.results import keep_stored
 from syn0.workers import repository as workers
 
 
@@ -86,6 +88,8 @@ def _requeue_silent(session: Session, now: datetime, grace: float, reaped: Reape
         close_history(session, job.id, job.attempts, lost, ended_at=now)
         if status == FAILED:
             _fail_out_of_attempts(session, job.id, job.attempts, grace)
+        elif status == CANCELLED:
+            keep_stored(session, job.id)
         bucket.append(job.id)
         if status == QUEUED:
             reaped.to_send[job.id] = job.device

@@ -3,10 +3,21 @@ worker's side of a job (claim, progress, outcome) is in ``store.attempts``."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from syn0.jobs.orm import ACTIVE, CANCELLED, CPU, QUEUED, RUNNING, Job, JobMetric
+from syn0.jobs.orm import (
+    ACTIVE,
+    CANCELLED,
+    CPU,
+    FINISHED,
+    METRIC_FIELDS,
+    QUEUED,
+    RUNNING,
+    Job,
+    JobCheckpoint,
+    JobMetric,
+)
 from syn0.kit.lookups import owned
 from syn0.kit.orm import is_id, utcnow
 from syn0.kit.paging import page
@@ -109,3 +120,44 @@ def list_metrics(
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def delete_job(session: Session, tenant_id: str, job_id: str) -> bool:
+    """Delete a finished job; False if it is not finished (or not the tenant's). Its
+    metrics and checkpoint go with it (``ON DELETE CASCADE``); its model stays, its
+    ``job_id`` null (``ON DELETE SET NULL``)."""
+    result = session.execute(
+        delete(Job).where(Job.id == job_id, Job.tenant_id == tenant_id, Job.status.in_(FINISHED))
+    )
+    return bool(result.rowcount)
+
+
+def checkpoint_epoch(session: Session, job_id: str) -> int | None:
+    return session.scalar(select(JobCheckpoint.epoch).where(JobCheckpoint.job_id == job_id))
+
+
+def copy_progress(session: Session, source: Job, target: Job) -> int:
+    """Give ``target`` the checkpoint of ``source`` and the metrics of the epochs up to it,
+    so that its first attempt resumes there; returns the checkpoint's epoch."""
+    ckpt = session.execute(
+        select(JobCheckpoint.epoch, JobCheckpoint.sha256, JobCheckpoint.data).where(
+            JobCheckpoint.job_id == source.id
+        )
+    ).one()
+    session.add(
+        JobCheckpoint(
+            job_id=target.id, attempt=0, epoch=ckpt.epoch, sha256=ckpt.sha256, data=ckpt.data
+        )
+    )
+    rows = session.scalars(
+        select(JobMetric)
+        .where(JobMetric.job_id == source.id, JobMetric.epoch <= ckpt.epoch)
+        .order_by(JobMetric.epoch)
+    ).all()
+    if rows:
+        values = [{name: getattr(row, name) for name in ("epoch", *METRIC_FIELDS)} for row in rows]
+        session.execute(insert(JobMetric), [{"job_id": target.id, **v} for v in values])
+        target.latest_metrics = {k: v for k, v in values[-1].items() if v is not None}
+    target.epoch = ckpt.epoch
+    session.flush()
+    return ckpt.epoch

@@ -49,6 +49,8 @@ class Attempt:
     stopped_for_shutdown: bool = False
     saved_epoch: int = 0
     saved_at: float = float("-inf")
+    # The last checkpoint fit handed over, stored or not: what a stopped job keeps.
+    latest: Checkpoint | None = None
 
     def _write(self, action: Callable[[Session], bool]) -> bool:
         """Run a fenced write; False while the database is down (it is tried again later)."""
@@ -72,6 +74,7 @@ class Attempt:
         """Called every ``checkpoint_every_epochs``, stored at most every
         ``checkpoint_min_seconds``; the metrics go first, so a stored checkpoint is never
         ahead of the stored epochs. The checkpoint of a shutdown is always stored."""
+        self.latest = checkpoint
         recent = time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds
         if recent and not SHUTDOWN.requested():
             return

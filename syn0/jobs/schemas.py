@@ -80,7 +80,13 @@ class JobOut(Out):
     latest_metrics: dict[str, Any] | None = Field(
         description="the last finished epoch, keyed by MetricOut's field names"
     )
-    model_id: str | None
+    model_id: str | None = Field(
+        description="its model: a succeeded job's, or a stopped job's partial one"
+    )
+    resumed_from: str | None = Field(
+        description="the stopped job whose last checkpoint this job continues from"
+    )
+    replay_of: str | None = Field(description="the model whose spec and dataset it trains again")
     error: JobError | None
     attempts: int
     history: list[dict[str, Any]] | None = Field(
@@ -104,6 +110,18 @@ class JobOut(Out):
         computed = ("progress", "notice")
         fields = {name: getattr(data, name) for name in cls.model_fields if name not in computed}
         return {**fields, "progress": progress_of(data)}
+
+
+class ResumeIn(In):
+    epochs: int = Field(
+        gt=0,
+        le=2**31 - 1,
+        description="the new job's total epochs, counted from the first: more than the "
+        "checkpoint's epoch",
+    )
+    max_runtime_seconds: int | None = Field(
+        None, gt=0, description="the new job's time limit (default: the stopped job's)"
+    )
 
 
 def progress_of(job: Job) -> Progress:

@@ -27,6 +27,7 @@ from syn0.core import (
 from syn0.datasets import repository as datasets
 from syn0.jobs import attempts
 from syn0.jobs.orm import CANCELLED, FAILED, QUEUED
+from syn0.jobs.results import Run, finished_model, partial_model
 from syn0.jobs.running import (
     Attempt,
     LostOwnership,
@@ -37,7 +38,7 @@ from syn0.jobs.running import (
 from syn0.jobs.shutdown import SHUTDOWN
 from syn0.kit import blobs
 from syn0.kit.db import session_scope
-from syn0.models.orm import Model
+from syn0.models.lineage import compare_replay
 from syn0.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -53,41 +54,45 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
             log.info("job %s is not queued; nothing to do", job_id)
             return "not-claimed"
         job = attempts.claimed_job(session, job_id)
-        spec = (job.tenant_id, job.network, job.training, job.dataset_id)
+        run, cancel_requested = Run.of(job), job.cancel_requested
         runtime = min(
             job.max_runtime_seconds or settings.max_runtime_seconds, settings.max_runtime_seconds
         )
         resume = _checkpoint(session, job_id)
     attempt = Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
+    # A cancel that came before the claim stops the job at its first batch.
+    attempt.cancelled = cancel_requested
+    if resume is not None:
+        attempt.latest, attempt.saved_epoch = resume, resume.epoch
     try:
-        net, history = _train(attempt, *spec, resume)
+        net, history = _train(attempt, run, resume)
         if attempt.stopped_for_time:
             raise TimeLimit(runtime)
         if history.stop_reason == "paused" or attempt.stopped_for_shutdown:
             return _give_back(attempt)
         if history.stop_reason == "cancelled":
-            attempt.finish(
-                lambda s: attempts.finish_unsuccessful(s, job_id, number, CANCELLED, None)
-            )
-            return CANCELLED
-        model = _model(job_id, spec, net, history)
-        attempt.finish(lambda s: attempts.finish_succeeded(s, job_id, number, model))
+            return _stop(attempt, run, CANCELLED, None)
+        model = finished_model(run, net, history)
+        attempt.finish(
+            lambda s: attempts.finish_succeeded(s, job_id, number, compare_replay(s, model))
+        )
         return "succeeded"
     except LostOwnership:
         log.warning("job %s attempt %s lost ownership; stopping", job_id, number)
         return "lost-ownership"
     except (TimeLimit, SoftTimeLimitExceeded):
+        epoch = attempt.latest.epoch if attempt.latest else None
         kept = (
-            f"its last checkpoint (epoch {attempt.saved_epoch}) is kept"
-            if attempt.saved_epoch
-            else "it wrote no checkpoint"
+            f"its model of epoch {epoch} is kept (partial), and it can be resumed from there"
+            if epoch
+            else "it finished no checkpoint, so it leaves no model"
         )
         error = {
             "type": "time-limit",
-            "epoch": attempt.saved_epoch or None,
+            "epoch": epoch,
             "detail": f"the job ran longer than its {runtime} s (max_runtime_seconds); {kept}",
         }
-        return _end(attempt, FAILED, error)
+        return _stop(attempt, run, FAILED, error)
     except (OperationalError, StoreUnavailable):
         raise  # the database stayed down: the reaper requeues the job later
     except Exception as exc:  # every other failure ends the job, none leaves it running
@@ -105,19 +110,20 @@ def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
     return Checkpoint.from_bytes(data) if data else None
 
 
-def _train(attempt: Attempt, tenant_id, network, training, dataset_id, resume: Checkpoint | None):
+def _train(attempt: Attempt, run: Run, resume: Checkpoint | None):
+    tenant_id, dataset_id = run.tenant_id, run.dataset_id
     with session_scope(attempt.factory) as session:
         dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
         if dataset is None:
             raise DataError(
                 "the job's dataset was deleted before training started", field="dataset_id"
             )
-        task = dataset.task
+        task, run.dataset_sha256 = dataset.task, dataset.sha256
         X, y = datasets.load_arrays(session, tenant_id, dataset_id)
     # The worker's own device: routing sent the job to a worker of the device it chose.
     device = attempt.settings.worker_device
-    training_spec = TrainingSpec.model_validate(training).model_copy(update={"device": device})
-    net = Network(NetworkSpec.model_validate(network), seed=training_spec.seed)
+    training_spec = TrainingSpec.model_validate(run.training).model_copy(update={"device": device})
+    net = Network(NetworkSpec.model_validate(run.network), seed=training_spec.seed)
     history = fit(
         net,
         X,
@@ -134,24 +140,25 @@ def _train(attempt: Attempt, tenant_id, network, training, dataset_id, resume: C
     return net, history
 
 
-def _model(job_id: str, spec: tuple, net: Network, history) -> Model:
-    tenant_id, network, training, dataset_id = spec
-    weights = net.to_bytes()
-    final = history.epochs[history.best_epoch - 1] if history.best_epoch else history.last
-    classes = None if net.classes is None else net.classes.tolist()
-    return Model(
-        tenant_id=tenant_id,
-        job_id=job_id,
-        dataset_id=dataset_id,
-        network=network,
-        training=training,
-        task=net.task,
-        classes=classes,
-        metrics=finite(final),
-        n_params=int(net.params.size),
-        sha256=blobs.sha256(weights),
-        weights=weights,
-    )
+def _stop(attempt: Attempt, run: Run, status: str, error: dict | None) -> str:
+    """End a cancelled or time-limited job with the partial model of its last checkpoint
+    (stored first if fit handed it over since the last one stored)."""
+    latest = attempt.latest
+    checkpoint = None
+    if latest is not None and latest.epoch > attempt.saved_epoch:
+        checkpoint = (latest.epoch, latest.to_bytes())
+    model = partial_model(run, latest) if latest is not None else None
+    if error is not None:
+        error = finite(error)
+    try:
+        attempt.finish(
+            lambda s: attempts.finish_stopped(
+                s, run.job_id, attempt.number, status, error, checkpoint, model
+            )
+        )
+    except LostOwnership:
+        return "lost-ownership"
+    return status
 
 
 def _give_back(attempt: Attempt) -> str:

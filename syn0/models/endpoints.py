@@ -1,4 +1,4 @@
-"""``/v1/models``: list, get, predict, download the weights."""
+"""``/v1/models``: list, get, predict, download the weights, delete, replay."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 
-from syn0.api.deps import PageDep, RuntimeDep, SessionDep
+from syn0.api.deps import DispatchDep, PageDep, RuntimeDep, SessionDep, SettingsDep
+from syn0.jobs import lifecycle
+from syn0.jobs import service as job_service
+from syn0.jobs.schemas import JobOut
 from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.models import repository as store
+from syn0.models import service as model_service
 from syn0.models.loader import read_weights
 from syn0.models.orm import Model
 from syn0.models.predict_route import PredictRoute, predict_response
@@ -40,7 +44,41 @@ def list_models(session: SessionDep, page: PageDep, principal: TrainKey) -> Page
 
 @router.get("/{model_id}", responses=keyed(404))
 def get_model(model: ModelDep) -> ModelOut:
+    """The model, whether it is partial (a stopped job's, of ``epoch``), and its lineage:
+    the job, the dataset and its sha256, the seed, the syn0 version."""
     return ModelOut.model_validate(model)
+
+
+@router.delete("/{model_id}", status_code=204, responses=keyed(404, 409))
+def delete_model(
+    model_id: str, session: SessionDep, runtime: RuntimeDep, principal: TrainKey
+) -> Response:
+    """Delete the model and its weights: their bytes leave the tenant's quota at once,
+    and predict answers 404 from then on. The job that trained it stays."""
+    model_service.delete(session, principal.tenant_id, model_id)
+    session.commit()
+    runtime.models.forget(model_id)
+    return Response(status_code=204)
+
+
+@router.post("/{model_id}/replay", status_code=202, responses=keyed(404, 409, 422))
+def replay_model(
+    model_id: str,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    dispatch: DispatchDep,
+    principal: TrainKey,
+) -> JobOut:
+    """A new job that trains the model's spec (network and training, its seed included)
+    on the same dataset; the job's model then says in ``replay`` whether its weights'
+    sha256 equals this model's. 409 when the dataset was deleted or is not the data the
+    model was trained on (by sha256), or for a partial model."""
+    job = lifecycle.replay(session, principal.tenant_id, model_id, settings)
+    session.commit()
+    job_service.send(dispatch, job)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_service.present(session, [job], settings)[0]
 
 
 async def predict(model_id: str, request: Request, principal: PredictKey) -> Response:

@@ -4,8 +4,9 @@ against their sha256, and weights that fail the check or cannot be read as a net
 are one error, ``corrupt-data``, whoever asked.
 
 Loaded networks are kept per process, least recently used evicted first. Models never
-change once written, so entries need no invalidation; each entry keeps its tenant, and
-a hit for another tenant's request is a miss like any unknown id.
+change once written, so entries need no invalidation; a model deleted through this
+process is dropped at once (``forget``). Each entry keeps its tenant, and a hit for
+another tenant's request is a miss like any unknown id.
 """
 
 from __future__ import annotations
@@ -90,6 +91,11 @@ class ModelLoader:
             while len(self._served) > self.size:
                 self._served.popitem(last=False)
         return loaded
+
+    def forget(self, model_id: str) -> None:
+        """Drop a deleted model, so that this process no longer serves it."""
+        with self._lock:
+            self._served.pop(model_id, None)
 
     async def get(self, tenant_id: str, model_id: str) -> Loaded:
         """``load`` for the event loop: a hit costs no thread hop, a miss reads the store

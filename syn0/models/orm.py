@@ -1,4 +1,6 @@
-"""The models table: a trained network's spec, metrics and weights."""
+"""The models table: a trained network's spec, metrics and weights, whether a stopped job
+left it (``partial``), and its lineage: the dataset's sha256, the syn0 version, and
+for a replay the model it replays and whether the weights came out the same."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,7 +27,11 @@ class Model(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = tenant_column()
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    # A deleted job leaves its model: the model keeps everything needed to predict and
+    # its lineage; only the link to the job's metrics goes.
+    job_id: Mapped[str | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), unique=True
+    )
     dataset_id: Mapped[str | None] = mapped_column(String(32))
     network: Mapped[dict[str, Any]] = mapped_column(JSON)
     training: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -33,6 +41,13 @@ class Model(Base):
     n_params: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     weights: Mapped[bytes] = blob_column()
+    # A cancelled or time-limited job's model: the weights of ``epoch``, not the last.
+    partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    epoch: Mapped[int | None] = mapped_column(Integer)
+    dataset_sha256: Mapped[str | None] = mapped_column(String(64))
+    syn0_version: Mapped[str | None] = mapped_column(String(32))
+    replay_of: Mapped[str | None] = mapped_column(String(32))
+    replay_identical: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )

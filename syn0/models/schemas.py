@@ -4,15 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from syn0.core.spec import Task
 from syn0.kit.schemas import Out, Timestamp
+from syn0.models.orm import Model
+
+
+class Lineage(BaseModel):
+    """Where a model's weights come from: enough to train them again (``replay``)."""
+
+    job_id: str | None = Field(description="the job that trained it; null once it is deleted")
+    dataset_id: str | None
+    dataset_sha256: str | None = Field(
+        description="sha256 of the dataset it was trained on; null for models from before "
+        "lineage was recorded"
+    )
+    seed: int | None = Field(description="training.seed: every random draw of the run")
+    syn0_version: str | None = Field(description="the syn0 that trained it; null: unknown")
+
+
+class Replay(BaseModel):
+    of: str = Field(description="the model whose spec and dataset were trained again")
+    identical: bool | None = Field(
+        description="the new weights' sha256 equals the replayed model's (null: that model "
+        "was deleted before the replay ended)"
+    )
 
 
 class ModelOut(Out):
     id: str
-    job_id: str
+    job_id: str | None = Field(description="null once its job is deleted (the model stays)")
     dataset_id: str | None
     network: dict[str, Any]
     training: dict[str, Any]
@@ -21,7 +43,36 @@ class ModelOut(Out):
     metrics: dict[str, Any] = Field(description="the final (or best, with early stopping) epoch")
     n_params: int
     sha256: str = Field(description="sha256 of the weights file")
+    partial: bool = Field(
+        description="true: a cancelled or time-limited job's model, the weights of `epoch`"
+    )
+    epoch: int | None = Field(
+        description="the epoch whose weights these are (the best one with early stopping)"
+    )
+    lineage: Lineage
+    replay: Replay | None = Field(
+        description="a replay's model: the model it replays, and whether the weights are equal"
+    )
     created_at: Timestamp
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if not isinstance(data, Model):
+            return data
+        computed = ("lineage", "replay")
+        fields = {name: getattr(data, name) for name in cls.model_fields if name not in computed}
+        lineage = Lineage(
+            job_id=data.job_id,
+            dataset_id=data.dataset_id,
+            dataset_sha256=data.dataset_sha256,
+            seed=data.training.get("seed"),
+            syn0_version=data.syn0_version,
+        )
+        replay = None
+        if data.replay_of is not None:
+            replay = Replay(of=data.replay_of, identical=data.replay_identical)
+        return {**fields, "lineage": lineage, "replay": replay}
 
 
 class PredictIn(BaseModel):

@@ -305,3 +305,25 @@ def test_predict_by_name_of_a_large_batch_streams_the_same_reply(world, store):
     by_id = api.post(f"/v1/models/{model_id}/predict", json={"inputs": X})
     assert by_name.status_code == 200 and by_name.headers["syn0-model-version"] == "1"
     assert by_name.json() == {**by_id.json(), "version": 1, "alias": None}
+
+
+def test_a_registered_model_is_not_deleted(world, store):
+    # given: a model that is version 1 of a name, and one that is no version
+    api, _ = world()
+    registered, loose = two_models(store, api)
+    api.put("/v1/registry/churn", json={})
+    assert api.post("/v1/registry/churn/versions", json={"model_id": registered}).status_code == 201
+
+    # when
+    refused = api.delete(f"/v1/models/{registered}")
+    deleted = api.delete(f"/v1/models/{loose}")
+
+    # then
+    problem = assert_problem(refused, 409, "conflict")
+    assert problem["detail"] == (
+        f"model {registered} is churn version 1 in the registry, and a registered version's "
+        "model is kept: delete another model, or register a new version instead"
+    )
+    assert problem["versions"] == [{"name": "churn", "version": 1}]
+    assert api.get(f"/v1/models/{registered}").status_code == 200
+    assert deleted.status_code == 204

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import time
 
 import httpx
 import numpy as np
@@ -135,7 +136,14 @@ def test_cancel_a_running_job_and_wait_timeout(syn0: Client):
         syn0.jobs.wait(job.id, poll_interval=0.05, timeout=0.2)
     syn0.jobs.cancel(job.id)
     done = syn0.jobs.wait(job.id, poll_interval=0.05, timeout=30)
-    assert done.status == "cancelled" and done.model_id is None
+    assert done.status == "cancelled"
+    # it keeps the model of its last checkpoint (every 5 epochs), partial; none before one
+    kept = done.progress.epoch // 5 * 5
+    if kept == 0:
+        assert done.model_id is None
+    else:
+        model = syn0.models.get(done.model_id)
+        assert (model.partial, model.epoch) == (True, kept)
     with pytest.raises(Conflict) as finished:
         syn0.jobs.cancel(job.id)
     assert finished.value.extra["job_status"] == "cancelled"
@@ -188,3 +196,58 @@ def test_architectures_a_template_trains_as_it_is(syn0: Client):
     with pytest.raises(ValidationFailed) as invalid:
         syn0.architectures.get("resnet", (1, 12, 12), 4, depth=10)
     assert invalid.value.errors[0]["loc"] == "query.depth"
+
+
+def _cancelled_after_a_checkpoint(syn0: Client, dataset_id: str) -> Job:
+    """A long job cancelled once it has run past its first checkpoint (epoch 5)."""
+    job = syn0.jobs.submit(dataset_id, NETWORK, LONG_TRAINING)
+    deadline = time.monotonic() + 30
+    while syn0.jobs.get(job.id).progress.epoch < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    syn0.jobs.cancel(job.id)
+    return syn0.jobs.wait(job.id, poll_interval=0.05, timeout=30)
+
+
+def test_resume_a_stopped_job_then_delete_it_and_its_model(syn0: Client):
+    # given: a job cancelled after some checkpoints, with its partial model
+    data = syn0.datasets.generate("spiral", n_samples=200, noise=0.1)
+    stopped = _cancelled_after_a_checkpoint(syn0, data.id)
+    partial = syn0.models.get(stopped.model_id)
+    assert stopped.status == "cancelled" and partial.partial and partial.epoch >= 5
+    # when: it is resumed for two more epochs
+    with pytest.raises(ValidationFailed) as short:
+        syn0.jobs.resume(stopped.id, partial.epoch)
+    assert short.value.errors[0]["loc"] == "epochs"
+    resumed = syn0.jobs.resume(stopped.id, partial.epoch + 2)
+    # then
+    assert resumed.resumed_from == stopped.id and resumed.progress.epoch == partial.epoch
+    done = syn0.jobs.wait(resumed.id, poll_interval=0.05, timeout=60)
+    assert done.status == "succeeded" and done.progress.epoch == partial.epoch + 2
+    assert not syn0.models.get(done.model_id).partial
+    # and the stopped job goes, its model stays until it is deleted too
+    syn0.jobs.delete(stopped.id)
+    with pytest.raises(NotFound):
+        syn0.jobs.get(stopped.id)
+    assert syn0.models.get(partial.id).job_id is None
+    syn0.models.delete(partial.id)
+    with pytest.raises(NotFound):
+        syn0.models.get(partial.id)
+    active = syn0.jobs.submit(data.id, NETWORK, LONG_TRAINING)
+    with pytest.raises(Conflict) as refused:
+        syn0.jobs.delete(active.id)
+    assert refused.value.extra["job_status"] in ("queued", "running")
+    syn0.jobs.cancel(active.id)
+    syn0.jobs.wait(active.id, poll_interval=0.05, timeout=30)
+
+
+def test_replay_a_model_and_read_its_lineage(syn0: Client):
+    data = syn0.datasets.generate("moons", n_samples=200, noise=0.1)
+    submitted = syn0.jobs.submit(data.id, NETWORK, training(epochs=5, seed=3))
+    job = syn0.jobs.wait(submitted.id, poll_interval=0.05, timeout=60)
+    model = syn0.models.get(job.model_id)
+    assert model.lineage.job_id == job.id and model.lineage.seed == 3
+    assert model.lineage.dataset_sha256 == data.model_extra["sha256"]
+    replay = syn0.models.replay(model.id)
+    assert replay.replay_of == model.id
+    replayed = syn0.models.get(syn0.jobs.wait(replay.id, poll_interval=0.05, timeout=60).model_id)
+    assert replayed.replay.of == model.id and replayed.replay.identical is True

@@ -50,6 +50,17 @@ def test_weights_file_is_plain_npz():
         assert {"params", "classes", "input_mean", "input_std"} <= set(archive.files)
 
 
+def test_the_same_weights_give_the_same_file():
+    # given: two runs of one spec
+    first, _, _ = _trained_classifier()
+    again, _, _ = _trained_classifier()
+    data = first.to_bytes()
+    # then: the same bytes (a replay compares sha256s), and other weights give other bytes
+    assert again.to_bytes() == data
+    again.params[0] += 1
+    assert again.to_bytes() != data
+
+
 def test_from_bytes_rejects_garbage():
     with pytest.raises(DataError, match=r"not a syn0\.network/1 file"):
         Network.from_bytes(b"definitely not npz")

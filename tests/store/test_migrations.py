@@ -94,3 +94,60 @@ def test_rows_from_before_tenants_belong_to_the_tenant_local(backend, tmp_path, 
         ).scalar_one()
     engine.dispose()
     assert owner == "local"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_models_from_before_lifecycle_get_their_epoch_and_dataset_sha256(
+    backend, tmp_path, request
+):
+    # given: a store at 0005 with a tenant, a dataset, a job and its model
+    url = (
+        f"sqlite:///{tmp_path / 'm.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    migrate(url, "0005")
+    engine = make_engine(url)  # SQLite with foreign keys, as the service runs it
+    now = "CURRENT_TIMESTAMP"
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO tenants (id, name, created_at) VALUES ('t', 't', {now})"))
+        conn.execute(
+            text(
+                "INSERT INTO datasets (id, tenant_id, name, task, n_samples, input_shape, "
+                "n_outputs, sha256, data, created_at) VALUES ('d', 't', 'old', "
+                f"'classification', 1, '[2]', 2, 'abc', :data, {now})"
+            ),
+            {"data": b"npz"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO jobs (id, tenant_id, dataset_id, network, training, status, "
+                "epochs, epoch, attempts, cancel_requested, max_attempts, device, created_at) "
+                f"VALUES ('j', 't', 'd', '{{}}', '{{}}', 'succeeded', 5, 5, 1, false, 3, 'cpu', "
+                f"{now})"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO models (id, tenant_id, job_id, dataset_id, network, training, task, "
+                "metrics, n_params, sha256, weights, created_at) VALUES ('m', 't', 'j', 'd', "
+                f"'{{}}', '{{}}', 'classification', '{{\"epoch\": 4}}', 1, 'w', :w, {now})"
+            ),
+            {"w": b"npz"},
+        )
+    # when
+    migrate(url)
+    # then
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT partial, epoch, dataset_sha256, syn0_version FROM models")
+        ).one()
+    assert tuple(row) == (False, 4, "abc", None)
+    # and a model whose job was deleted (its job_id now null) cannot go below 0007: it goes
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM jobs WHERE id = 'j'"))
+        assert conn.execute(text("SELECT job_id FROM models")).scalar_one() is None
+    downgrade(url, "0005")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM models")).scalar_one() == 0
+    engine.dispose()

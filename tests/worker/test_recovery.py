@@ -209,6 +209,25 @@ def test_a_lost_job_that_was_being_cancelled_ends_cancelled(factory):
     assert _reap_later(factory).cancelled == [job_id]
 
 
+def test_a_lost_job_that_was_being_cancelled_keeps_the_model_of_its_checkpoint(factory):
+    # given: a worker lost after storing the checkpoint of epoch 3, and a cancel
+    job_id = _submit(factory)
+    _lose_an_attempt(factory, job_id, epochs_done=3)
+    with factory.begin() as session:
+        jobs.cancel_job(session, tenancy.job(session, job_id).tenant_id, job_id)
+    # when
+    assert _reap_later(factory).cancelled == [job_id]
+    # then
+    with factory() as session:
+        job = tenancy.job(session, job_id)
+        model = session.get_one(Model, job.model_id)
+        params = Network.from_bytes(tenancy.weights(session, model.id)).params
+        kept = Checkpoint.from_bytes(attempts.load_checkpoint(session, job_id))
+    assert job.status == "cancelled"
+    assert (model.partial, model.epoch, model.metrics["epoch"]) == (True, 3, 3)
+    assert kept.epoch == 3 and params.tobytes() == kept.params.tobytes()
+
+
 def test_queued_jobs_an_idle_worker_did_not_take_are_sent_again_once_per_grace(factory):
     _worker_up(factory)
     job_id = _submit(factory)
