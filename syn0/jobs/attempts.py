@@ -124,6 +124,19 @@ def load_checkpoint(session: Session, job_id: str) -> bytes | None:
     return row.data
 
 
+def metrics_until(session: Session, job_id: str, epoch: int) -> list[dict[str, Any]]:
+    """The stored epochs 1 to ``epoch``, ``fit``'s ``history`` when it resumes from the
+    checkpoint of ``epoch`` (checkpoints keep no metrics). A metric stored as None (one
+    the task does not report, or an undefined ``r2``) is left out."""
+    columns = [getattr(JobMetric, name) for name in ("epoch", *METRIC_FIELDS)]
+    rows = session.execute(
+        select(*columns)
+        .where(JobMetric.job_id == job_id, JobMetric.epoch <= epoch)
+        .order_by(JobMetric.epoch)
+    )
+    return [{k: v for k, v in row._mapping.items() if v is not None} for row in rows]
+
+
 def finish_succeeded(session: Session, job_id: str, attempt: int, model: Model) -> bool:
     """Model row and ``succeeded`` in the caller's one transaction; False if not the owner
     (the caller must then roll back, which drops the model row too)."""

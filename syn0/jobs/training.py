@@ -58,9 +58,10 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
             job.max_runtime_seconds or settings.max_runtime_seconds, settings.max_runtime_seconds
         )
         resume = _checkpoint(session, job_id)
+        earlier = _earlier_metrics(session, job_id, resume)
     attempt = Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
     try:
-        net, history = _train(attempt, *spec, resume)
+        net, history = _train(attempt, *spec, resume, earlier)
         if attempt.stopped_for_time:
             raise TimeLimit(runtime)
         if history.stop_reason == "paused" or attempt.stopped_for_shutdown:
@@ -105,7 +106,26 @@ def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
     return Checkpoint.from_bytes(data) if data else None
 
 
-def _train(attempt: Attempt, tenant_id, network, training, dataset_id, resume: Checkpoint | None):
+def _earlier_metrics(session: Session, job_id: str, resume: Checkpoint | None) -> list | None:
+    """The epochs up to the checkpoint, stored before it (``Attempt.on_checkpoint``)."""
+    if resume is None:
+        return None
+    rows = attempts.metrics_until(session, job_id, resume.epoch)
+    if len(rows) != resume.epoch:  # never expected: the history then starts at the checkpoint
+        log.error("job %s: %d of %d epochs' metrics stored", job_id, len(rows), resume.epoch)
+        return None
+    return rows
+
+
+def _train(
+    attempt: Attempt,
+    tenant_id,
+    network,
+    training,
+    dataset_id,
+    resume: Checkpoint | None,
+    earlier: list[dict] | None,
+):
     with session_scope(attempt.factory) as session:
         dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
         if dataset is None:
@@ -130,6 +150,7 @@ def _train(attempt: Attempt, tenant_id, network, training, dataset_id, resume: C
         on_checkpoint=attempt.on_checkpoint,
         checkpoint_every=attempt.settings.checkpoint_every_epochs,
         resume=resume,
+        history=earlier,
     )
     return net, history
 
@@ -137,7 +158,8 @@ def _train(attempt: Attempt, tenant_id, network, training, dataset_id, resume: C
 def _model(job_id: str, spec: tuple, net: Network, history) -> Model:
     tenant_id, network, training, dataset_id = spec
     weights = net.to_bytes()
-    final = history.epochs[history.best_epoch - 1] if history.best_epoch else history.last
+    best = [row for row in history.epochs if row["epoch"] == history.best_epoch]
+    final = best[0] if best else history.last
     classes = None if net.classes is None else net.classes.tolist()
     return Model(
         tenant_id=tenant_id,
