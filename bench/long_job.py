@@ -1,0 +1,186 @@
+"""A long job of a small network: the primer's 60,000-step XOR program in the core and
+through the service, and a checkpoint's size after 100 and after 60,000 epochs.
+
+Run by hand: ``.venv/bin/python bench/long_job.py [--epochs 60000] [--rounds 3]``. The
+program is ``examples/seed/xor.json`` (a 3-4-1 sigmoid network without biases, plain
+SGD, all four samples a step): (a) ``core.fit`` on the arrays, and (b) the same job
+submitted to ``syn0 serve`` on the embedded default (a SQLite store and a SQLite
+broker in a temporary SYN0_DATA_DIR, one worker, as ``make run`` starts it), timed
+from ``POST /v1/jobs`` until ``GET /v1/jobs/{id}`` says ``succeeded`` (polled every
+50 ms), interleaved round by round. It prints the medians, the service's share of the
+core's time, and the two checkpoints' sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+_BENCH = Path(__file__).resolve().parent
+ROOT = _BENCH.parent
+sys.path[:] = [str(ROOT) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+from syn0.core import Network, NetworkSpec, TrainingSpec, fit  # noqa: E402
+from syn0.tenants.repository import new_key  # noqa: E402
+from tests.services import free_port  # noqa: E402
+
+SEED = ROOT / "examples" / "seed"
+X = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+Y = [0, 1, 1, 0]
+
+
+def job_spec(epochs: int) -> dict:
+    """The example's network and training, without its imported starting weights (the
+    weights do not change the time; the network's own initialization starts it)."""
+    spec = json.loads((SEED / "xor.json").read_text())
+    spec["training"].pop("initial_weights", None)
+    spec["training"]["epochs"] = epochs
+    return spec
+
+
+def core_run(epochs: int) -> tuple[float, int]:
+    """Seconds of ``fit`` and the size of its checkpoint after the last epoch (taken
+    once, at the end: ``checkpoint_every=epochs``)."""
+    spec = job_spec(epochs)
+    training = TrainingSpec.model_validate(spec["training"])
+    net = Network(NetworkSpec.model_validate(spec["network"]), dtype=training.dtype)
+    saved = []
+    started = time.perf_counter()
+    fit(
+        net,
+        np.asarray(X, float),
+        np.asarray(Y, float),
+        training,
+        task="regression",
+        on_checkpoint=saved.append,
+        checkpoint_every=epochs,
+    )
+    return time.perf_counter() - started, len(saved[-1].to_bytes())
+
+
+class Service:
+    """``syn0 serve`` on the embedded default in a temporary data folder."""
+
+    def __init__(self) -> None:
+        self.data = Path(tempfile.mkdtemp(prefix="syn0-long-job-"))
+        self.key = new_key()
+        port = free_port()
+        env = {**os.environ, "SYN0_DATA_DIR": str(self.data), "SYN0_ADMIN_KEY": self.key}
+        for name in [k for k in env if k.startswith("SYN0_") and k not in ("SYN0_DATA_DIR",
+                                                                         "SYN0_ADMIN_KEY")]:
+            del env[name]  # the defaults, as `make run` has them
+        self.log = open(self.data / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "syn0.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.client = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=30,
+            headers={"Authorization": f"Bearer {self.key}"},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.client.get("/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise SystemExit(f"syn0 serve did not start; see {self.data / 'serve.log'}")
+        dataset = {"name": "xor", "features": X, "targets": Y, "task": "regression"}
+        self.dataset_id = self._ok(self.client.post("/v1/datasets", json=dataset))["id"]
+
+    @staticmethod
+    def _ok(response: httpx.Response) -> dict:
+        if response.status_code >= 300:
+            raise SystemExit(f"{response.status_code}: {response.text}")
+        return response.json()
+
+    def run(self, epochs: int) -> dict:
+        """Seconds from submit to succeeded; and the job's own queue wait and training
+        span (its timestamps)."""
+        body = {"dataset_id": self.dataset_id, **job_spec(epochs)}
+        started = time.perf_counter()
+        job = self._ok(self.client.post("/v1/jobs", json=body))
+        while job["status"] not in ("succeeded", "failed", "cancelled"):
+            time.sleep(0.05)
+            job = self._ok(self.client.get(f"/v1/jobs/{job['id']}"))
+        wall = time.perf_counter() - started
+        if job["status"] != "succeeded":
+            raise SystemExit(f"the job ended {job['status']}: {job['error']}")
+
+        def at(name: str) -> float:
+            return datetime.fromisoformat(job[name]).timestamp()
+
+        return {
+            "wall": wall,
+            "queued": at("started_at") - at("created_at"),
+            "training": at("finished_at") - at("started_at"),
+        }
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=60_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    _, small = core_run(100)
+    service = Service()
+    core, wall, queued, training = [], [], [], []
+    try:
+        service.run(100)  # warm: the worker's imports, the first connections
+        for _ in range(args.rounds):
+            seconds, large = core_run(args.epochs)
+            core.append(seconds)
+            times = service.run(args.epochs)
+            wall.append(times["wall"])
+            queued.append(times["queued"])
+            training.append(times["training"])
+    finally:
+        service.stop()
+    med = statistics.median
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy {np.__version__}"
+    )
+    print(f"{args.epochs:,} epochs, median of {args.rounds} interleaved rounds")
+    print(f"core.fit:                      {med(core):7.2f} s   runs {[round(t, 2) for t in core]}")
+    print(
+        f"service, submit to succeeded:  {med(wall):7.2f} s   runs {[round(t, 2) for t in wall]}"
+        f"   = {med(wall) / med(core):.2f} x core (per round: "
+        f"{[round(w / c, 2) for w, c in zip(wall, core, strict=True)]})"
+    )
+    print(f"  of which queued:             {med(queued):7.2f} s")
+    print(f"  of which training (worker):  {med(training):7.2f} s")
+    print(f"checkpoint after 100 epochs: {small:,} bytes; after {args.epochs:,}: {large:,} bytes")
+
+
+if __name__ == "__main__":
+    main()
