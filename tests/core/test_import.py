@@ -71,7 +71,7 @@ def test_an_archive_that_would_expand_past_the_limit_is_refused_before_it_is_rea
 
 @pytest.mark.parametrize("data", [b"", b"not a zip", b"PK\x03\x04broken"])
 def test_bytes_that_are_no_archive_are_refused(data):
-    with pytest.raises(DataError, match="not a syn0.network/1 file"):
+    with pytest.raises(DataError, match=r"not a syn0\.network/1 file"):
         network_from_upload(data, MAX_PARAMS, MAX_HEADER)
 
 
