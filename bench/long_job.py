@@ -77,10 +77,9 @@ class Service:
         self.data = Path(tempfile.mkdtemp(prefix="syn0-long-job-"))
         self.key = new_key()
         port = free_port()
-        env = {**os.environ, "SYN0_DATA_DIR": str(self.data), "SYN0_ADMIN_KEY": self.key}
-        for name in [k for k in env if k.startswith("SYN0_") and k not in ("SYN0_DATA_DIR",
-                                                                         "SYN0_ADMIN_KEY")]:
-            del env[name]  # the defaults, as `make run` has them
+        # Every other setting at its default, as `make run` has them.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SYN0_")}
+        env.update({"SYN0_DATA_DIR": str(self.data), "SYN0_ADMIN_KEY": self.key})
         self.log = open(self.data / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "syn0.cli", "serve", "--port", str(port)],

@@ -18,34 +18,35 @@ FREE = {"name", "inputs", "init"}
 FREE_BY_TYPE = {"dropout": {"rate"}, "batchnorm": {"momentum"}}
 
 
-def mismatch(network: NetworkSpec, model: NetworkSpec) -> str | None:
-    """The first way ``network`` is not ``model``'s architecture, in words, or None."""
+def mismatch(network: NetworkSpec, model: NetworkSpec, whose: str = "the model's") -> str | None:
+    """The first way ``network`` is not ``model``'s architecture, in words (``whose``
+    names the model's side), or None."""
     for field in ("input_shape", "features"):
         mine, theirs = getattr(network, field), getattr(model, field)
         if mine != theirs:
-            return f"{field} is {mine}, the model's is {theirs}"
+            return f"{field} is {mine}, {whose} is {theirs}"
     if len(network.layers) != len(model.layers):
-        return f"the network has {len(network.layers)} layers, the model's has {len(model.layers)}"
+        return f"the network has {len(network.layers)} layers, {whose} has {len(model.layers)}"
     for mine, theirs in zip(resolve(network), resolve(model), strict=True):
-        found = _layer_mismatch(mine, theirs)
+        found = _layer_mismatch(mine, theirs, whose)
         if found:
             return found
     return None
 
 
-def _layer_mismatch(mine, theirs) -> str | None:
+def _layer_mismatch(mine, theirs, whose: str) -> str | None:
     label = f"layer {mine.index} ({mine.spec.type})"
     if mine.spec.type != theirs.spec.type:
-        return f"layer {mine.index} is {mine.spec.type}, the model's is {theirs.spec.type}"
+        return f"layer {mine.index} is {mine.spec.type}, {whose} is {theirs.spec.type}"
     if mine.inputs != theirs.inputs:
-        return f"{label} reads {_sources(mine.inputs)}, the model's reads {_sources(theirs.inputs)}"
+        return f"{label} reads {_sources(mine.inputs)}, {whose} reads {_sources(theirs.inputs)}"
     free = FREE | FREE_BY_TYPE.get(mine.spec.type, set())
     for name in type(mine.spec).model_fields:
         if name in free:
             continue
         a, b = getattr(mine.spec, name), getattr(theirs.spec, name)
         if a != b:
-            return f"{label} has {name}={a!r}, the model's has {name}={b!r}"
+            return f"{label} has {name}={a!r}, {whose} has {name}={b!r}"
     return None
 
 

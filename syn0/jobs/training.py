@@ -37,6 +37,7 @@ from syn0.jobs.running import (
 from syn0.jobs.shutdown import SHUTDOWN
 from syn0.kit import blobs
 from syn0.kit.db import session_scope
+from syn0.models import repository as models
 from syn0.models.orm import Model
 from syn0.settings import Settings, get_settings
 
@@ -126,6 +127,12 @@ def _train(
     resume: Checkpoint | None,
     earlier: list[dict] | None,
 ):
+    # The worker's own device: routing sent the job to a worker of the device it chose.
+    device = attempt.settings.worker_device
+    training_spec = TrainingSpec.model_validate(training).model_copy(update={"device": device})
+    net = Network(
+        NetworkSpec.model_validate(network), seed=training_spec.seed, dtype=training_spec.dtype
+    )
     with session_scope(attempt.factory) as session:
         dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
         if dataset is None:
@@ -134,10 +141,8 @@ def _train(
             )
         task = dataset.task
         X, y = datasets.load_arrays(session, tenant_id, dataset_id)
-    # The worker's own device: routing sent the job to a worker of the device it chose.
-    device = attempt.settings.worker_device
-    training_spec = TrainingSpec.model_validate(training).model_copy(update={"device": device})
-    net = Network(NetworkSpec.model_validate(network), seed=training_spec.seed)
+        if training_spec.initial_weights and resume is None:
+            _start_from(session, tenant_id, training_spec.initial_weights.model_id, net)
     history = fit(
         net,
         X,
@@ -153,6 +158,24 @@ def _train(
         history=earlier,
     )
     return net, history
+
+
+def _start_from(session: Session, tenant_id: str, model_id: str, net: Network) -> None:
+    """The model's parameters (batchnorm's moving averages included) as the first epoch's,
+    in the job's dtype; submit checked that the network is the model's architecture."""
+    if models.get_model(session, tenant_id, model_id) is None:
+        raise DataError(
+            f"model {model_id}, the job's initial_weights, was deleted before training started",
+            field="training.initial_weights.model_id",
+        )
+    source = Network.from_bytes(models.load_weights(session, tenant_id, model_id))
+    if source.params.shape != net.params.shape:
+        raise DataError(
+            f"model {model_id} holds {source.params.size} parameters, the network "
+            f"{net.params.size}",
+            field="training.initial_weights.model_id",
+        )
+    net.params[...] = source.params
 
 
 def _model(job_id: str, spec: tuple, net: Network, history) -> Model:

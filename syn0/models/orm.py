@@ -23,7 +23,8 @@ class Model(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = tenant_column()
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    # None: imported (POST /v1/models/import), not trained by a job.
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), unique=True)
     dataset_id: Mapped[str | None] = mapped_column(String(32))
     network: Mapped[dict[str, Any]] = mapped_column(JSON)
     training: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -10,16 +10,22 @@ before it can land.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
+from syn0.core import Network, NetworkSpec
 from tests.api.factories import create_dataset, mlp, points, queued_job, train_model, training
 
 NOT_FOUND, FORBIDDEN, LIST, NO_DATASET, OWN = "404", "403", "list", "no-dataset", "own"
 PREDICT = {"inputs": [[0.0, 0.0]]}
 PATHS = {"name": "lenet5"}  # path parameters that name no tenant's object
 JOB = {"network": mlp(), "training": training()}
+IMPORT = {
+    "data": {"network": json.dumps(mlp())},
+    "files": {"file": ("w.npz", Network(NetworkSpec.model_validate(mlp())).to_bytes())},
+}
 
 # "METHOD path": (what B must get, request options; "{dataset_id}" in a body or query
 # is replaced by A's dataset).
@@ -45,6 +51,7 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "POST /v1/models/{model_id}/predict": (NOT_FOUND, {"json": PREDICT}),
     "GET /v1/models/{model_id}/surface": (NOT_FOUND, {}),
     "GET /v1/models/{model_id}/weights": (NOT_FOUND, {}),
+    "POST /v1/models/import": (OWN, IMPORT),
     "GET /v1/architectures": (OWN, {}),
     "GET /v1/architectures/{name}": (OWN, {"params": {"input_shape": "1,28,28", "classes": 3}}),
     "POST /v1/tenants": (FORBIDDEN, {"json": {"name": "c"}}),

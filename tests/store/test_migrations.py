@@ -90,3 +90,38 @@ def test_rows_from_before_tenants_belong_to_the_tenant_local(backend, tmp_path, 
         ).scalar_one()
     engine.dispose()
     assert owner == "local"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_imported_models_have_no_job_and_go_on_the_way_down(backend, tmp_path, request):
+    # given: a store at head holding a model without a job (an import)
+    url = (
+        f"sqlite:///{tmp_path / 'm.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    migrate(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO tenants (id, name, created_at) "
+                "VALUES ('t1', 'acme', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO models (id, tenant_id, job_id, network, training, task, metrics, "
+                "n_params, sha256, weights, created_at) VALUES ('m1', :tenant, NULL, '{}', "
+                "'{}', 'regression', '{}', 3, 'x', :weights, CURRENT_TIMESTAMP)"
+            ),
+            {"tenant": "t1", "weights": b"npz"},
+        )
+    # when
+    downgrade(url, "0005")
+    # then
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM models")).scalar_one() == 0
+        columns = {c["name"]: c for c in inspect(conn).get_columns("models")}
+    engine.dispose()
+    assert columns["job_id"]["nullable"] is False
