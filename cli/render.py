@@ -148,7 +148,7 @@ def model_fields(model: Model) -> Table:
     return fields(
         [
             ("id", model.id),
-            ("job", model.job_id),
+            ("job", model.job_id or "none (imported)"),
             ("dataset", model.dataset_id),
             ("task", model.task),
             ("classes", model.classes),

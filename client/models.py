@@ -1,7 +1,8 @@
-"""``client.models``: get, list, predict with NumPy arrays, download the weights."""
+"""``client.models``: get, list, predict with NumPy arrays, download the weights, import."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,3 +57,17 @@ class Models:
         target = Path(file)
         target.write_bytes(self.weights(model_id))
         return target
+
+    def import_(self, network: dict[str, Any], weights: bytes | str | os.PathLike[str]) -> Model:
+        """A model from a network spec and a weights file (bytes or a path) in the format
+        ``weights`` gives; it predicts and can start a job (``initial_weights``). The
+        weights must fit the network (else ``ValidationFailed`` naming the misfit)."""
+        content = weights if isinstance(weights, bytes) else Path(weights).read_bytes()
+        reply = self._http.json(
+            "POST",
+            "/v1/models/import",
+            repeatable=False,  # a second import would store a second model
+            data={"network": json.dumps(network)},
+            files={"file": ("weights.npz", content, "application/octet-stream")},
+        )
+        return Model.model_validate(reply)

@@ -98,7 +98,7 @@ class Metric(_Reply):
 
 class Model(_Reply):
     id: str
-    job_id: str
+    job_id: str | None  # None: imported (client.models.import_)
     dataset_id: str | None
     network: dict[str, Any]
     training: dict[str, Any]

@@ -49,6 +49,7 @@ def fit(
     should_pause: Callable[[], bool] | None = None,
     on_checkpoint: CheckpointCallback | None = None,
     checkpoint_every: int = 1,
+    checkpoint_due: Callable[[int], bool] | None = None,
     resume: Checkpoint | None = None,
     history: list[dict[str, float]] | None = None,
 ) -> History:
@@ -60,10 +61,11 @@ def fit(
     between batches and ends training with ``stop_reason="cancelled"``;
     ``should_pause`` is asked after each epoch but the last and ends training there
     with ``stop_reason="paused"``, after a checkpoint of that epoch; ``on_checkpoint``
-    gets a ``Checkpoint`` every ``checkpoint_every`` epochs, and ``resume`` continues
-    from one. ``history``, with ``resume`` only: the metrics ``on_epoch_end`` got for the
-    epochs up to the checkpoint's, which the returned ``History`` then starts with (else
-    it holds the epochs trained by this call).
+    gets a ``Checkpoint`` every ``checkpoint_every`` epochs (when ``checkpoint_due(epoch)``
+    says so, asked before one is made; a pause's or an early stop's is always made), and
+    ``resume`` continues from one. ``history``, with ``resume`` only: the metrics
+    ``on_epoch_end`` got for the epochs up to the checkpoint's, which the returned
+    ``History`` then starts with (else it holds the epochs trained by this call).
     """
     if checkpoint_every < 1:
         raise ValueError(
@@ -86,6 +88,7 @@ def fit(
             should_pause or (lambda: False),
             on_checkpoint,
             checkpoint_every,
+            checkpoint_due or (lambda epoch: True),
         )
 
 
@@ -167,7 +170,7 @@ class _Trainer:
     # --- the loop ---------------------------------------------------------------------------
 
     def run(
-        self, on_epoch_end, should_stop, should_pause, on_checkpoint, checkpoint_every
+        self, on_epoch_end, should_stop, should_pause, on_checkpoint, checkpoint_every, due
     ) -> History:
         first = self.start_epoch
         if self.stopper and self.stopper.exhausted:  # resumed from the stopping epoch
@@ -190,7 +193,8 @@ class _Trainer:
             self.schedule.end_epoch(epoch, monitored)
             stop = self.stopper.update(epoch, metrics, self.net.params) if self.stopper else False
             pause = not stop and epoch < self.spec.epochs and should_pause()
-            if on_checkpoint and (epoch % checkpoint_every == 0 or stop or pause):
+            periodic = epoch % checkpoint_every == 0 and due(epoch)
+            if on_checkpoint and (periodic or stop or pause):
                 on_checkpoint(self.checkpoint(epoch))
             if stop:
                 self.history.stop_reason = "early_stopping"

@@ -154,6 +154,7 @@ def _train(
         should_pause=SHUTDOWN.requested,
         on_checkpoint=attempt.on_checkpoint,
         checkpoint_every=attempt.settings.checkpoint_every_epochs,
+        checkpoint_due=attempt.checkpoint_due,
         resume=resume,
         history=earlier,
     )

@@ -83,3 +83,26 @@ def test_a_checkpoint_written_with_its_history_still_resumes():
     fit(resumed, X, y, training(epochs=3), resume=Checkpoint.from_bytes(old))
     # then
     assert resumed.params.tobytes() == full.params.tobytes()
+
+
+def test_checkpoint_due_skips_a_checkpoint_before_it_is_made_but_never_a_pauses():
+    X, y = datasets.generate("xor", n_samples=40, noise=0.1, seed=0)
+    asked, made = [], []
+
+    def due(epoch: int) -> bool:
+        asked.append(epoch)
+        return epoch == 2
+
+    ends = []
+    fit(
+        Network(mlp(2, [4], 2)),
+        X,
+        y,
+        training(epochs=6),
+        on_epoch_end=lambda m: ends.append(m["epoch"]),
+        should_pause=lambda: len(ends) == 5,
+        on_checkpoint=lambda c: made.append(c.epoch),
+        checkpoint_every=2,
+        checkpoint_due=due,
+    )
+    assert asked == [2, 4] and made == [2, 5]
