@@ -33,7 +33,8 @@ from tests.services import (
 class Stack:
     """The running API and worker; ``client`` talks to the API over real HTTP."""
 
-    def __init__(self, kind: str, tmp: Path):
+    def __init__(self, kind: str, tmp: Path, **settings: str):
+        """``settings``: SYN0_* variables for both processes, over the tests' own."""
         self.kind, self.tmp = kind, tmp
         self.resources = ExitStack()  # released by stop()
         if kind == "postgres-redis":
@@ -55,6 +56,7 @@ class Stack:
             "SYN0_BROKER_URL": broker,
             "SYN0_METRICS_FLUSH_SECONDS": "0",
             "SYN0_ADMIN_KEY": self.key,
+            **settings,
         }
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
