@@ -50,14 +50,14 @@ def job_spec(epochs: int) -> dict:
     return spec
 
 
-def core_run(epochs: int) -> tuple[float, float, int]:
-    """Seconds of ``fit``, the sum of its epochs' ``seconds`` and the size of its
-    checkpoint after the last epoch (taken once, at the end: ``checkpoint_every=epochs``)."""
+def core_run(epochs: int) -> tuple[float, float, float, int]:
+    """Seconds of ``fit``, its CPU seconds, the sum of its epochs' ``seconds`` and the size
+    of its checkpoint after the last epoch (taken once, at the end: ``checkpoint_every=epochs``)."""
     spec = job_spec(epochs)
     training = TrainingSpec.model_validate(spec["training"])
     net = Network(NetworkSpec.model_validate(spec["network"]), dtype=training.dtype)
     saved = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     history = fit(
         net,
         np.asarray(X, float),
@@ -67,8 +67,24 @@ def core_run(epochs: int) -> tuple[float, float, int]:
         on_checkpoint=saved.append,
         checkpoint_every=epochs,
     )
-    seconds = time.perf_counter() - started
-    return seconds, sum(history.metric("seconds")), len(saved[-1].to_bytes())
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return seconds, cpu, sum(history.metric("seconds")), len(saved[-1].to_bytes())
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of process ``pid`` and its descendants, from ``/proc``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += map(int, (task / "children").read_text().split())
+        except FileNotFoundError:
+            continue
+    return total
 
 
 class Service:
@@ -118,12 +134,14 @@ class Service:
         """Seconds from submit to succeeded; and the job's own queue wait and training
         span (its timestamps)."""
         body = {"dataset_id": self.dataset_id, **job_spec(epochs)}
+        cpu = cpu_seconds(self.process.pid)
         started = time.perf_counter()
         job = self._ok(self.client.post("/v1/jobs", json=body))
         while job["status"] not in ("succeeded", "failed", "cancelled"):
             time.sleep(0.05 if job["progress"]["fraction"] > 0.98 else 0.5)
             job = self._ok(self.client.get(f"/v1/jobs/{job['id']}"))
         wall = time.perf_counter() - started
+        cpu = cpu_seconds(self.process.pid) - cpu
         if job["status"] != "succeeded":
             raise SystemExit(f"the job ended {job['status']}: {job['error']}")
 
@@ -141,6 +159,7 @@ class Service:
             after = page["next_after"]
         return {
             "wall": wall,
+            "cpu": cpu,
             "queued": at("started_at") - at("created_at"),
             "training": at("finished_at") - at("started_at"),
             "in_epochs": in_epochs,
@@ -161,38 +180,44 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=60_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    _, _, small = core_run(100)
+    _, _, _, small = core_run(100)
     service = Service()
-    core, core_epochs, wall, queued, training, in_epochs = [], [], [], [], [], []
+    runs: dict[str, list[float]] = {}
     try:
         service.run(100)  # warm: the worker's imports, the first connections
         for _ in range(args.rounds):
-            seconds, seconds_in_epochs, large = core_run(args.epochs)
-            core.append(seconds)
-            core_epochs.append(seconds_in_epochs)
+            seconds, cpu, in_epochs, large = core_run(args.epochs)
             times = service.run(args.epochs)
-            wall.append(times["wall"])
-            queued.append(times["queued"])
-            training.append(times["training"])
-            in_epochs.append(times["in_epochs"])
+            measured = {"core": seconds, "core_cpu": cpu, "core_epochs": in_epochs}
+            measured.update({f"service_{name}": value for name, value in times.items()})
+            for name, value in measured.items():
+                runs.setdefault(name, []).append(value)
     finally:
         service.stop()
-    med = statistics.median
+    med = {name: statistics.median(values) for name, values in runs.items()}
+
+    def line(label: str, name: str, against: str | None = None) -> str:
+        values = ", ".join(f"{v:.2f}" for v in runs[name])
+        text = f"{label:<36} {med[name]:7.2f} s   runs [{values}]"
+        if against:
+            rounds = [a / b for a, b in zip(runs[name], runs[against], strict=True)]
+            text += f"   = {med[name] / med[against]:.2f} x core (per round: "
+            text += ", ".join(f"{r:.2f}" for r in rounds) + ")"
+        return text
+
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy {np.__version__}"
     )
-    print(f"{args.epochs:,} epochs, median of {args.rounds} interleaved rounds")
-    print(f"core.fit:                      {med(core):7.2f} s   runs {[round(t, 2) for t in core]}")
-    print(f"  of which in epochs:          {med(core_epochs):7.2f} s")
-    print(
-        f"service, submit to succeeded:  {med(wall):7.2f} s   runs {[round(t, 2) for t in wall]}"
-        f"   = {med(wall) / med(core):.2f} x core (per round: "
-        f"{[round(w / c, 2) for w, c in zip(wall, core, strict=True)]})"
-    )
-    print(f"  of which queued:             {med(queued):7.2f} s")
-    print(f"  of which training (worker):  {med(training):7.2f} s")
-    print(f"    of which in epochs:        {med(in_epochs):7.2f} s")
+    print(f"{args.epochs:,} epochs, medians of {args.rounds} interleaved rounds")
+    print(line("core.fit, wall", "core"))
+    print(line("  in its epochs", "core_epochs"))
+    print(line("  CPU", "core_cpu"))
+    print(line("service, submit to succeeded, wall", "service_wall", "core"))
+    print(line("  queued", "service_queued"))
+    print(line("  training (the job's timestamps)", "service_training"))
+    print(line("  in its epochs", "service_in_epochs"))
+    print(line("  CPU (API and worker processes)", "service_cpu", "core_cpu"))
     print(f"checkpoint after 100 epochs: {small:,} bytes; after {args.epochs:,}: {large:,} bytes")
 
 

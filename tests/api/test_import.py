@@ -71,6 +71,19 @@ def test_an_imported_model_predicts_with_its_weights_in_their_dtype(client):
     assert client.get("/v1/models").json()["items"][0]["id"] == model["id"]
 
 
+def test_a_float64_model_of_two_inputs_draws_its_surface(client):
+    network = mlp(n_in=2, n_out=1, out_activation="sigmoid")
+    weights = _weights(network)
+    model = _imported(client, network, weights)
+    grid = {"grid": 3, "x_min": -1, "x_max": 1, "y_min": -1, "y_max": 1, "neurons": "true"}
+    response = client.get(f"/v1/models/{model['id']}/surface", params=grid)
+    assert response.status_code == 200, response.text
+    xs = np.linspace(-1, 1, 3)
+    gx, gy = np.meshgrid(xs, xs)
+    expected = Network.from_bytes(weights).predict(np.column_stack([gx.ravel(), gy.ravel()]))
+    np.testing.assert_allclose(np.ravel(response.json()["values"]), expected.ravel(), rtol=1e-12)
+
+
 def test_a_classifier_imports_with_its_classes_and_labels(client):
     network = mlp(n_in=2, n_out=2)
     weights = _weights(
