@@ -1,4 +1,4 @@
-"""``syn0 predict`` and ``syn0 models``: ls, show, download, rm, replay."""
+"""``syn0 predict`` and ``syn0 models``: ls, show, download, import, rm, replay."""
 
 from __future__ import annotations
 
@@ -10,9 +10,21 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from syn0.cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
+from syn0.cli import specfile
+from syn0.cli.common import (
+    BAD_INPUT,
+    BadInput,
+    State,
+    console,
+    dump,
+    echo_json,
+    json_option,
+    pass_state,
+    quiet_option,
+    report,
+)
 from syn0.cli.render import listing, metrics_line, model_fields, when
-from syn0.client import Model, Prediction
+from syn0.client import Model, Prediction, ValidationFailed
 
 if TYPE_CHECKING:  # imported by the one command that needs it, so the others start faster
     import numpy as np
@@ -86,7 +98,7 @@ def write_rows(model: Model, prediction: Prediction, out: TextIO) -> None:
 
 @click.group()
 def models() -> None:
-    """Trained models: list, show, download the weights, delete, replay."""
+    """Trained models: list, show, download the weights, import, delete, replay."""
 
 
 @models.command("ls")
@@ -152,3 +164,41 @@ def replay(state: State, model_id: str, as_json: bool) -> None:
         echo_json(dump(job))
     else:
         click.echo(f"job {job.id} queued: replays model {model_id}")
+
+
+@models.command("import")
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("weights", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@quiet_option
+@pass_state
+@click.pass_context
+def import_model(
+    ctx: click.Context, state: State, spec: Path, weights: Path, as_json: bool, quiet: bool
+) -> None:
+    """Make a model from the network in SPEC (a spec file, as for `syn0 train`, or the
+    network alone) and WEIGHTS (.npz, as `syn0 models download` writes): it predicts and
+    can start a job (`syn0 train SPEC --data ID --initial-weights MODEL`)."""
+    try:
+        parsed = specfile.load(spec)
+    except specfile.SpecFileError as exc:
+        raise BadInput(str(exc)) from None
+    whole = "network" in parsed.data
+    try:
+        model = state.client.models.import_(
+            parsed.data["network"] if whole else parsed.data, weights
+        )
+    except ValidationFailed as exc:
+        lines = []
+        for error in exc.errors:
+            loc = error["loc"] if whole else error["loc"].removeprefix("network.")
+            place = f"{weights}" if loc == "file" else parsed.where(loc)
+            lines.append(f"{place}: {error['msg']}")
+        report(exc, lines)
+        ctx.exit(BAD_INPUT)
+    if as_json:
+        echo_json(dump(model))
+    elif quiet:
+        click.echo(model.id)
+    else:
+        click.echo(f"model {model.id} imported ({model.n_params:,} parameters)")

@@ -156,7 +156,7 @@ def model_fields(model: Model) -> Table:
         [
             ("id", model.id),
             ("partial", f"yes: the weights of epoch {model.epoch}" if model.partial else None),
-            ("job", model.job_id),
+            ("job", model.job_id or "none (imported, or its job was deleted)"),
             ("dataset", model.dataset_id),
             ("dataset sha256", lineage.dataset_sha256 if lineage else None),
             ("seed", lineage.seed if lineage else None),

@@ -29,6 +29,12 @@ from syn0.client import Validation, ValidationFailed
 @click.option("--data", "dataset_id", required=True, metavar="ID", help="The dataset to train on.")
 @click.option("--watch", is_flag=True, help="Follow the job with a progress bar until it ends.")
 @click.option("--dry-run", is_flag=True, help="Only check the spec against the dataset.")
+@click.option(
+    "--initial-weights",
+    "initial_model",
+    metavar="MODEL",
+    help="Start from this model's weights (same architecture): training.initial_weights.",
+)
 @json_option
 @quiet_option
 @pass_state
@@ -40,6 +46,7 @@ def train(
     dataset_id: str,
     watch: bool,
     dry_run: bool,
+    initial_model: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -54,6 +61,8 @@ def train(
     except specfile.SpecFileError as exc:
         raise BadInput(str(exc)) from None
     network, training = parsed.data["network"], parsed.data["training"]
+    if initial_model:
+        training = {**training, "initial_weights": {"model_id": initial_model}}
     jobs = state.client.jobs
     try:
         if dry_run:

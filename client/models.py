@@ -1,8 +1,9 @@
-"""``client.models``: get, list, predict with NumPy arrays, download the weights, delete,
-replay."""
+"""``client.models``: get, list, predict with NumPy arrays, download the weights, import,
+delete, replay."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,3 +69,17 @@ class Models:
         (``Conflict`` if the dataset was deleted or changed, or for a partial model)."""
         reply = self._http.json("POST", path("/v1/models", model_id, "/replay"), repeatable=False)
         return Job.model_validate(reply)
+
+    def import_(self, network: dict[str, Any], weights: bytes | str | os.PathLike[str]) -> Model:
+        """A model from a network spec and a weights file (bytes or a path) in the format
+        ``weights`` gives; it predicts and can start a job (``initial_weights``). The
+        weights must fit the network (else ``ValidationFailed`` naming the misfit)."""
+        content = weights if isinstance(weights, bytes) else Path(weights).read_bytes()
+        reply = self._http.json(
+            "POST",
+            "/v1/models/import",
+            repeatable=False,  # a second import would store a second model
+            data={"network": json.dumps(network)},
+            files={"file": ("weights.npz", content, "application/octet-stream")},
+        )
+        return Model.model_validate(reply)

@@ -117,7 +117,7 @@ class Replay(_Reply):
 
 class Model(_Reply):
     id: str
-    job_id: str | None = None  # None once its job is deleted
+    job_id: str | None = None  # None: imported (client.models.import_), or its job deleted
     dataset_id: str | None
     network: dict[str, Any]
     training: dict[str, Any]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
@@ -22,3 +24,25 @@ def load(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {name: archive[name] for name in archive.files}
     header = json.loads(str(arrays.pop(HEADER)))
     return header, arrays
+
+
+# Reading a damaged or unusual zip member raises any of these.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
+
+
+def shapes(data: bytes) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Each array's shape and dtype from its ``.npy`` header, no data read: a compressed
+    archive cannot expand unchecked. Raises ``ValueError`` or one of ``ZIP_ERRORS``."""
+    found = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            with archive.open(name) as member:
+                version = np.lib.format.read_magic(member)
+                read = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, _, dtype = read(member)
+            found[name.removesuffix(".npy")] = (shape, dtype)
+    return found

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from syn0.core import npz
 from syn0.core.checks import summary
-from syn0.core.errors import DataError
+from syn0.core.errors import DataError, SpecError
+from syn0.core.losses import LOSSES
 from syn0.core.spec import NetworkSpec
 
 NETWORK_FORMAT = "syn0.network/1"
@@ -35,32 +37,112 @@ def network_to_bytes(net) -> bytes:
 
 
 def network_from_bytes(data: bytes):
+    """The network a weights file holds; ``DataError`` (field ``weights``) for a file that
+    is not one, whose spec is invalid, or whose arrays do not fit that spec."""
     from syn0.core.network import Network
 
     header, arrays = _load(data, NETWORK_FORMAT)
     if header.get("dtype") not in ("float32", "float64") or "params" not in arrays:
         raise DataError("the weights file is incomplete or has an unknown dtype", field="weights")
-    spec = NetworkSpec.model_validate(header["spec"])
-    if arrays["params"].size != summary(spec).total_params:
-        raise DataError("the stored weights do not match the stored spec", field="weights")
+    try:
+        spec = NetworkSpec.model_validate(header.get("spec"))
+        total = summary(spec).total_params
+    except (ValidationError, SpecError) as exc:
+        raise DataError(f"the weights file's spec is not valid: {exc}", field="weights") from exc
+    params = arrays["params"]
+    if params.ndim != 1 or params.dtype.kind not in "fiu" or params.size != total:
+        raise DataError(
+            f"the stored weights do not match the stored spec: it has {total} parameters, "
+            f"the file's params array is {params.dtype} {params.shape}",
+            field="weights",
+        )
+    if not np.isfinite(params).all():
+        raise DataError("the weights hold NaN or infinite values", field="weights")
     net = Network(spec, dtype=header["dtype"])
-    net.params[...] = arrays["params"]
+    net.params[...] = params
     net.loss, net.task = header.get("loss"), header.get("task")
     net.classes = arrays.get("classes")
     net.input_mean, net.input_std = arrays.get("input_mean"), arrays.get("input_std")
+    _check_binding(net)
     return net
+
+
+def _check_binding(net) -> None:
+    """How the file says to read the network: a known loss and task, one class per output
+    (two for a single unit), input statistics of the first layer's input shape."""
+    if net.loss not in (None, *LOSSES) or net.task not in (None, "classification", "regression"):
+        raise DataError(
+            f"the weights file names an unknown loss {net.loss!r} or task {net.task!r}",
+            field="weights",
+        )
+    if net.task == "classification":
+        n = 0 if net.classes is None or net.classes.ndim != 1 else len(net.classes)
+        if n != net.n_outputs and not (net.n_outputs == 1 and n == 2):
+            raise DataError(
+                f"a classifier's file needs a classes array of one label per output "
+                f"({net.n_outputs}, or 2 for one unit); it has {n}",
+                field="weights",
+            )
+    first = net.spec.first_layer_input()
+    for name in ("input_mean", "input_std"):
+        value = getattr(net, name)
+        if value is None:
+            continue
+        fits = value.dtype.kind in "fiu" and _broadcasts(value.shape, first)
+        if not fits or not np.isfinite(value).all() or (name == "input_std" and (value <= 0).any()):
+            raise DataError(
+                f"the weights file's {name} must be finite numbers of the input's shape "
+                f"{first} (a std above 0); it is {value.dtype} {value.shape}",
+                field="weights",
+            )
+
+
+def _broadcasts(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def network_from_upload(data: bytes, max_params: int, max_header_bytes: int):
+    """``network_from_bytes`` for bytes from outside: every array's size is checked from
+    its header before any is read (a compressed archive cannot expand unchecked), and
+    arrays other than the format's are refused."""
+    try:
+        found = npz.shapes(data)
+    except (ValueError, *npz.ZIP_ERRORS) as exc:
+        raise DataError(f"not a {NETWORK_FORMAT} file: {exc}", field="weights") from exc
+    # Bytes each array may take: the header's JSON, else 8 bytes a parameter.
+    limits = {npz.HEADER: max_header_bytes}
+    limits.update({name: 8 * max_params for name in ("params", *BOUND_ARRAYS)})
+    for name, (shape, dtype) in found.items():
+        if name not in limits:
+            raise DataError(
+                f"the weights file holds an array {name!r}; a {NETWORK_FORMAT} file holds "
+                f"{', '.join(sorted(limits))}",
+                field="weights",
+            )
+        size = int(np.prod(shape)) * dtype.itemsize
+        if size > limits[name]:
+            raise DataError(
+                f"the weights file's {name} array takes {size:,} bytes, over the "
+                f"{limits[name]:,} of any network within {max_params:,} parameters",
+                field="weights",
+            )
+    return network_from_bytes(data)
 
 
 @dataclass
 class Checkpoint:
-    """Everything needed to resume training after ``epoch`` bit for bit."""
+    """Everything needed to resume training after ``epoch`` bit for bit, and nothing
+    that grows with the epochs: its size is the same after epoch 10 and epoch 60,000
+    (the epochs' metrics are ``fit``'s ``history``, kept by the caller)."""
 
     epoch: int
     params: np.ndarray
     optimizer: dict[str, Any]
     schedule: dict[str, Any]
     rng: dict[str, Any]
-    history: list[dict[str, float]] = field(default_factory=list)
     early_stopping: dict[str, Any] | None = None
     # How to read the network at this point (see ``Network.load_checkpoint``): loss,
     # task, and the arrays ``classes``, ``input_mean``, ``input_std`` (or None).
@@ -89,7 +171,6 @@ class Checkpoint:
             "optimizer": optimizer,
             "schedule": self.schedule,
             "rng": self.rng,
-            "history": self.history,
             "early_stopping": stopping,
             "binding": bound,
         }
@@ -97,6 +178,8 @@ class Checkpoint:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Checkpoint:
+        """Checkpoints written before the metrics left them still load (their ``history``
+        is not read)."""
         header, arrays = _load(data, CHECKPOINT_FORMAT)
         optimizer = dict(header["optimizer"])
         for name, value in arrays.items():
@@ -113,7 +196,6 @@ class Checkpoint:
             optimizer=optimizer,
             schedule=header["schedule"],
             rng=header["rng"],
-            history=header["history"],
             early_stopping=stopping,
             binding=binding,
         )
@@ -122,9 +204,10 @@ class Checkpoint:
 def _load(data: bytes, expected: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     try:
         header, arrays = npz.load(data)
-    except (OSError, ValueError, KeyError) as exc:
+    except (KeyError, ValueError, *npz.ZIP_ERRORS) as exc:
         raise DataError(f"not a {expected} file: {exc}", field="weights") from exc
-    if header.get("format") != expected:
+    if not isinstance(header, dict) or header.get("format") != expected:
+        header = header if isinstance(header, dict) else {}
         raise DataError(
             f"expected a {expected} file, received {header.get('format')!r}", field="weights"
         )

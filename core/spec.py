@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo
+from pydantic import AfterValidator, Field, ValidationInfo, model_serializer
 from typing_extensions import TypeAliasType
 
 from syn0.core.spec_layers import LAYER_TYPES as LAYER_TYPES  # re-exported
@@ -146,6 +146,14 @@ class AugmentationSpec(FrozenSpec):
     horizontal_flip: bool = False
 
 
+class InitialWeights(FrozenSpec):
+    """Start from a stored model's weights: fine-tuning. The network must be the model's
+    architecture (``core.compat``); its parameters, batchnorm's moving averages
+    included, are the first epoch's; the optimizer and the schedule start afresh."""
+
+    model_id: str = Field(min_length=1, max_length=32)
+
+
 class TrainingSpec(FrozenSpec):
     """How to train: loss, optimizer, schedule, epochs, batching and regularization."""
 
@@ -168,3 +176,24 @@ class TrainingSpec(FrozenSpec):
         description="where to train: cpu, gpu (CuPy), or auto: a GPU when one is at hand "
         "and a training step is large enough to gain from it, else the CPU",
     )
+    dtype: Literal["float32", "float64"] = Field(
+        "float32",
+        description="the arithmetic of the weights and of training; the model keeps it",
+    )
+    initial_weights: InitialWeights | None = Field(
+        None,
+        description="start from a model's weights (same architecture) instead of a seeded "
+        "initialization",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unset_additions(self, handler):
+        """``dtype`` and ``initial_weights`` at their defaults are left out, so the stored
+        training of a job that uses neither reads as it did before they existed (and an
+        Idempotency-Key replay of such a job still matches)."""
+        data = handler(self)
+        if self.dtype == "float32":
+            data.pop("dtype", None)
+        if self.initial_weights is None:
+            data.pop("initial_weights", None)
+        return data

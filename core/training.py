@@ -4,6 +4,10 @@ Every random draw (shuffling, dropout, augmentation) comes from one generator
 seeded by ``training.seed`` whose state is part of each checkpoint, so the same
 spec, data and seed give bitwise-identical weights, and a run resumed from the
 checkpoint of epoch k ends with the weights of the run that never stopped.
+
+A checkpoint holds the state that resuming needs and nothing that grows with the
+epochs: the metrics of the epochs before it are the caller's (``on_epoch_end`` got
+each), handed back as ``history`` when the caller wants them in the ``History``.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from syn0.core import regularization
 from syn0.core.augment import augment, is_active
 from syn0.core.backend import step_flops, training_device
 from syn0.core.checks import summary
+from syn0.core.epoch_metrics import EpochMetrics
 from syn0.core.errors import DataError, TrainingDiverged
 from syn0.core.history import EarlyStopping, History
-from syn0.core.losses import LOSSES, add_stats, sum_batch_stats
+from syn0.core.losses import LOSSES, sum_batch_stats
 from syn0.core.optimizers import make_optimizer
 from syn0.core.prepare import Prepared, prepare
 from syn0.core.schedules import Schedule
@@ -44,7 +49,9 @@ def fit(
     should_pause: Callable[[], bool] | None = None,
     on_checkpoint: CheckpointCallback | None = None,
     checkpoint_every: int = 1,
+    checkpoint_due: Callable[[int], bool] | None = None,
     resume: Checkpoint | None = None,
+    history: list[dict[str, float]] | None = None,
 ) -> History:
     """Train ``net`` on ``X`` ``(n_samples, *input_shape)`` and targets ``y``: labels
     ``(n_samples,)`` for classification, ``(n_samples,)`` or ``(n_samples, k)`` for regression.
@@ -54,18 +61,24 @@ def fit(
     between batches and ends training with ``stop_reason="cancelled"``;
     ``should_pause`` is asked after each epoch but the last and ends training there
     with ``stop_reason="paused"``, after a checkpoint of that epoch; ``on_checkpoint``
-    gets a ``Checkpoint`` every ``checkpoint_every`` epochs, and ``resume`` continues
-    from one.
+    gets a ``Checkpoint`` every ``checkpoint_every`` epochs (when ``checkpoint_due(epoch)``
+    says so, asked before one is made; a pause's or an early stop's is always made), and
+    ``resume`` continues from one. ``history``, with ``resume`` only: the metrics
+    ``on_epoch_end`` got for the epochs up to the checkpoint's, which the returned
+    ``History`` then starts with (else it holds the epochs trained by this call).
     """
     if checkpoint_every < 1:
         raise ValueError(
             "Received an invalid value for `checkpoint_every`, expected a positive integer. "
             f"Received: checkpoint_every={checkpoint_every!r}"
         )
+    _check_history(history, resume)
     data = prepare(net, X, y, training, task)
     flops = step_flops(summary(net.spec).total_flops, training.batch_size, len(data.X))
     net.to_device(training_device(training.device, flops))
     trainer = _Trainer(net, data, training, resume)
+    if history:
+        trainer.history.epochs = [dict(row) for row in history]
     data.bind(net, training.loss)
     # Overflow on the way to a divergence is reported as TrainingDiverged, not as warnings.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -75,6 +88,20 @@ def fit(
             should_pause or (lambda: False),
             on_checkpoint,
             checkpoint_every,
+            checkpoint_due or (lambda epoch: True),
+        )
+
+
+def _check_history(history, resume: Checkpoint | None) -> None:
+    if history is None:
+        return
+    epochs = [row.get("epoch") for row in history]
+    expected = list(range(1, resume.epoch + 1)) if resume else []
+    if epochs != expected:
+        raise ValueError(
+            "`history` must hold the metrics of epochs 1 to the checkpoint's epoch "
+            f"({resume.epoch if resume else 'no checkpoint given'}), in order; received "
+            f"{len(epochs)} rows"
         )
 
 
@@ -89,13 +116,8 @@ class _Trainer:
         self.history = History(warnings=list(data.warnings))
         self.start_epoch = 1
         self.last_finite_loss: float | None = None
-        self.y_sst = None
+        self.metrics = EpochMetrics(net, data, training)
         self._buffers: dict[tuple, Any] = {}
-        # A batch's statistic: correct predictions, or (squared, absolute) error sums.
-        self.stat_shape: tuple[int, ...] = ()
-        if not data.classify:
-            self.y_sst = float(((data.y - data.y.mean(axis=0)) ** 2).sum())
-            self.stat_shape = (2,)
         self.X = self.xp.asarray(data.X)
         self.y = self.xp.asarray(data.y)
         if resume is not None:
@@ -124,7 +146,6 @@ class _Trainer:
                 "input_mean": self.data.input_mean,
                 "input_std": self.data.input_std,
             },
-            history=[dict(row) for row in self.history.epochs],
             early_stopping=stopping,
         )
 
@@ -139,7 +160,6 @@ class _Trainer:
         self.optimizer.load_state(ckpt.optimizer)
         self.schedule.load_state(ckpt.schedule)
         self.rng.bit_generator.state = ckpt.rng
-        self.history.epochs = [dict(row) for row in ckpt.history]
         if self.stopper and ckpt.early_stopping:
             state = dict(ckpt.early_stopping)
             if state["best_params"] is not None:
@@ -150,7 +170,7 @@ class _Trainer:
     # --- the loop ---------------------------------------------------------------------------
 
     def run(
-        self, on_epoch_end, should_stop, should_pause, on_checkpoint, checkpoint_every
+        self, on_epoch_end, should_stop, should_pause, on_checkpoint, checkpoint_every, due
     ) -> History:
         first = self.start_epoch
         if self.stopper and self.stopper.exhausted:  # resumed from the stopping epoch
@@ -164,7 +184,7 @@ class _Trainer:
                 # The weights are those of the cancelled epoch's last batch.
                 self.history.stop_reason = "cancelled"
                 return self.history
-            metrics = self._epoch_metrics(epoch, lr, *totals)
+            metrics = self.metrics.of_epoch(epoch, lr, *totals)
             metrics["seconds"] = time.perf_counter() - started
             self.history.epochs.append(metrics)
             if on_epoch_end:
@@ -173,7 +193,8 @@ class _Trainer:
             self.schedule.end_epoch(epoch, monitored)
             stop = self.stopper.update(epoch, metrics, self.net.params) if self.stopper else False
             pause = not stop and epoch < self.spec.epochs and should_pause()
-            if on_checkpoint and (epoch % checkpoint_every == 0 or stop or pause):
+            periodic = epoch % checkpoint_every == 0 and due(epoch)
+            if on_checkpoint and (periodic or stop or pause):
                 on_checkpoint(self.checkpoint(epoch))
             if stop:
                 self.history.stop_reason = "early_stopping"
@@ -208,7 +229,7 @@ class _Trainer:
         images = self.X.ndim == 4
         batches = list(self._batches())
         losses = self._buffer("losses", (len(batches),), np.float64)
-        stats = self._buffer("stats", (len(batches), *self.stat_shape), np.float64)
+        stats = self._buffer("stats", (len(batches), *self.metrics.stat_shape), np.float64)
         for b, idx in enumerate(batches):
             if should_stop():
                 return None
@@ -253,44 +274,3 @@ class _Trainer:
         if key not in self._buffers:
             self._buffers[key] = self.xp.empty(shape, dtype=dtype or self.net.dtype)
         return self._buffers[key]
-
-    def _epoch_metrics(self, epoch, lr, mean_loss, stat) -> dict[str, float]:
-        reg = self.spec.regularization
-        penalty = regularization.penalty(self.xp, self.net.weights, reg.l1, reg.l2)
-        metrics = {
-            "epoch": epoch,
-            "loss": mean_loss + penalty,
-            "penalty": penalty,
-            "learning_rate": lr,
-        }
-        metrics.update(self._stat_metrics("", stat, len(self.data.X), self.y_sst))
-        if self.data.X_val is not None:
-            metrics.update(self._validation_metrics())
-        return metrics
-
-    def _stat_metrics(self, prefix: str, stat, n: int, sst: float | None) -> dict[str, float]:
-        if self.data.classify:
-            return {f"{prefix}accuracy": stat / n}
-        sse, sae = stat
-        k = self.net.n_outputs
-        r2 = 1.0 - sse / sst if sst else None  # undefined for constant targets
-        return {f"{prefix}mae": sae / (n * k), f"{prefix}r2": r2}
-
-    def _validation_metrics(self) -> dict[str, float]:
-        xp, net, data = self.xp, self.net, self.data
-        X, y = data.X_val, data.y_val
-        loss_sum, stat_sum = 0.0, None
-        chunk = 4096
-        for start in range(0, len(X), chunk):
-            z = net.forward(net.to_internal(X[start : start + chunk]), training=False)
-            yb = xp.asarray(y[start : start + chunk])
-            loss, _, stat = LOSSES[self.spec.loss](
-                xp, z.copy(), yb, net.output_activation, data.classify
-            )
-            loss_sum += float(loss) * len(yb)
-            stat = sum_batch_stats(net.backend.to_numpy(stat)[None])
-            stat_sum = stat if stat_sum is None else add_stats(stat_sum, stat)
-        sst = None if data.classify else float(((y - y.mean(axis=0)) ** 2).sum())
-        metrics = {"val_loss": loss_sum / len(X)}
-        metrics.update(self._stat_metrics("val_", stat_sum, len(X), sst))
-        return metrics

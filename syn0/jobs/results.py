@@ -44,7 +44,9 @@ class Run:
 
 def finished_model(run: Run, net: Network, history) -> Model:
     """The model of a job that trained to its end (or stopped early)."""
-    final = history.epochs[history.best_epoch - 1] if history.best_epoch else history.last
+    # The history may start after epoch 1 (a resume whose earlier rows were not all found).
+    best = [row for row in history.epochs if row["epoch"] == history.best_epoch]
+    final = best[0] if best else history.last
     restored = history.best_epoch and (run.training.get("early_stopping") or {}).get(
         "restore_best", True
     )

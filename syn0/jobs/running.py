@@ -70,13 +70,20 @@ class Attempt:
         if time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
             self.flush()
 
-    def on_checkpoint(self, checkpoint: Checkpoint) -> None:
-        """Called every ``checkpoint_every_epochs``, stored at most every
-        ``checkpoint_min_seconds``; the metrics go first, so a stored checkpoint is never
-        ahead of the stored epochs. The checkpoint of a shutdown is always stored."""
-        self.latest = checkpoint
+    def checkpoint_due(self, epoch: int) -> bool:
+        """Asked every ``checkpoint_every_epochs``: a checkpoint is made and stored at most
+        every ``checkpoint_min_seconds`` (a fast job would otherwise copy its state every
+        few epochs to store one a second), and always for a shutdown."""
         recent = time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds
-        if recent and not SHUTDOWN.requested():
+        return not recent or SHUTDOWN.requested()
+
+    def on_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Keeps the latest checkpoint made (a stopped job's model comes from it) and stores
+        it if it is due (also the one of an early stop or a pause, made whatever
+        ``checkpoint_due`` says); the metrics go first, so a stored checkpoint is never
+        ahead of the stored epochs."""
+        self.latest = checkpoint
+        if not self.checkpoint_due(checkpoint.epoch):
             return
         data = checkpoint.to_bytes()
 
@@ -156,7 +163,10 @@ class StoreUnavailable(Exception):
 
 def finite(metrics: dict) -> dict:
     """Metrics as JSON can hold them: a non-finite value (an overflowing validation
-    loss, say) becomes None; PostgreSQL's JSON refuses NaN and Infinity."""
+    loss, say) becomes None; PostgreSQL's JSON refuses NaN and Infinity. Metrics that are
+    all finite come back as they are (no copy: this runs once an epoch)."""
+    if all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+        return metrics
     return {
         k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in metrics.items()
     }

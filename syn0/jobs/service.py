@@ -10,8 +10,9 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from syn0.core import SpecError, check_against_dataset, summary
+from syn0.core import NetworkSpec, SpecError, check_against_dataset, summary
 from syn0.core.backend import choose_device, step_flops
+from syn0.core.compat import mismatch
 from syn0.datasets import repository as datasets
 from syn0.datasets.orm import Dataset
 from syn0.dispatch import Dispatcher
@@ -28,6 +29,7 @@ from syn0.kit.errors import (
 )
 from syn0.kit.lookups import found
 from syn0.kit.orm import utcnow
+from syn0.models import repository as models
 from syn0.settings import Settings
 from syn0.tenants import repository as tenants
 from syn0.workers import repository as workers
@@ -54,6 +56,8 @@ def validate(session: Session, tenant_id: str, body: JobIn, settings: Settings) 
         spec_summary = summary(network)
     except SpecError as exc:
         raise InvalidSpec.from_core(exc) from exc
+    if training.initial_weights:
+        _check_initial_weights(session, tenant_id, network, training.initial_weights.model_id)
     if spec_summary.total_params > settings.max_parameters:
         raise LimitExceeded(
             "the number of parameters",
@@ -97,6 +101,21 @@ def validate(session: Session, tenant_id: str, body: JobIn, settings: Settings) 
         device=choose_device(training.device, step, gpu_ready, settings.gpu_min_step_flops),
         warnings=warnings,
     )
+
+
+def _check_initial_weights(
+    session: Session, tenant_id: str, network: NetworkSpec, model_id: str
+) -> None:
+    """The tenant's model exists and the network is its architecture (``core.compat``)."""
+    loc = "training.initial_weights.model_id"
+    model = models.get_model(session, tenant_id, model_id)
+    if model is None:
+        raise InvalidInput(
+            f"no model with id {model_id!r} to start from; list them with GET /v1/models", loc
+        )
+    different = mismatch(network, NetworkSpec.model_validate(model.network))
+    if different:
+        raise InvalidSpec(f"the network is not model {model_id}'s architecture: {different}", loc)
 
 
 def _gpu_worker_seen(session: Session, settings: Settings) -> bool:

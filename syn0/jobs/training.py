@@ -38,6 +38,7 @@ from syn0.jobs.running import (
 from syn0.jobs.shutdown import SHUTDOWN
 from syn0.kit import blobs
 from syn0.kit.db import session_scope
+from syn0.models import repository as models
 from syn0.models.lineage import compare_replay
 from syn0.settings import Settings, get_settings
 
@@ -59,13 +60,14 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
             job.max_runtime_seconds or settings.max_runtime_seconds, settings.max_runtime_seconds
         )
         resume = _checkpoint(session, job_id)
+        earlier = _earlier_metrics(session, job_id, resume)
     attempt = Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
     # A cancel that came before the claim stops the job at its first batch.
     attempt.cancelled = cancel_requested
     if resume is not None:
         attempt.latest, attempt.saved_epoch = resume, resume.epoch
     try:
-        net, history = _train(attempt, run, resume)
+        net, history = _train(attempt, run, resume, earlier)
         if attempt.stopped_for_time:
             raise TimeLimit(runtime)
         if history.stop_reason == "paused" or attempt.stopped_for_shutdown:
@@ -110,8 +112,25 @@ def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
     return Checkpoint.from_bytes(data) if data else None
 
 
-def _train(attempt: Attempt, run: Run, resume: Checkpoint | None):
+def _earlier_metrics(session: Session, job_id: str, resume: Checkpoint | None) -> list | None:
+    """The epochs up to the checkpoint, stored before it (``Attempt.on_checkpoint``)."""
+    if resume is None:
+        return None
+    rows = attempts.metrics_until(session, job_id, resume.epoch)
+    if len(rows) != resume.epoch:  # never expected: the history then starts at the checkpoint
+        log.error("job %s: %d of %d epochs' metrics stored", job_id, len(rows), resume.epoch)
+        return None
+    return rows
+
+
+def _train(attempt: Attempt, run: Run, resume: Checkpoint | None, earlier: list[dict] | None):
     tenant_id, dataset_id = run.tenant_id, run.dataset_id
+    # The worker's own device: routing sent the job to a worker of the device it chose.
+    device = attempt.settings.worker_device
+    training_spec = TrainingSpec.model_validate(run.training).model_copy(update={"device": device})
+    net = Network(
+        NetworkSpec.model_validate(run.network), seed=training_spec.seed, dtype=training_spec.dtype
+    )
     with session_scope(attempt.factory) as session:
         dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
         if dataset is None:
@@ -120,10 +139,8 @@ def _train(attempt: Attempt, run: Run, resume: Checkpoint | None):
             )
         task, run.dataset_sha256 = dataset.task, dataset.sha256
         X, y = datasets.load_arrays(session, tenant_id, dataset_id)
-    # The worker's own device: routing sent the job to a worker of the device it chose.
-    device = attempt.settings.worker_device
-    training_spec = TrainingSpec.model_validate(run.training).model_copy(update={"device": device})
-    net = Network(NetworkSpec.model_validate(run.network), seed=training_spec.seed)
+        if training_spec.initial_weights and resume is None:
+            _start_from(session, tenant_id, training_spec.initial_weights.model_id, net)
     history = fit(
         net,
         X,
@@ -134,10 +151,30 @@ def _train(attempt: Attempt, run: Run, resume: Checkpoint | None):
         should_stop=attempt.should_stop,
         should_pause=SHUTDOWN.requested,
         on_checkpoint=attempt.on_checkpoint,
+        checkpoint_due=attempt.checkpoint_due,
         checkpoint_every=attempt.settings.checkpoint_every_epochs,
         resume=resume,
+        history=earlier,
     )
     return net, history
+
+
+def _start_from(session: Session, tenant_id: str, model_id: str, net: Network) -> None:
+    """The model's parameters (batchnorm's moving averages included) as the first epoch's,
+    in the job's dtype; submit checked that the network is the model's architecture."""
+    if models.get_model(session, tenant_id, model_id) is None:
+        raise DataError(
+            f"model {model_id}, the job's initial_weights, was deleted before training started",
+            field="training.initial_weights.model_id",
+        )
+    source = Network.from_bytes(models.load_weights(session, tenant_id, model_id))
+    if source.params.shape != net.params.shape:
+        raise DataError(
+            f"model {model_id} holds {source.params.size} parameters, the network "
+            f"{net.params.size}",
+            field="training.initial_weights.model_id",
+        )
+    net.params[...] = source.params
 
 
 def _stop(attempt: Attempt, run: Run, status: str, error: dict | None) -> str:

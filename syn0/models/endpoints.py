@@ -1,23 +1,27 @@
-"""``/v1/models``: list, get, predict, download the weights, delete, replay."""
+"""``/v1/models``: list, get, predict, download the weights, import, delete, replay."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from syn0.api.deps import DispatchDep, PageDep, RuntimeDep, SessionDep, SettingsDep
 from syn0.jobs import lifecycle
 from syn0.jobs import service as job_service
 from syn0.jobs.schemas import JobOut
+from syn0.kit.errors import InvalidInput, UnsupportedMediaType
 from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.models import repository as store
 from syn0.models import service as model_service
+from syn0.models.importing import import_model
 from syn0.models.loader import read_weights
 from syn0.models.orm import Model
 from syn0.models.predict_route import PredictRoute, predict_response
-from syn0.models.schemas import ModelOut, PredictIn, PredictOut
+from syn0.models.schemas import ModelImport, ModelOut, PredictIn, PredictOut
 from syn0.surface import service as surface
 from syn0.surface.schemas import GridQuery, SurfaceOut
 from syn0.tenants.auth import PredictKey, TrainKey
@@ -40,6 +44,56 @@ def list_models(session: SessionDep, page: PageDep, principal: TrainKey) -> Page
     return Page[ModelOut](
         items=[ModelOut.model_validate(row) for row in rows], next_cursor=next_cursor
     )
+
+
+@router.post(
+    "/import",
+    status_code=201,
+    responses=keyed(403, 413, 415, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": ModelImport.model_json_schema()}},
+        }
+    },
+)
+async def import_weights(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: TrainKey,
+) -> ModelOut:
+    """A model from a network spec (form field ``network``, JSON) and a weights file
+    (``file``, the ``.npz`` that ``GET /v1/models/{id}/weights`` gives): it predicts, can be
+    registered, and can start a job's training (``training.initial_weights``). The
+    weights must fit the spec's architecture and be finite (422 naming the first misfit);
+    the tenant's storage quota applies (403). It has no job (``job_id`` null)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    # A form without its file arrives urlencoded: read as a form, it is a 422 naming `file`.
+    if media_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise UnsupportedMediaType(
+            "send the network and the weights file as multipart/form-data; received "
+            f"{media_type or 'no Content-Type'}"
+        )
+    async with request.form(max_files=1, max_fields=4) as form:
+        network, upload = form.get("network"), form.get("file")
+        if not isinstance(network, str):
+            raise InvalidInput(
+                "the form field `network` must hold the network spec as JSON", "network"
+            )
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("the weights file goes in the form field `file`", "file")
+        weights = await upload.read()
+
+    def store_it() -> ModelOut:
+        model = import_model(session, principal.tenant_id, network, weights, settings)
+        session.commit()
+        return ModelOut.model_validate(model)
+
+    out = await run_in_threadpool(store_it)
+    response.headers["Location"] = f"/v1/models/{out.id}"
+    return out
 
 
 @router.get("/{model_id}", responses=keyed(404))

@@ -27,8 +27,8 @@ class Model(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = tenant_column()
-    # A deleted job leaves its model: the model keeps everything needed to predict and
-    # its lineage; only the link to the job's metrics goes.
+    # None: imported (POST /v1/models/import), or its job was deleted: the model keeps
+    # everything needed to predict and its lineage; only the link to the job's metrics goes.
     job_id: Mapped[str | None] = mapped_column(
         ForeignKey("jobs.id", ondelete="SET NULL"), unique=True
     )

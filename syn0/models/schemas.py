@@ -34,7 +34,9 @@ class Replay(BaseModel):
 
 class ModelOut(Out):
     id: str
-    job_id: str | None = Field(description="null once its job is deleted (the model stays)")
+    job_id: str | None = Field(
+        description="the job that trained it; null: imported, or its job was deleted"
+    )
     dataset_id: str | None
     network: dict[str, Any]
     training: dict[str, Any]
@@ -89,3 +91,13 @@ class PredictOut(BaseModel):
     outputs: list[Any]
     labels: list[Any] | None = Field(None, description="classifiers: the user's class values")
     probabilities: list[list[float]] | None = Field(None, description="classifiers only")
+
+
+class ModelImport(BaseModel):
+    """Multipart import: a network spec and the weights file that fits it."""
+
+    network: str = Field(description="the network spec, as JSON (what a job's `network` holds)")
+    file: bytes = Field(
+        json_schema_extra={"format": "binary"},
+        description="the .npz weights file, in the format GET /v1/models/{id}/weights gives",
+    )

@@ -10,10 +10,12 @@ before it can land.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
+from syn0.core import Network, NetworkSpec
 from tests.api.factories import create_dataset, mlp, points, queued_job, train_model, training
 
 NOT_FOUND, FORBIDDEN, LIST, NO_DATASET, OWN = "404", "403", "list", "no-dataset", "own"
@@ -22,6 +24,10 @@ PREDICT = {"inputs": [[0.0, 0.0]]}
 # registered model (an operation's "path" option names another).
 PATHS = {"name": "lenet5", "alias": "production"}
 JOB = {"network": mlp(), "training": training()}
+IMPORT = {
+    "data": {"network": json.dumps(mlp())},
+    "files": {"file": ("w.npz", Network(NetworkSpec.model_validate(mlp())).to_bytes())},
+}
 
 # "METHOD path": (what B must get, request options; "{dataset_id}" in a body or query
 # is replaced by A's dataset).
@@ -63,6 +69,7 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
         NOT_FOUND,
         {"json": PREDICT, "params": {"alias": "production"}},
     ),
+    "POST /v1/models/import": (OWN, IMPORT),
     "GET /v1/architectures": (OWN, {}),
     "GET /v1/architectures/{name}": (OWN, {"params": {"input_shape": "1,28,28", "classes": 3}}),
     "POST /v1/tenants": (FORBIDDEN, {"json": {"name": "c"}}),

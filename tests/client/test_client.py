@@ -251,3 +251,30 @@ def test_replay_a_model_and_read_its_lineage(syn0: Client):
     assert replay.replay_of == model.id
     replayed = syn0.models.get(syn0.jobs.wait(replay.id, poll_interval=0.05, timeout=60).model_id)
     assert replayed.replay.of == model.id and replayed.replay.identical is True
+
+
+def test_import_a_network_and_its_weights_then_train_from_it(syn0: Client):
+    # given: weights for a 2-8-2 network, imported
+    network = {
+        **NETWORK,
+        "layers": [
+            {"type": "dense", "units": 8, "activation": "tanh"},
+            {"type": "dense", "units": 2, "activation": "softmax"},
+        ],
+    }
+    start = Network(NetworkSpec(**network), seed=7)
+    model = syn0.models.import_(network, start.to_bytes())
+    assert model.job_id is None and model.n_params == start.params.size
+    assert Network.from_bytes(syn0.models.weights(model.id)).params.tobytes() == (
+        start.params.tobytes()
+    )
+    # when: a job starts from it
+    data = syn0.datasets.generate("xor", n_samples=100, noise=0.1)
+    job = syn0.jobs.submit(
+        data.id, network, {**training(epochs=2), "initial_weights": {"model_id": model.id}}
+    )
+    assert syn0.jobs.wait(job.id, poll_interval=0.05).status == "succeeded"
+    # then: weights of another network are refused, naming the file field
+    with pytest.raises(ValidationFailed) as refused:
+        syn0.models.import_(NETWORK, start.to_bytes())
+    assert refused.value.errors[0]["loc"] == "file"

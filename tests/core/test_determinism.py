@@ -70,22 +70,24 @@ def test_other_seed_other_weights():
 @pytest.mark.parametrize("case", SPEC_CASES)
 @pytest.mark.parametrize("stop_after", [1, 4])
 def test_resume_from_checkpoint_equals_uninterrupted_run(case, stop_after, device):
-    # given: a full run, and its checkpoint after epoch k through bytes
+    # given: a full run, and its checkpoint after epoch k through bytes, with the
+    # metrics on_epoch_end reported up to it (what the service keeps as rows)
     make_spec, options = SPEC_CASES[case]
     full, full_history = _train(make_spec, options, device)
-    saved = {}
+    saved, reported = {}, []
     _train(
         make_spec,
         options,
         device,
         on_checkpoint=lambda c: saved.setdefault(c.epoch, c.to_bytes()),
+        on_epoch_end=reported.append,
     )
     checkpoint = Checkpoint.from_bytes(saved[stop_after])
     # when: a fresh network resumes from it
     X, y = _data()
     resumed = Network(make_spec(), seed=99)  # its own init is overwritten by the checkpoint
     spec = training(epochs=8, batch_size=16, seed=11, device=device, **options)
-    history = fit(resumed, X, y, spec, resume=checkpoint)
+    history = fit(resumed, X, y, spec, resume=checkpoint, history=reported[:stop_after])
     # then
     assert _bytes(resumed) == _bytes(full)
     assert [row["loss"] for row in history.epochs] == full_history.metric("loss")
@@ -95,13 +97,21 @@ def test_a_cpu_checkpoint_resumes_on_either_device(device):
     # given: a run on the CPU, and its checkpoint after epoch 2
     make_spec, options = SPEC_CASES["mlp-sgd-nesterov-step"]
     full, full_history = _train(make_spec, options, "cpu", epochs=4)
-    saved = {}
-    _train(make_spec, options, "cpu", epochs=4, on_checkpoint=lambda c: saved.update({c.epoch: c}))
+    saved, reported = {}, []
+    _train(
+        make_spec,
+        options,
+        "cpu",
+        epochs=4,
+        on_checkpoint=lambda c: saved.update({c.epoch: c}),
+        on_epoch_end=reported.append,
+    )
     # when: it resumes on ``device``
     X, y = _data()
     resumed = Network(make_spec(), seed=99)
     spec = training(epochs=4, batch_size=16, seed=11, device=device, **options)
-    history = fit(resumed, X, y, spec, resume=Checkpoint.from_bytes(saved[2].to_bytes()))
+    checkpoint = Checkpoint.from_bytes(saved[2].to_bytes())
+    history = fit(resumed, X, y, spec, resume=checkpoint, history=reported[:2])
     # then: the same run (bitwise on the CPU; a GPU rounds its sums in another order)
     assert resumed.device == device
     assert [row["epoch"] for row in history.epochs] == [1, 2, 3, 4]
@@ -207,7 +217,12 @@ def test_resuming_the_checkpoint_of_the_stopping_epoch_trains_no_further(device)
     assert history.stop_reason == "early_stopping"
     resumed = Network(mlp(2, [64, 64], 2, activation="relu"), seed=0)
     again = fit(
-        resumed, X, y, training(**options), resume=Checkpoint.from_bytes(saved[-1].to_bytes())
+        resumed,
+        X,
+        y,
+        training(**options),
+        resume=Checkpoint.from_bytes(saved[-1].to_bytes()),
+        history=history.epochs,
     )
     assert again.stop_reason == "early_stopping"
     assert len(again.epochs) == len(history.epochs)

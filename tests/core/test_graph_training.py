@@ -98,15 +98,22 @@ def test_save_load_predict_bitwise(spec):
 
 @pytest.mark.parametrize("stop_after", [1, 3])
 def test_resume_equals_uninterrupted_with_moving_averages(stop_after, device):
-    # given: a full run, and its checkpoint after epoch k through bytes
+    # given: a full run, and its checkpoint after epoch k through bytes, with the
+    # metrics reported up to it
     full, full_history = _fit(RESNET, device)
-    saved = {}
-    _fit(RESNET, device, on_checkpoint=lambda c: saved.setdefault(c.epoch, c.to_bytes()))
+    saved, reported = {}, []
+    _fit(
+        RESNET,
+        device,
+        on_checkpoint=lambda c: saved.setdefault(c.epoch, c.to_bytes()),
+        on_epoch_end=reported.append,
+    )
     # when: a fresh network resumes from it
     X, y = _data()
     resumed = Network(RESNET, seed=99)
     spec = training(epochs=4, device=device, **OPTIONS)
-    history = fit(resumed, X, y, spec, resume=Checkpoint.from_bytes(saved[stop_after]))
+    checkpoint = Checkpoint.from_bytes(saved[stop_after])
+    history = fit(resumed, X, y, spec, resume=checkpoint, history=reported[:stop_after])
     # then: weights and moving averages alike, bit for bit
     state = slice(resumed.n_trained, None)
     assert host(resumed.params[state]).tobytes() == host(full.params[state]).tobytes()

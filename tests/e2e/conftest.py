@@ -34,7 +34,8 @@ class Stack:
     """The running API and worker; ``client`` talks to the API over real HTTP. ``env``
     adds settings (``SYN0_*``) for both."""
 
-    def __init__(self, kind: str, tmp: Path, env: dict[str, str] | None = None):
+    def __init__(self, kind: str, tmp: Path, env: dict[str, str] | None = None, **settings: str):
+        """``env`` and ``settings``: SYN0_* variables for both processes, over the tests' own."""
         self.kind, self.tmp = kind, tmp
         self.resources = ExitStack()  # released by stop()
         if kind == "postgres-redis":
@@ -57,6 +58,7 @@ class Stack:
             "SYN0_METRICS_FLUSH_SECONDS": "0",
             "SYN0_ADMIN_KEY": self.key,
             **(env or {}),
+            **settings,
         }
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -78,6 +78,30 @@ def _weights(factory, job_id):
         return Network.from_bytes(tenancy.weights(session, model_id)).params
 
 
+def _final_metrics(factory, job_id):
+    """The model's metrics but the epoch's time."""
+    with factory() as session:
+        model_id = tenancy.job(session, job_id).model_id
+        metrics = session.get_one(Model, model_id).metrics
+    return {k: v for k, v in metrics.items() if k != "seconds"}
+
+
+def test_the_stored_epochs_read_back_as_fit_reported_them(factory):
+    # given: an attempt that stored three epochs of a classifier with a validation split
+    job_id = _submit(factory)
+    with factory.begin() as session:
+        attempt = attempts.claim_job(session, job_id)
+    X, y = datasets.spiral(200, noise=0.1, seed=0)
+    spec = TrainingSpec.model_validate({**TRAINING, "epochs": 3})
+    net = Network(NetworkSpec.model_validate(NETWORK), seed=spec.seed)
+    history = fit(net, X, y, spec, task="classification")
+    with factory.begin() as session:
+        assert attempts.record_metrics(session, job_id, attempt, history.epochs)
+    # when / then: the rows up to an epoch are that history's
+    with factory() as session:
+        assert attempts.metrics_until(session, job_id, 2) == history.epochs[:2]
+
+
 def _reap_later(factory, seconds=120):
     with factory.begin() as session:
         return reap(session, utcnow() + timedelta(seconds=seconds), 60, 60, present_within=10)
@@ -112,7 +136,7 @@ def _lose_an_attempt(factory, job_id, epochs_done):
     X, y = datasets.spiral(200, noise=0.1, seed=0)
     spec = TrainingSpec.model_validate({**TRAINING, "epochs": epochs_done + 1})
     saved = []
-    fit(
+    history = fit(
         Network(NetworkSpec.model_validate(NETWORK), seed=spec.seed),
         X,
         y,
@@ -121,7 +145,7 @@ def _lose_an_attempt(factory, job_id, epochs_done):
         on_checkpoint=saved.append,
     )
     with factory.begin() as session:
-        assert attempts.record_metrics(session, job_id, attempt, saved[-1].history)
+        assert attempts.record_metrics(session, job_id, attempt, history.epochs)
         ckpt = saved[epochs_done - 1]
         assert attempts.save_checkpoint(session, job_id, attempt, ckpt.epoch, ckpt.to_bytes())
     return attempt
@@ -137,8 +161,10 @@ def test_a_lost_attempt_resumes_from_its_checkpoint_to_the_same_weights(factory)
     reaped = _reap_later(factory)
     assert reaped.requeued == [lost] and reaped.to_send == {lost: "cpu"}
     assert run_job(lost, factory) == "succeeded"
-    # then
+    # then: the same weights, and the same final metrics (the epochs before the
+    # checkpoint come from the stored rows)
     assert _weights(factory, lost).tobytes() == _weights(factory, clean).tobytes()
+    assert _final_metrics(factory, lost) == _final_metrics(factory, clean)
     with factory() as session:
         job = tenancy.job(session, lost)
         assert [m.epoch for m in tenancy.metrics(session, lost)] == [1, 2, 3, 4, 5, 6]
