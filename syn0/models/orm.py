@@ -41,9 +41,9 @@ class Model(Base):
     n_params: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     weights: Mapped[bytes] = blob_column()
-    # A cancelled or time-limited job's model: the weights of ``epoch``, not the last.
+    # True: a cancelled or time-limited job's model, from its last checkpoint.
     partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    epoch: Mapped[int | None] = mapped_column(Integer)
+    epoch: Mapped[int | None] = mapped_column(Integer)  # the epoch whose weights these are
     dataset_sha256: Mapped[str | None] = mapped_column(String(64))
     syn0_version: Mapped[str | None] = mapped_column(String(32))
     replay_of: Mapped[str | None] = mapped_column(String(32))

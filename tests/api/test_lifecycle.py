@@ -257,6 +257,10 @@ def test_resume_names_what_is_wrong(client, sessions, work):
         client.post(f"/v1/jobs/{early['id']}/resume", json={"epochs": 50}), 409, "conflict"
     )
     assert "stored no checkpoint" in problem["detail"]
+    # a job whose dataset is gone
+    assert client.delete(f"/v1/datasets/{dataset['id']}").status_code == 204
+    problem = assert_problem(client.post(resume, json={"epochs": epoch + 1}), 409, "conflict")
+    assert "has been deleted" in problem["detail"]
     assert_problem(client.post(f"/v1/jobs/{'0' * 32}/resume", json={"epochs": 5}), 404, "not-found")
 
 
