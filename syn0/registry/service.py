@@ -106,7 +106,7 @@ def _version(session: Session, registered: RegisteredModel, version: int) -> Mod
         have = (
             f"its versions are 1-{registered.latest_version}"
             if registered.latest_version
-            else "it has no versions yet: POST /v1/registry/{name}/versions"
+            else f"it has no versions yet: POST /v1/registry/{registered.name}/versions"
         )
         raise InvalidInput(
             f"{registered.name!r} has no version {version}; {have}",

@@ -248,6 +248,7 @@ def test_bad_names_aliases_versions_and_bodies_are_422_naming_the_field(world, s
     api, _ = world()
     (model_id, other) = two_models(store, api)
     api.put("/v1/registry/churn", json={})
+    api.put("/v1/registry/empty", json={})
     api.post("/v1/registry/churn/versions", json={"model_id": model_id})
     cases = [
         ("PUT", "/v1/registry/Churn", {}, "path.name", "lowercase letters"),
@@ -264,6 +265,13 @@ def test_bad_names_aliases_versions_and_bodies_are_422_naming_the_field(world, s
             "greater than or equal to 1",
         ),
         ("PUT", "/v1/registry/churn/aliases/prod", {"version": 7}, "version", "versions are 1-1"),
+        (
+            "PUT",
+            "/v1/registry/empty/aliases/prod",
+            {"version": 1},
+            "version",
+            "POST /v1/registry/empty/versions",
+        ),
         ("POST", "/v1/registry/churn/versions", {"model_id": "nope"}, "model_id", "no model"),
         ("PUT", "/v1/registry/x", {"tags": {"": "v"}}, "tags.", "at least 1 character"),
         ("PUT", "/v1/registry/x", {"tags": {f"k{i}": "" for i in range(51)}}, "tags", "50"),

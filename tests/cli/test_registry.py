@@ -62,7 +62,7 @@ def test_the_registry_from_the_command_line(syn0, api, two_jobs):
     assert "cli-churn" in names
 
 
-def test_registry_usage_errors(syn0, two_jobs):
+def test_registry_usage_errors(syn0):
     neither = syn0("registry", "predict", "cli-churn", "-", input="1,2\n")
     assert neither.code == 2 and "exactly one of --alias ALIAS and --version N" in neither.err
     bad_tag = syn0("registry", "create", "cli-x", "--tag", "novalue")

@@ -199,3 +199,35 @@ def test_a_gpu_job_waits_in_the_gpu_queue_until_a_worker_takes_that_queue(stack)
     done = wait_for(client, waiting["id"], {"succeeded", "failed"}, seconds=60)
     assert done["status"] == "succeeded", f"{done}\n{stack.logs()}"
     assert stack.queued_messages("gpu") == 0
+
+
+def test_trained_models_become_versions_and_the_alias_picks_the_answer(stack):
+    client = stack.client
+    inputs = {"inputs": [[0.5, -1.0], [-2.0, 3.0]]}
+    # given: two models trained by the worker
+    dataset = _generate(client, "xor", n=100)
+    models = []
+    for epochs in (5, 20):
+        spec = {"network": SPIRAL["network"], "training": {**SPIRAL["training"], "epochs": epochs}}
+        job = _submit(client, dataset["id"], spec).json()
+        done = wait_for(client, job["id"], {"succeeded", "failed"})
+        assert done["status"] == "succeeded", done
+        models.append(done["model_id"])
+    # when: versions 1 and 2 of a name, its alias moved to 2
+    assert client.put("/v1/registry/xor", json={"tags": {"task": "xor"}}).status_code == 201
+    for model_id in models:
+        client.post("/v1/registry/xor/versions", json={"model_id": model_id})
+    client.put("/v1/registry/xor/aliases/production", json={"version": 1})
+    client.put("/v1/registry/xor/aliases/production", json={"version": 2})
+    follows = client.post("/v1/registry/xor/predict?alias=production", json=inputs)
+    # then: the alias's model answers, as predict by id does; a rollback goes back to 1
+    assert follows.status_code == 200, follows.text
+    by_id = client.post(f"/v1/models/{models[1]}/predict", json=inputs).json()
+    assert follows.json() == {**by_id, "version": 2, "alias": "production"}
+    assert follows.headers["syn0-model-id"] == models[1]
+    assert client.post("/v1/registry/xor/aliases/production/rollback").json()["version"] == 1
+    again = client.post("/v1/registry/xor/predict?alias=production", json=inputs)
+    assert again.json()["model_id"] == models[0]
+    detail = client.get("/v1/registry/xor").json()
+    assert [v["model_id"] for v in detail["versions"]] == models
+    assert all(v["dataset_sha256"] == dataset["sha256"] for v in detail["versions"])
