@@ -36,3 +36,11 @@ def test_the_wheel_carries_the_playground_and_the_command(wheel):
     assert {"syn0/web/index.html", "syn0/web/style.css", "syn0/web/js/app.js"} <= names
     (entry_points,) = [name for name in names if name.endswith("entry_points.txt")]
     assert "syn0 = syn0.cli.main:main" in wheel.read(entry_points).decode()
+
+
+def test_every_domain_package_is_in_the_wheel(wheel):
+    names = set(wheel.namelist())
+    domains = [p.parent.name for p in (ROOT / "syn0").glob("*/__init__.py")]
+    assert "registry" in domains and "architectures" in domains
+    missing = [d for d in domains if f"syn0/{d}/__init__.py" not in names]
+    assert missing == []
