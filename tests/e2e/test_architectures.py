@@ -62,7 +62,7 @@ def jobs(stack):
 @pytest.mark.parametrize("name", FAMILIES)
 def test_each_family_trains_on_generated_glyphs(stack, jobs, name):
     client = stack.client
-    done = wait_for(client, jobs[name], {"succeeded", "failed"}, seconds=300)
+    done = wait_for(client, jobs[name], {"succeeded", "failed"}, seconds=900)
     assert done["status"] == "succeeded", f"{done}\n{stack.logs()}"
     rows = client.get(f"/v1/jobs/{jobs[name]}/metrics").json()["items"]
     assert len(rows) == TRAINING["epochs"]
