@@ -71,17 +71,17 @@ class Attempt:
             self.flush()
 
     def checkpoint_due(self, epoch: int) -> bool:
-        """Asked every ``checkpoint_every_epochs``: a checkpoint is made and stored at most
-        every ``checkpoint_min_seconds`` (a fast job would otherwise copy its state every
-        few epochs to store one a second), and always for a shutdown."""
+        """Whether the checkpoint fit made (every ``checkpoint_every_epochs``) is stored: at
+        most every ``checkpoint_min_seconds`` (a fast job would otherwise write one a
+        second), and always for a shutdown."""
         recent = time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds
         return not recent or SHUTDOWN.requested()
 
     def on_checkpoint(self, checkpoint: Checkpoint) -> None:
-        """Keeps the latest checkpoint made (a stopped job's model comes from it) and stores
-        it if it is due (also the one of an early stop or a pause, made whatever
-        ``checkpoint_due`` says); the metrics go first, so a stored checkpoint is never
-        ahead of the stored epochs."""
+        """Keeps the latest checkpoint made, every ``checkpoint_every_epochs``: a stopped
+        job's model comes from it, and ``_stop`` stores it if it is newer than the one
+        stored. Stores it now if it is due; the metrics go first, so a stored checkpoint
+        is never ahead of the stored epochs."""
         self.latest = checkpoint
         if not self.checkpoint_due(checkpoint.epoch):
             return

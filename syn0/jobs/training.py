@@ -151,7 +151,6 @@ def _train(attempt: Attempt, run: Run, resume: Checkpoint | None, earlier: list[
         should_stop=attempt.should_stop,
         should_pause=SHUTDOWN.requested,
         on_checkpoint=attempt.on_checkpoint,
-        checkpoint_due=attempt.checkpoint_due,
         checkpoint_every=attempt.settings.checkpoint_every_epochs,
         resume=resume,
         history=earlier,
