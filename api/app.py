@@ -31,6 +31,7 @@ from syn0.tenants import endpoints as tenants
 from syn0.tenants import repository as tenants_store
 from syn0.tenants.auth import OPEN_TENANT, Authenticate
 from syn0.tenants.repository import SCOPES
+from syn0.webhooks import endpoints as webhooks
 
 log = logging.getLogger(__name__)
 ADMIN_TENANT = "admin"  # the tenant of SYN0_ADMIN_KEY
@@ -95,7 +96,7 @@ def create_app(
         )
     models.add_predict_route(app)
     registry.add_predict_route(app)
-    for module in (datasets, jobs, models, registry, architectures, tenants, ops, web):
+    for module in (datasets, jobs, models, registry, webhooks, architectures, tenants, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app

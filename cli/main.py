@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from syn0.cli import architectures, data, jobs, keys, models, registry, server, train
+from syn0.cli import architectures, data, jobs, keys, models, registry, server, train, webhooks
 from syn0.cli.common import State, exit_code, report
 from syn0.client import DEFAULT_URL, Syn0Error
 from syn0.client.http import VERSION
@@ -48,6 +48,7 @@ for command in (
     models.predict,
     models.models,
     registry.registry,
+    webhooks.webhooks,
     server.serve,
     server.worker,
     server.db,

@@ -1,7 +1,7 @@
 """syn0's Python client, built on the HTTP API (``httpx``).
 
 ``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs``, ``.models``,
-``.registry`` and ``.architectures``; errors are the typed exceptions below, each
+``.registry``, ``.architectures`` and ``.webhooks``; errors are the typed exceptions below, each
 carrying the problem+json fields.
 """
 
@@ -27,6 +27,7 @@ from syn0.client.types import (
     AliasMove,
     Architecture,
     Dataset,
+    Delivery,
     Job,
     Knob,
     Metric,
@@ -38,6 +39,8 @@ from syn0.client.types import (
     Template,
     Validation,
     Version,
+    Webhook,
+    WebhookAttempt,
 )
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "Conflict",
     "ConnectionFailed",
     "Dataset",
+    "Delivery",
     "Forbidden",
     "Job",
     "Knob",
@@ -72,4 +76,6 @@ __all__ = [
     "Validation",
     "ValidationFailed",
     "Version",
+    "Webhook",
+    "WebhookAttempt",
 ]

@@ -14,6 +14,7 @@ from syn0.client.http import Http, RetryPolicy
 from syn0.client.jobs import Jobs
 from syn0.client.models import Models
 from syn0.client.registry import Registry
+from syn0.client.webhooks import Webhooks
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -49,6 +50,7 @@ class Client:
         self.models = Models(self._http)
         self.registry = Registry(self._http)
         self.architectures = Architectures(self._http)
+        self.webhooks = Webhooks(self._http)
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Client:

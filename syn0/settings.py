@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, NonNegativeFloat, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from syn0.core.backend import GPU_MIN_STEP_FLOPS
+
+# Standard Webhooks' (Svix's) schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (a day and
+# a bit in all), then the delivery is failed.
+WEBHOOK_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 
 
 def default_data_dir() -> Path:
@@ -117,6 +121,24 @@ class Settings(BaseSettings):
     worker_seen_seconds: float = Field(
         60.0, gt=0, description="a worker silent for this long no longer counts as present"
     )
+
+    # Webhooks: who may be called, how long a try may take, when a failed one is retried.
+    webhooks_allow_private: bool = Field(
+        False,
+        description="allow webhook URLs on loopback, private or link-local addresses (tests)",
+    )
+    webhooks_timeout_seconds: float = Field(
+        10.0, gt=0, description="one delivery try: connect, send and read the reply"
+    )
+    webhooks_retry_schedule: list[NonNegativeFloat] = Field(
+        default_factory=lambda: list(WEBHOOK_RETRY_SCHEDULE),
+        min_length=1,
+        description="seconds before each retry of a failed delivery (JSON list); then failed",
+    )
+    webhooks_interval_seconds: float = Field(
+        1.0, gt=0, description="how often each worker fans events out and sends due deliveries"
+    )
+    webhooks_max_per_tenant: int = Field(20, gt=0, description="webhooks of one tenant")
 
     @model_validator(mode="after")
     def _files_in_the_data_dir(self) -> Settings:

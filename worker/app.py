@@ -80,11 +80,14 @@ def _fresh_process(**_) -> None:
 
 def _announce(sender, **_) -> None:
     """In the worker's main process: report this worker (and its device) to the store
-    every heartbeat period, and run the reaper every reap interval, in threads beside
-    the consumer (a prefork main process never trains)."""
+    every heartbeat period, run the reaper every reap interval, and fan out and send
+    webhooks every webhooks interval, in threads beside the consumer (a prefork main
+    process never trains)."""
     from syn0.jobs.reaper import reap_forever
+    from syn0.webhooks.delivery import deliver_forever
     from syn0.workers.sightings import report_forever
 
     worker = context(sender.app)
     report_forever(sender.hostname, worker.settings, worker.database.sessions)
     reap_forever(worker.database.sessions, worker.settings, worker.dispatch)
+    deliver_forever(worker.database.sessions, worker.settings)

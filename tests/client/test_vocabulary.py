@@ -11,6 +11,8 @@ from syn0.client.types import (
     AliasMove,
     Architecture,
     Dataset,
+    Delivery,
+    DeliveryStatus,
     Knob,
     Metric,
     Model,
@@ -20,6 +22,9 @@ from syn0.client.types import (
     Task,
     Template,
     Version,
+    Webhook,
+    WebhookAttempt,
+    WebhookEvent,
 )
 from tests.openapi import component, enum, properties
 
@@ -52,3 +57,11 @@ def test_the_registry_replies_have_the_servers_fields():
     assert set(Alias.model_fields) == set(properties("AliasOut"))
     assert set(AliasMove.model_fields) == set(properties("AliasMoveOut"))
     assert Version.model_fields["task"].annotation == Task
+
+
+def test_the_webhook_replies_and_vocabularies_are_the_servers():
+    assert set(Webhook.model_fields) == set(properties("WebhookCreated"))
+    assert set(Delivery.model_fields) == set(properties("DeliveryOut"))
+    assert set(WebhookAttempt.model_fields) == set(properties("AttemptOut"))
+    assert set(get_args(WebhookEvent)) == set(properties("WebhookIn")["events"]["items"]["enum"])
+    assert set(get_args(DeliveryStatus)) == set(properties("DeliveryOut")["status"]["enum"])

@@ -23,6 +23,10 @@ TABLES = {
     "model_versions",
     "model_aliases",
     "alias_moves",
+    "webhooks",
+    "webhook_deliveries",
+    "webhook_attempts",
+    "webhook_cursor",
 }
 
 

@@ -1,0 +1,58 @@
+"""``client.webhooks``: endpoints that receive signed events, their deliveries, resend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from syn0.client.common import given, pages, path
+from syn0.client.http import Http
+from syn0.client.types import Delivery, DeliveryStatus, Page, Webhook
+
+_WEBHOOKS = "/v1/webhooks"
+
+
+class Webhooks:
+    def __init__(self, http: Http) -> None:
+        self._http = http
+
+    def create(self, url: str, events: Iterable[str], *, description: str | None = None) -> Webhook:
+        """A webhook for ``events`` (``job.succeeded``, ...); its ``secret`` (``whsec_...``)
+        is in this reply only. Not retried: a repeat would make a second webhook."""
+        body = given({"url": url, "events": list(events), "description": description})
+        reply = self._http.json("POST", _WEBHOOKS, repeatable=False, json=body)
+        return Webhook.model_validate(reply)
+
+    def get(self, webhook_id: str) -> Webhook:
+        return Webhook.model_validate(
+            self._http.json("GET", path(_WEBHOOKS, webhook_id), repeatable=True)
+        )
+
+    def list(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Webhook]:
+        params = given({"limit": limit, "cursor": cursor})
+        reply = self._http.json("GET", _WEBHOOKS, repeatable=True, params=params)
+        return Page[Webhook].model_validate(reply)
+
+    def iter(self, *, page_size: int = 100) -> Iterator[Webhook]:
+        return pages(lambda cursor: self.list(limit=page_size, cursor=cursor))
+
+    def delete(self, webhook_id: str) -> None:
+        self._http.request("DELETE", path(_WEBHOOKS, webhook_id), repeatable=True)
+
+    def deliveries(
+        self,
+        webhook_id: str,
+        *,
+        status: DeliveryStatus | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Delivery]:
+        """The webhook's deliveries, newest first, each with its tries."""
+        params = given({"status": status, "limit": limit, "cursor": cursor})
+        where = path(_WEBHOOKS, webhook_id, "/deliveries")
+        reply = self._http.json("GET", where, repeatable=True, params=params)
+        return Page[Delivery].model_validate(reply)
+
+    def resend(self, webhook_id: str, delivery_id: str) -> Delivery:
+        """Send the delivery again, with the same ``webhook-id``; a worker makes the try."""
+        where = path(_WEBHOOKS, webhook_id, "/deliveries") + path("", delivery_id, "/resend")
+        return Delivery.model_validate(self._http.json("POST", where, repeatable=True))
