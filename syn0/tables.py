@@ -2,6 +2,7 @@
 ``MetaData``: Alembic's environment and the schema test compare the whole schema."""
 
 import syn0.datasets.orm
+import syn0.events.orm
 import syn0.jobs.orm
 import syn0.models.orm
 import syn0.registry.orm

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from syn0.events import repository as events
 from syn0.jobs.orm import METRIC_FIELDS, QUEUED, RUNNING, SUCCEEDED, Job, JobCheckpoint, JobMetric
 from syn0.kit import blobs
 from syn0.kit.orm import utcnow
@@ -44,6 +45,7 @@ def claim_job(session: Session, job_id: str) -> int | None:
     session.execute(
         delete(JobMetric).where(JobMetric.job_id == job_id, JobMetric.epoch > (resumed_from or 0))
     )
+    events.record_job(session, job_id)
     return job.attempts
 
 
@@ -163,6 +165,7 @@ def finish_succeeded(session: Session, job_id: str, attempt: int, model: Model) 
     if result.rowcount:
         close_history(session, job_id, attempt, SUCCEEDED)
         session.execute(delete(JobCheckpoint).where(JobCheckpoint.job_id == job_id))
+        events.record_job(session, job_id)
     return bool(result.rowcount)
 
 
@@ -170,6 +173,15 @@ def finish_unsuccessful(
     session: Session, job_id: str, attempt: int, status: str, error: dict[str, Any] | None
 ) -> bool:
     """End the attempt as failed or cancelled; the checkpoint is kept for inspection."""
+    if not _end(session, job_id, attempt, status, error):
+        return False
+    events.record_job(session, job_id)
+    return True
+
+
+def _end(
+    session: Session, job_id: str, attempt: int, status: str, error: dict[str, Any] | None
+) -> bool:
     result = session.execute(
         update(Job)
         .where(*owned(job_id, attempt))
@@ -194,10 +206,11 @@ def finish_stopped(
     and ``model`` is the job's partial model; False if not the owner."""
     if checkpoint is not None and not save_checkpoint(session, job_id, attempt, *checkpoint):
         return False
-    if not finish_unsuccessful(session, job_id, attempt, status, error):
+    if not _end(session, job_id, attempt, status, error):
         return False
     if model is not None:
         keep_model(session, job_id, model)
+    events.record_job(session, job_id)  # with the partial model's id
     return True
 
 
@@ -228,6 +241,7 @@ def requeue(session: Session, job_id: str, attempt: int) -> bool:
     )
     if result.rowcount:
         close_history(session, job_id, attempt, "worker-shutdown")
+        events.record_job(session, job_id)
     return bool(result.rowcount)
 
 

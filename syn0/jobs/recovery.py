@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from syn0.events import repository as events
 from syn0.jobs.attempts import close_history
 from syn0.jobs.orm import CANCELLED, FAILED, QUEUED, RUNNING, Job
 from syn0.jobs.results import keep_stored
@@ -90,6 +91,7 @@ def _requeue_silent(session: Session, now: datetime, grace: float, reaped: Reape
             _fail_out_of_attempts(session, job.id, job.attempts, grace)
         elif status == CANCELLED:
             keep_stored(session, job.id)
+        events.record_job(session, job.id)
         bucket.append(job.id)
         if status == QUEUED:
             reaped.to_send[job.id] = job.device

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from syn0.events import repository as events
 from syn0.jobs.orm import (
     ACTIVE,
     CANCELLED,
@@ -50,6 +51,7 @@ def create_job(
     )
     session.add(job)
     session.flush()
+    events.record_job(session, job.id)
     return job
 
 
@@ -97,6 +99,7 @@ def cancel_job(session: Session, tenant_id: str, job_id: str) -> bool:
         .values(status=CANCELLED, finished_at=now, cancel_requested=True)
     )
     if queued.rowcount:
+        events.record_job(session, job_id)
         return True
     running = session.execute(
         update(Job).where(*mine, Job.status == RUNNING).values(cancel_requested=True)

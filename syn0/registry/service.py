@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from syn0.events import repository as events
 from syn0.kit.errors import Conflict, InvalidInput, NotFound
 from syn0.kit.orm import utcnow
 from syn0.models import repository as models
@@ -201,6 +202,15 @@ def _record(
         moved_by=principal.key_prefix,
     )
     store.add_move(session, move)
+    data = {
+        "name": registered.name,
+        "alias": alias,
+        "action": action,
+        "version": after,
+        "previous": before,
+        "moved_by": principal.key_prefix,
+    }
+    events.record(session, tenant_id=registered.tenant_id, type=events.ALIAS_MOVED, data=data)
 
 
 def _alias_out(alias: ModelAlias, model_id: str) -> AliasOut:

@@ -23,6 +23,7 @@ TABLES = {
     "model_versions",
     "model_aliases",
     "alias_moves",
+    "events",
     "webhooks",
     "webhook_deliveries",
     "webhook_attempts",
