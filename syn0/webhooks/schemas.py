@@ -6,12 +6,13 @@ from typing import Literal
 
 from pydantic import Field
 
+from syn0.events import repository as events
 from syn0.kit.schemas import In, Out, Timestamp
 from syn0.webhooks.orm import URL_CHARS
 from syn0.webhooks.signing import MESSAGE_PREFIX
 
-# What a webhook may ask for, in the order the docs list them.
-EVENT_TYPES = ("job.succeeded", "job.failed", "job.cancelled", "model.alias_moved")
+# What a webhook may ask for, of the outbox's events, in the order the docs list them.
+EVENT_TYPES = (events.JOB_SUCCEEDED, events.JOB_FAILED, events.JOB_CANCELLED, events.ALIAS_MOVED)
 # Named by the specification of the service, but refused until what sends them exists.
 NOT_YET = {"sweep.completed": "sweeps do not exist yet"}
 MAX_DESCRIPTION_CHARS = 1000
