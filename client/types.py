@@ -225,14 +225,17 @@ DeliveryStatus = Literal["pending", "succeeded", "failed"]
 
 
 class Webhook(_Reply):
-    """A webhook as lists show it; ``secret`` is set in the reply of ``create`` only."""
-
     id: str
     url: str
     events: list[str]
     description: str | None = None
     created_at: datetime
-    secret: str | None = None
+
+
+class CreatedWebhook(Webhook):
+    """The reply of ``Webhooks.create``: the one that shows the signing ``secret``."""
+
+    secret: str
 
 
 class WebhookAttempt(_Reply):

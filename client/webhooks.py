@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from syn0.client.common import given, pages, path
 from syn0.client.http import Http
-from syn0.client.types import Delivery, DeliveryStatus, Page, Webhook
+from syn0.client.types import CreatedWebhook, Delivery, DeliveryStatus, Page, Webhook
 
 _WEBHOOKS = "/v1/webhooks"
 
@@ -15,12 +15,14 @@ class Webhooks:
     def __init__(self, http: Http) -> None:
         self._http = http
 
-    def create(self, url: str, events: Iterable[str], *, description: str | None = None) -> Webhook:
+    def create(
+        self, url: str, events: Iterable[str], *, description: str | None = None
+    ) -> CreatedWebhook:
         """A webhook for ``events`` (``job.succeeded``, ...); its ``secret`` (``whsec_...``)
         is in this reply only. Not retried: a repeat would make a second webhook."""
         body = given({"url": url, "events": list(events), "description": description})
         reply = self._http.json("POST", _WEBHOOKS, repeatable=False, json=body)
-        return Webhook.model_validate(reply)
+        return CreatedWebhook.model_validate(reply)
 
     def get(self, webhook_id: str) -> Webhook:
         return Webhook.model_validate(

@@ -47,6 +47,9 @@ def server_env(directory: Path) -> dict[str, str]:
         "SYN0_DATABASE_URL": f"sqlite:///{directory / 'syn0.db'}",
         "SYN0_BROKER_URL": f"sqla+sqlite:///{directory / 'broker.db'}",
         "SYN0_METRICS_FLUSH_SECONDS": "0",
+        # The webhooks' receivers of the tests listen on loopback.
+        "SYN0_WEBHOOKS_ALLOW_PRIVATE": "true",
+        "SYN0_WEBHOOKS_INTERVAL_SECONDS": "0.2",
     }
 
 

@@ -10,6 +10,7 @@ from syn0.client.types import (
     Alias,
     AliasMove,
     Architecture,
+    CreatedWebhook,
     Dataset,
     Delivery,
     DeliveryStatus,
@@ -60,7 +61,8 @@ def test_the_registry_replies_have_the_servers_fields():
 
 
 def test_the_webhook_replies_and_vocabularies_are_the_servers():
-    assert set(Webhook.model_fields) == set(properties("WebhookCreated"))
+    assert set(Webhook.model_fields) == set(properties("WebhookOut"))
+    assert set(CreatedWebhook.model_fields) == set(properties("WebhookCreated"))
     assert set(Delivery.model_fields) == set(properties("DeliveryOut"))
     assert set(WebhookAttempt.model_fields) == set(properties("AttemptOut"))
     assert set(get_args(WebhookEvent)) == set(properties("WebhookIn")["events"]["items"]["enum"])
