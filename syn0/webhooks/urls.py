@@ -66,7 +66,7 @@ def refusal(address: IP) -> str | None:
 def resolve(host: str, port: int) -> list[IP]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError, ValueError) as exc:  # gaierror is an OSError
         raise UnsafeUrl(f"the host {host!r} does not resolve: {exc}") from None
     return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
 

@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 from syn0.api.app import create_app
 from syn0.core.architectures import ARCHITECTURES
 from syn0.settings import Settings
+from syn0.webhooks.schemas import EVENT_TYPES as WEBHOOK_EVENTS
 from tests.api.factories import create_dataset, mlp, points, queued_job, train_model, training
 
 EXAMPLES = int(os.environ.get("SYN0_FUZZ_EXAMPLES", "25"))
@@ -65,7 +66,7 @@ LIMITS = {
 }
 # A generated id equal to this is replaced by a real one before the request is sent.
 EXISTING = "existing"
-ID_FIELDS = ("dataset_id", "job_id", "model_id", "tenant_id", "prefix")
+ID_FIELDS = ("dataset_id", "job_id", "model_id", "tenant_id", "prefix", "webhook_id")
 
 # The document does not depend on the store: an app with no database serves it.
 schema = schemathesis.openapi.from_asgi(
@@ -147,6 +148,17 @@ FITTING_BODIES = {
         {"version": st.integers(1, 3)}
     ),
     "POST /v1/datasets": _dataset,
+    # Public and private addresses (no DNS: literals), event types known and not.
+    "POST /v1/webhooks": st.fixed_dictionaries(
+        {
+            "url": st.sampled_from(
+                ["https://93.184.215.14/hooks", "http://93.184.215.14:8080/", "http://10.0.0.1/"]
+            ),
+            "events": st.lists(
+                st.sampled_from([*WEBHOOK_EVENTS, "sweep.completed", "job.queued"]), max_size=5
+            ),
+        }
+    ),
 }
 # The known registered model (version 1, its alias `production`) by name, and an
 # architecture by name, for images of a size it takes, knobs in and out of range.
@@ -194,8 +206,8 @@ def fuzz_client(make_client):
 @pytest.fixture
 def known(fuzz_client, sessions, key, make_key) -> dict[str, str]:
     """A dataset with a queued job, a trained model (on a dataset of its own) that is
-    version 1 of a registered model with the alias ``production``, the tenant, and a
-    spare key of it to revoke and rotate."""
+    version 1 of a registered model with the alias ``production``, the tenant, a spare
+    key of it to revoke and rotate, and a webhook."""
     dataset = create_dataset(fuzz_client)
     job = queued_job(fuzz_client, dataset["id"])
     X, y = points(40)
@@ -203,7 +215,9 @@ def known(fuzz_client, sessions, key, make_key) -> dict[str, str]:
     fuzz_client.put(f"/v1/registry/{REGISTERED}", json={})
     fuzz_client.post(f"/v1/registry/{REGISTERED}/versions", json={"model_id": trained.model_id})
     fuzz_client.put(f"/v1/registry/{REGISTERED}/aliases/production", json={"version": 1})
+    hook = {"url": "https://93.184.215.14/hooks", "events": ["job.succeeded"]}
     return {
+        "webhook_id": fuzz_client.post("/v1/webhooks", json=hook).json()["id"],
         "dataset_id": dataset["id"],
         "job_id": job["id"],
         "model_id": trained.model_id,
