@@ -48,7 +48,8 @@ class Delivery(Base):
     ``msg_<id>`` of every try. ``payload`` is the body, the same bytes at every try.
     A pending delivery is due at ``next_attempt_at``; a worker that takes it moves that
     time past its send (a lease), so no other worker sends it meanwhile, and one that
-    dies mid-send leaves it due again once the lease ends (at least once). A failed try
+    dies mid-send leaves it due again once the lease ends (at least once; the lost try
+    counts in ``attempts`` with no row of its own). A failed try
     is final from ``final_attempt`` on (the retry schedule's length + 1, or one more
     after a resend)."""
 
