@@ -1,9 +1,11 @@
 """A real HTTP receiver of webhooks on loopback, for the tests: a threaded
 ``http.server`` that records every POST and answers with the status codes it is told
-(200 once they run out). It can be stopped and started again on the same port."""
+(200 once they run out). It can be stopped and started again on the same port, and
+speak TLS with a certificate of the tests' own."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections import deque
@@ -21,8 +23,14 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, *replies: int, location: str = "http://127.0.0.1:9/elsewhere"):
+    def __init__(
+        self,
+        *replies: int,
+        location: str = "http://127.0.0.1:9/elsewhere",
+        tls: ssl.SSLContext | None = None,
+    ):
         self.port = free_port()
+        self.tls = tls
         self.replies = deque(replies)
         self.location = location  # of a 3xx reply
         self.received: list[Received] = []
@@ -31,7 +39,8 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/syn0"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/hooks/syn0"
 
     def start(self) -> Receiver:
         receiver = self
@@ -54,6 +63,8 @@ class Receiver:
 
         ThreadingHTTPServer.allow_reuse_address = True
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

@@ -4,6 +4,7 @@ never read."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -28,13 +29,17 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def client(timeout_seconds: float) -> httpx.Client:
+def client(timeout_seconds: float, verify: ssl.SSLContext | bool = True) -> httpx.Client:
     """The HTTP client of a worker's sender: no redirects, no proxies from the
-    environment (a proxy would connect to addresses this never checked)."""
+    environment (a proxy would connect to addresses this never checked), and no
+    connection kept: a connection is made to an address for one host's name (its TLS
+    checked for that name), so it must not carry a try for another name there."""
     return httpx.Client(
         timeout=timeout_seconds,
         follow_redirects=False,
         trust_env=False,
+        verify=verify,
+        limits=httpx.Limits(max_keepalive_connections=0),
         headers={"user-agent": USER_AGENT},
     )
 
