@@ -21,6 +21,7 @@ from syn0.api.deps import Runtime
 from syn0.architectures import endpoints as architectures
 from syn0.datasets import endpoints as datasets
 from syn0.dispatch import Dispatcher
+from syn0.events import endpoints as events
 from syn0.jobs import endpoints as jobs
 from syn0.kit import problems
 from syn0.kit.db import Database
@@ -96,7 +97,8 @@ def create_app(
         )
     models.add_predict_route(app)
     registry.add_predict_route(app)
-    for module in (datasets, jobs, models, registry, webhooks, architectures, tenants, ops, web):
+    modules = (datasets, jobs, events, models, registry, webhooks, architectures, tenants)
+    for module in (*modules, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syn0.dispatch import Dispatcher
+from syn0.events.streams import Streams
 from syn0.kit.db import Database
 from syn0.kit.errors import InvalidInput
 from syn0.models.loader import ModelLoader
@@ -36,6 +37,7 @@ class Runtime:
     keys: KeyCache = field(init=False)
     models: ModelLoader = field(init=False)
     registry: Resolver = field(init=False)
+    streams: Streams = field(init=False)
 
     def __post_init__(self) -> None:
         self.models = ModelLoader(lambda: self.sessions, self.settings.predict_cache_size)
@@ -47,6 +49,7 @@ class Runtime:
             "key_failures_per_minute",
         )
         self.keys = KeyCache(self.settings.key_cache_seconds)
+        self.streams = Streams(self.settings.events_max_streams)
 
     def known_tenant(self, name: str) -> str | None:
         """The id of the tenant ``name`` if this process has looked it up already."""

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         1.0, ge=0, description="an alias's version is trusted this long per process; 0: never"
     )
     metrics_flush_seconds: float = Field(1.0, ge=0, description="batching of metric writes")
+    # Server-sent events: each open stream polls the store (never one process's memory).
+    events_poll_seconds: float = Field(0.5, gt=0, description="how often a stream reads the store")
+    events_heartbeat_seconds: float = Field(
+        15.0, gt=0, description="a comment line this often keeps proxies from closing a stream"
+    )
+    events_max_streams: int = Field(100, gt=0, description="open event streams per API process")
     cancel_poll_seconds: float = Field(0.5, ge=0)
     max_queued_jobs: int = Field(1000, gt=0, description="queued + running jobs (429 past it)")
 

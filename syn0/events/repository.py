@@ -12,6 +12,8 @@ and held only for the insert and the commit; SQLite has one writer at a time any
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -39,9 +41,10 @@ def record(
     session.info.setdefault(PENDING, []).append({**row, "created_at": utcnow()})
 
 
-def record_job(session: Session, job_id: str) -> None:
+def record_job(session: Session, job_id: str, **extra: Any) -> None:
     """The job's status as it stands in this transaction, as the event ``job.<status>``
-    with its public summary; call it right after the statement that changed it."""
+    with its public summary (and ``extra``); call it right after the statement that
+    changed it."""
     job = session.execute(
         select(
             Job.tenant_id,
@@ -61,18 +64,26 @@ def record_job(session: Session, job_id: str) -> None:
         "attempts": job.attempts,
         "model_id": job.model_id,
         "error": job.error,
+        **extra,
     }
     record(session, tenant_id=job.tenant_id, type=f"job.{job.status}", data=data, job_id=job_id)
 
 
 def after(
-    session: Session, tenant_id: str, after_id: int, limit: int, job_id: str | None = None
+    session: Session,
+    tenant_id: str,
+    after_id: int,
+    limit: int,
+    job_id: str | None = None,
+    type: str | None = None,
 ) -> list[Event]:
-    """The tenant's next ``limit`` events (of the job ``job_id`` only, if given) after
-    the id ``after_id``, in id order."""
+    """The tenant's next ``limit`` events (of the job ``job_id`` only, of the type
+    ``type`` only, if given) after the id ``after_id``, in id order."""
     query = select(Event).where(Event.tenant_id == tenant_id, Event.id > after_id)
     if job_id is not None:
         query = query.where(Event.job_id == job_id)
+    if type is not None:
+        query = query.where(Event.type == type)
     return list(session.scalars(query.order_by(Event.id).limit(limit)))
 
 

@@ -45,7 +45,9 @@ def claim_job(session: Session, job_id: str) -> int | None:
     session.execute(
         delete(JobMetric).where(JobMetric.job_id == job_id, JobMetric.epoch > (resumed_from or 0))
     )
-    events.record_job(session, job_id)
+    # The epoch this attempt trains after: the job's event stream sends the epochs it
+    # trains again (a lost attempt's, past the checkpoint) once more, with their new rows.
+    events.record_job(session, job_id, from_epoch=resumed_from or 0)
     return job.attempts
 
 

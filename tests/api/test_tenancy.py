@@ -46,6 +46,8 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "GET /v1/jobs": (LIST, {"params": {"dataset_id": "{dataset_id}"}}),
     "GET /v1/jobs/{job_id}": (NOT_FOUND, {}),
     "GET /v1/jobs/{job_id}/metrics": (NOT_FOUND, {}),
+    "GET /v1/jobs/{job_id}/events": (NOT_FOUND, {"params": {"follow": "false"}}),
+    "GET /v1/events": (LIST, {"params": {"after": "0", "follow": "false"}}),
     "GET /v1/jobs/{job_id}/surface": (NOT_FOUND, {}),
     "POST /v1/jobs/{job_id}/cancel": (NOT_FOUND, {}),
     "DELETE /v1/jobs/{job_id}": (NOT_FOUND, {}),
