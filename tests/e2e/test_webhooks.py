@@ -1,6 +1,6 @@
 """Webhooks end to end: a uvicorn API, a real Celery worker process and a real HTTP
 receiver on loopback that is down while a job succeeds and comes back. On PostgreSQL +
-Redis, and on the embedded default (SQLite file + SQLite broker)."""
+Redis with two workers, and on the embedded default (SQLite file + SQLite broker)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def stack(request, tmp_path):
         SYN0_WEBHOOKS_RETRY_SCHEDULE=json.dumps([RETRY_EVERY] * (TRIES - 1)),
         SYN0_WEBHOOKS_INTERVAL_SECONDS="0.2",
     )
+    if request.param == "postgres-redis":  # two senders: still one POST per try
+        running.start_worker("worker2")
     yield running
     running.stop()
 
