@@ -16,10 +16,13 @@ import uuid
 import pytest
 
 from syn0.core import Network, NetworkSpec
+from syn0.kit.db import session_scope
+from syn0.webhooks.delivery import fan_out
 from tests.api.factories import create_dataset, mlp, points, queued_job, train_model, training
 
 NOT_FOUND, FORBIDDEN, LIST, NO_DATASET, OWN = "404", "403", "list", "no-dataset", "own"
 PREDICT = {"inputs": [[0.0, 0.0]]}
+HOOK_URL = "https://93.184.215.14/hooks"  # a public address: no DNS needed
 # Path parameters that name no tenant's object; under /v1/registry, {name} is A's
 # registered model (an operation's "path" option names another).
 PATHS = {"name": "lenet5", "alias": "production"}
@@ -81,15 +84,23 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "GET /v1/tenants/{tenant_id}/keys": (FORBIDDEN, {}),
     "POST /v1/keys/{prefix}/revoke": (FORBIDDEN, {}),
     "POST /v1/keys/{prefix}/rotate": (FORBIDDEN, {}),
+    "POST /v1/webhooks": (OWN, {"json": {"url": HOOK_URL, "events": ["job.failed"]}}),
+    "GET /v1/webhooks": (LIST, {}),
+    "GET /v1/webhooks/{webhook_id}": (NOT_FOUND, {}),
+    "DELETE /v1/webhooks/{webhook_id}": (NOT_FOUND, {}),
+    "GET /v1/webhooks/{webhook_id}/deliveries": (NOT_FOUND, {}),
+    "POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend": (NOT_FOUND, {}),
 }
 
 
 @pytest.fixture
 def world(make_key, make_client, sessions):
     """Tenant A (an admin key, a queued job on a dataset, a model, a registered model
-    whose alias points at it, a second key) and tenant B (a train + predict key)."""
+    whose alias points at it, a second key, a webhook with the delivery of the model's
+    job) and tenant B (a train + predict key)."""
     a, b = make_key("tenant-a"), make_key("tenant-b", ("train", "predict"))
     as_a, as_b = make_client(a), make_client(b)
+    hook = as_a.post("/v1/webhooks", json={"url": HOOK_URL, "events": ["job.succeeded"]}).json()
     dataset = create_dataset(as_a)
     job = queued_job(as_a, dataset["id"])
     X, y = points(40)
@@ -97,6 +108,9 @@ def world(make_key, make_client, sessions):
     as_a.put("/v1/registry/a-model", json={})
     as_a.post("/v1/registry/a-model/versions", json={"model_id": model.model_id})
     as_a.put("/v1/registry/a-model/aliases/production", json={"version": 1})
+    with session_scope(sessions) as session:  # what a worker does first: fan out
+        assert fan_out(session, schedule_length=1) == 1
+    (delivery,) = as_a.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
     ids = {
         "dataset_id": dataset["id"],
         "job_id": job["id"],
@@ -104,6 +118,8 @@ def world(make_key, make_client, sessions):
         "tenant_id": a.tenant_id,
         "prefix": make_key("tenant-a").prefix,
         "registered": "a-model",
+        "webhook_id": hook["id"],
+        "delivery_id": delivery["id"],
     }
     return as_a, as_b, ids
 
