@@ -49,15 +49,20 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def fan_out(session: Session, schedule_length: int) -> int:
-    """Deliveries for the events after the cursor (see the module's notes); how many
-    were made. 0 also when another worker holds the cursor."""
+@dataclass(frozen=True)
+class FannedOut:
+    events: int  # read after the cursor (0 also when another worker holds it)
+    deliveries: int  # made of them
+
+
+def fan_out(session: Session, schedule_length: int) -> FannedOut:
+    """Deliveries for the next events after the cursor (see the module's notes)."""
     cursor = store.lock_cursor(session)
     if cursor is None:
-        return 0
+        return FannedOut(0, 0)
     events = store.events_after(session, cursor.last_event_id, EVENTS_PER_PASS)
     if not events:
-        return 0
+        return FannedOut(0, 0)
     wanted = [event for event in events if event.type in EVENT_TYPES]
     hooks = defaultdict(list)
     for hook in store.of_tenants(session, list({event.tenant_id for event in wanted})):
@@ -82,7 +87,7 @@ def fan_out(session: Session, schedule_length: int) -> int:
     ]
     store.add_deliveries(session, made)
     cursor.last_event_id, cursor.updated_at = events[-1].id, utcnow()
-    return len(made)
+    return FannedOut(len(events), len(made))
 
 
 @dataclass(frozen=True)
@@ -139,10 +144,13 @@ class Sender:
         self.pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="syn0-webhook")
 
     def run_once(self) -> int:
-        """Fan out, then send what is due (again while passes come back full); the
+        """Fan out, then send what is due (each again while it comes back full); the
         number of tries made."""
-        with session_scope(self.factory) as session:
-            fan_out(session, len(self.settings.webhooks_retry_schedule))
+        while True:
+            with session_scope(self.factory) as session:
+                read = fan_out(session, len(self.settings.webhooks_retry_schedule)).events
+            if read < EVENTS_PER_PASS:
+                break
         tries = 0
         while True:
             with session_scope(self.factory) as session:

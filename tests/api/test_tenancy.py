@@ -109,7 +109,7 @@ def world(make_key, make_client, sessions):
     as_a.post("/v1/registry/a-model/versions", json={"model_id": model.model_id})
     as_a.put("/v1/registry/a-model/aliases/production", json={"version": 1})
     with session_scope(sessions) as session:  # what a worker does first: fan out
-        assert fan_out(session, schedule_length=1) == 1
+        assert fan_out(session, schedule_length=1).deliveries == 1
     (delivery,) = as_a.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
     ids = {
         "dataset_id": dataset["id"],

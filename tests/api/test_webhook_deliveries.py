@@ -18,6 +18,7 @@ import standardwebhooks
 from fastapi.testclient import TestClient
 
 from syn0.api.app import create_app
+from syn0.webhooks import delivery as sender_module
 from syn0.webhooks.delivery import Sender
 from tests.api.factories import assert_problem, create_key, mlp, points, train_model, training
 from tests.receiver import Receiver
@@ -306,6 +307,16 @@ def test_deliveries_page_newest_first(world, store, receiver):
     assert listed == sorted(listed, reverse=True) and len(listed) == 3
     bodies = {json.loads(p.body)["data"]["id"] for p in receiver.wait(3)}
     assert bodies == set(jobs)
+
+
+def test_one_pass_fans_out_every_batch_of_events(world, store, receiver, monkeypatch):
+    api, passes = world
+    monkeypatch.setattr(sender_module, "EVENTS_PER_PASS", 2)  # 3 jobs: 9 events, 5 batches
+    webhook = hook(api(), receiver.url, "job.succeeded")
+    for _ in range(3):
+        a_job(store, api())
+    assert passes() == 3
+    assert len(deliveries(api(), webhook, status="succeeded")) == 3
 
 
 def test_two_workers_never_send_one_try_twice(world, store, receiver, request):
