@@ -1,5 +1,5 @@
-"""``client.models``: get, list, predict with NumPy arrays, download the weights, import,
-delete, replay."""
+"""``client.models``: get, list, predict with NumPy arrays, download the weights, export
+(ONNX), import, delete, replay."""
 
 from __future__ import annotations
 
@@ -58,6 +58,17 @@ class Models:
         target = Path(file)
         target.write_bytes(self.weights(model_id))
         return target
+
+    def export(self, model_id: str, format: str = "onnx") -> bytes:
+        """The model as a file other runtimes serve: ``onnx`` (input ``input``, outputs
+        ``outputs`` and, for classifiers, ``probabilities`` and ``labels``). Another
+        format is a ``ValidationFailed`` naming the formats there are."""
+        return self._http.request(
+            "GET",
+            path("/v1/models", model_id, "/export"),
+            repeatable=True,
+            params={"format": format},
+        ).content
 
     def delete(self, model_id: str) -> None:
         """Delete the model and its weights (their bytes leave the quota at once)."""

@@ -17,6 +17,7 @@ from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.models import repository as store
 from syn0.models import service as model_service
+from syn0.models.exporting import check_format, export
 from syn0.models.importing import import_model
 from syn0.models.loader import read_weights
 from syn0.models.orm import Model
@@ -195,5 +196,36 @@ def download_weights(model_id: str, session: SessionDep, principal: TrainKey) ->
         headers={
             "Content-Disposition": f'attachment; filename="model-{model.id}.npz"',
             "ETag": f'"{model.sha256}"',
+        },
+    )
+
+
+@router.get(
+    "/{model_id}/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The ONNX model"},
+        **keyed(404, 422, 500),
+    },
+)
+def export_model(
+    model_id: str,
+    session: SessionDep,
+    principal: TrainKey,
+    format: Annotated[str, Query(description="the file's format: onnx")] = "onnx",
+) -> Response:
+    """The model as a file other runtimes serve: ``format=onnx`` gives an ONNX model
+    (opset 17) whose input ``input`` ``(n, *input_shape)`` is what predict takes, with
+    the stored input normalization inside it, and whose outputs are ``outputs`` and, for
+    classifiers, ``probabilities`` and ``labels``, as predict answers them. Another
+    format is a 422 naming the formats there are."""
+    check_format(format)
+    model, content, filename = export(session, principal.tenant_id, model_id, format)
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "ETag": f'"{model.sha256}-{format}"',
         },
     )
