@@ -1,5 +1,5 @@
-"""``client.models``: get, list, predict with NumPy arrays, download the weights, export
-(ONNX), import, delete, replay."""
+"""``client.models``: get, list, predict with NumPy arrays, evaluate on a dataset,
+download the weights, export (ONNX), import, delete, replay."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from syn0.client.common import given, pages, path
 from syn0.client.http import Http
-from syn0.client.types import Job, Model, Page, Prediction
+from syn0.client.types import Evaluation, Job, Model, Page, Prediction
 
 
 class Models:
@@ -46,6 +46,17 @@ class Models:
             json={"inputs": X.tolist()},
         )
         return Prediction.from_reply(reply)
+
+    def evaluate(self, model_id: str, dataset_id: str) -> Evaluation:
+        """The model's report on a stored dataset of its task (``ValidationFailed``
+        naming ``dataset_id`` for one that does not fit it)."""
+        reply = self._http.json(
+            "POST",
+            path("/v1/models", model_id, "/evaluate"),
+            repeatable=True,  # it changes nothing
+            json={"dataset_id": dataset_id},
+        )
+        return Evaluation.model_validate(reply)
 
     def weights(self, model_id: str) -> bytes:
         """The ``.npz`` file that ``core.Network.from_bytes`` reads."""

@@ -128,6 +128,15 @@ def split_indices(
     return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
+def held_out(y: Any, task: str, fraction: float, seed: int) -> np.ndarray | None:
+    """The positions ``fit`` holds out for validation from a dataset of targets ``y``
+    and ``task`` (stratified by class for classification), or None without a split."""
+    strata = None
+    if task == "classification":
+        strata = targets.class_index(y, targets.find_classes(y))
+    return split_indices(len(y), fraction, seed, strata)[1]
+
+
 def input_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and std per feature (tabular) or per channel (images), std floored to avoid /0."""
     axes = 0 if X.ndim == 2 else (0, 2, 3)

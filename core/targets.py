@@ -81,7 +81,8 @@ def class_index(y: Any, classes: np.ndarray) -> np.ndarray:
     unknown = classes[index] != y
     if unknown.any():
         raise DataError(
-            f"label {y[unknown][0]!r} is not one of the classes {classes.tolist()}", field="y"
+            f"label {y[unknown][0].item()!r} is not one of the classes {classes.tolist()}",
+            field="y",
         )
     return index
 

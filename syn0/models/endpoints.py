@@ -1,4 +1,5 @@
-"""``/v1/models``: list, get, predict, download the weights, import, delete, replay."""
+"""``/v1/models``: list, get, predict, evaluate, download the weights, export, import,
+delete, replay."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.models import repository as store
 from syn0.models import service as model_service
+from syn0.models.evaluating import evaluate
+from syn0.models.evaluation_schemas import EvaluateIn, EvaluationOut
 from syn0.models.exporting import check_format, export
 from syn0.models.importing import import_model
 from syn0.models.loader import read_weights
@@ -198,6 +201,20 @@ def download_weights(model_id: str, session: SessionDep, principal: TrainKey) ->
             "ETag": f'"{model.sha256}"',
         },
     )
+
+
+@router.post("/{model_id}/evaluate", responses=keyed(404, 422))
+def evaluate_model(
+    model_id: str, body: EvaluateIn, session: SessionDep, principal: TrainKey
+) -> EvaluationOut:
+    """The model's metrics on every sample of a dataset: for classifiers accuracy, log
+    loss, the confusion matrix labelled with the classes, per-class precision, recall,
+    F1 and support, their macro and weighted averages, and ROC AUC for two classes; for
+    regressions MSE, RMSE, MAE and R² (scikit-learn's numbers on the same predictions).
+    A dataset of another task, input shape or target width, or with labels the model
+    does not know, is a 422 naming ``dataset_id``."""
+    report = evaluate(session, principal.tenant_id, model_id, body.dataset_id)
+    return EvaluationOut(model_id=model_id, dataset_id=body.dataset_id, report=report)
 
 
 @router.get(

@@ -94,3 +94,21 @@ def test_models_export_writes_an_onnx_model_that_predicts_as_syn0(syn0, api, cla
     assert labels.tolist() == expected.labels.tolist()
     other = syn0("models", "export", classifier.model_id, "--format", "tflite")
     assert other.code == 2 and "expected one of: onnx. Received: format='tflite'" in other.err
+
+
+def test_evaluate_prints_the_report_and_the_confusion_matrix(syn0, api, classifier):
+    data = api.datasets.generate("spiral", n_samples=100, noise=0.2, seed=3)
+    report = api.models.evaluate(classifier.model_id, data.id).report
+    shown = syn0("evaluate", classifier.model_id, "--dataset", data.id)
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert any(line.split() == ["accuracy", f"{report['accuracy']:.4g}"] for line in lines)
+    matrix = report["confusion_matrix"]
+    assert ["true", "\\", "predicted", "0", "1"] in [line.split() for line in lines]
+    assert ["0", *map(str, matrix[0])] in [line.split() for line in lines]
+    assert ["1", *map(str, matrix[1])] in [line.split() for line in lines]
+    assert any(line.split()[:2] == ["macro", "avg"] for line in lines)
+    as_json = json.loads(syn0("evaluate", classifier.model_id, "--dataset", data.id, "--json").out)
+    assert as_json["report"] == report and sum(map(sum, matrix)) == 100
+    wrong = syn0("evaluate", classifier.model_id, "--dataset", "nope")
+    assert wrong.code == 2 and "no dataset with id 'nope'" in wrong.err
