@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 TRAINING = 30_000  # ms: a short run, trained by the real worker
 
@@ -78,6 +79,16 @@ def test_spiral_trains_and_draws_the_boundary(page):
     assert page.locator(f"#runs tr[data-job='{job_id}'] td[data-status]").inner_text() == (
         "succeeded"
     )
+    # and the confusion matrix of the test split (half the samples), labelled by class
+    confusion = page.locator("#confusion")
+    confusion.wait_for(state="visible")
+    assert confusion.locator("thead th").all_inner_texts() == ["true \\ predicted", "0", "1"]
+    cells = [[int(c) for c in row.locator("td").all_inner_texts()]
+             for row in confusion.locator("tbody tr").all()]  # fmt: skip
+    total = int(page.input_value("#samples")) // 2
+    assert sum(map(sum, cells)) == total == int(confusion.get_attribute("data-total"))
+    accuracy = (cells[0][0] + cells[1][1]) / total
+    assert float(confusion.get_attribute("data-accuracy")) == pytest.approx(accuracy)
 
 
 def test_a_running_job_is_drawn_live_and_can_be_cancelled(page):
