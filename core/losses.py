@@ -76,16 +76,22 @@ def binary_cross_entropy(xp, z: Array, y: Array, activation: str, classify: bool
     return loss, z, correct
 
 
-def mse(xp, z: Array, y: Array, activation: str, classify: bool, w: Array = None):
-    """``y`` is ``(n, k)``: targets, one-hot classes, or 0/1 for a single unit."""
+def mse(xp, z: Array, y: Array, activation: str, classify: bool, w: Array = None, scale=None):
+    """``y`` is ``(n, k)``: targets, one-hot classes, or 0/1 for a single unit.
+    ``scale`` ``(k,)``: standardized targets' std, so that the statistic (not the loss)
+    is in the targets' own units."""
     n, k = z.shape
     a = ACTIVATIONS[activation](xp, z)
     diff = a - y
     squared = (diff * diff).sum().astype(xp.float64)
     if classify:
         stat = _correct(a, y, 0.5)
-    else:
+    elif scale is None:
         stat = xp.stack([squared, xp.abs(diff).sum().astype(xp.float64)])
+    else:
+        error = diff * scale
+        sums = [(error * error).sum(), xp.abs(error).sum()]
+        stat = xp.stack([value.astype(xp.float64) for value in sums])
     loss = squared / (n * k)
     if w is not None:
         loss = (w[:, None] * diff * diff).sum().astype(xp.float64) / (n * k)

@@ -122,6 +122,9 @@ class _Trainer:
         self.y = self.xp.asarray(data.y)
         weights = data.sample_weight
         self.w = None if weights is None else self.xp.asarray(weights)
+        # normalize_targets: the epochs' mae and r2 in the targets' units (see mse).
+        std = data.target_std
+        self.loss_options = {} if std is None else {"scale": self.xp.asarray(std)}
         if resume is not None:
             self._load(resume)
 
@@ -248,7 +251,9 @@ class _Trainer:
                 xb = self._to_internal(xb)
             z = net.forward(xb, training=True, rng=self.rng)
             wb = None if self.w is None else xp.take(self.w, idx, axis=0)
-            losses[b], grad, stats[b] = loss_fn(xp, z, yb, act, self.data.classify, wb)
+            losses[b], grad, stats[b] = loss_fn(
+                xp, z, yb, act, self.data.classify, wb, **self.loss_options
+            )
             # Backprop is linear: scaling dL/dz scales every gradient, so an optimizer
             # that wants -lr * g gets it here, on a (batch, outputs) array.
             scale = self.optimizer.gradient_scale(lr)
