@@ -33,17 +33,20 @@ PRODUCER = "syn0"
 
 
 class Graph:
-    """The nodes, constants and value names of the graph being built."""
+    """The nodes, constants and value names of the graph being built. Names made while
+    ``scope`` is a layer's name start with it (``dense_2/Gemm_7``), so a viewer of the
+    file finds each layer of the spec."""
 
     def __init__(self, dtype: np.dtype) -> None:
         self.dtype = dtype
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
+        self.scope = ""
         self._count = 0
 
     def name(self, hint: str) -> str:
         self._count += 1
-        return f"{hint}_{self._count}"
+        return f"{self.scope}/{hint}_{self._count}" if self.scope else f"{hint}_{self._count}"
 
     def const(self, hint: str, value, dtype=None) -> str:
         """A constant tensor (in the model's dtype unless ``dtype``); returns its name."""
@@ -52,9 +55,9 @@ class Graph:
         self.initializers.append(numpy_helper.from_array(array, name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attrs) -> str:
-        """A node of one output; returns the output's name."""
-        out = self.name(hint or op_type.lower())
+    def op(self, op_type: str, inputs: list[str], out: str | None = None, **attrs) -> str:
+        """A node of one output (named ``out``, else made up); returns the output's name."""
+        out = out or self.name(op_type)
         self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
         return out
 
@@ -147,10 +150,12 @@ def _layers(graph: Graph, net: Network, x: str) -> str:
     for node, layer in zip(net.nodes, net.layers, strict=True):
         ins = [x if source == NETWORK_INPUT else outs[source] for source in node.inputs]
         spec = node.spec
+        graph.scope = node.name
         out = EMITTERS[spec.type](graph, layer, spec, ins)
         if node.index != last:
             out = graph.activation(out, getattr(spec, "activation", "linear"))
         outs.append(out)
+    graph.scope = ""
     return outs[-1]
 
 

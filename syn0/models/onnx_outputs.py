@@ -75,7 +75,5 @@ def _classes(graph, classes: np.ndarray) -> str:
 
 def _named(graph, value: str, name: str, elem: int, shape: list) -> object:
     """``value`` under the output name ``name``, and its value info."""
-    graph.op("Identity", [value], name)
-    graph.nodes[-1].output[0] = name
-    graph.nodes[-1].name = name
+    graph.op("Identity", [value], out=name)
     return helper.make_tensor_value_info(name, elem, shape)
