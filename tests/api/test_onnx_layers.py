@@ -179,17 +179,25 @@ EXAMPLE_DATA = {
     "lenet.yaml": lambda: datasets.images(60, size=12, kind="bars"),
     "resnet.yaml": lambda: datasets.images(60, size=12, kind="bars"),
     "regression.yaml": lambda: datasets.regress_gauss(120, noise=0.1),
+    "seed/single_layer.json": lambda: csv_columns(EXAMPLES / "seed" / "single_layer.csv"),
+    "seed/xor.json": lambda: csv_columns(EXAMPLES / "seed" / "xor.csv"),
 }
+
+
+def csv_columns(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A seed example's CSV: the features, and the last column as the target."""
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    return table[:, :-1], table[:, -1]
 
 
 @pytest.mark.parametrize("example", list(EXAMPLE_DATA))
 def test_every_example_spec_answers_as_predict(example: str) -> None:
     spec = yaml.safe_load((EXAMPLES / example).read_text())
     X, y = EXAMPLE_DATA[example]()
-    training = {**spec["training"], "epochs": 2}
-    net = Network(NetworkSpec.model_validate(spec["network"]))
-    fit(net, X, y, TrainingSpec.model_validate(training))
-    assert_same_answers(net, np.asarray(X, np.float32))
+    training = TrainingSpec.model_validate({**spec["training"], "epochs": 2})
+    net = Network(NetworkSpec.model_validate(spec["network"]), dtype=training.dtype)
+    fit(net, X, y, training)
+    assert_same_answers(net, np.asarray(X, training.dtype))
 
 
 @pytest.mark.parametrize("family", list(architectures.ARCHITECTURES))
@@ -199,3 +207,12 @@ def test_every_architecture_template_answers_as_predict(family: str) -> None:
     X, y = datasets.images(12, size=16, kind="shapes", noise=0.1)
     fit(net, X, y, TrainingSpec(loss="cross_entropy", epochs=1, batch_size=6))
     assert_same_answers(net, X)
+
+
+def test_every_example_spec_file_is_checked_above():
+    specs = {
+        str(path.relative_to(EXAMPLES))
+        for path in EXAMPLES.rglob("*")
+        if path.suffix in (".json", ".yaml") and "network" in yaml.safe_load(path.read_text())
+    }
+    assert specs == set(EXAMPLE_DATA)
