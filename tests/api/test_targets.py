@@ -4,6 +4,8 @@ many distinct whole numbers uploaded without ``task`` (a 422 asking for it)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -55,6 +57,16 @@ def test_normalized_targets_predict_in_the_targets_units(client, sessions):
     session = ort.InferenceSession(exported, providers=["CPUExecutionProvider"])
     (onnx_outputs,) = session.run(None, {"input": X})
     np.testing.assert_allclose(onnx_outputs[:, 0], outputs, rtol=1e-5)
+    # and its weights file, imported elsewhere, still answers in prices
+    weights = client.get(f"/v1/models/{model.model_id}/weights").content
+    imported = client.post(
+        "/v1/models/import",
+        data={"network": json.dumps(network)},
+        files={"file": ("w.npz", weights)},
+    )
+    assert imported.status_code == 201, imported.text
+    again = client.post(f"/v1/models/{imported.json()['id']}/predict", json={"inputs": X.tolist()})
+    assert again.json()["outputs"] == answered.json()["outputs"]
 
 
 def test_normalize_targets_on_a_classification_is_a_422(client):

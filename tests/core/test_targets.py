@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from syn0.core import DataError, Network, NetworkSpec, SpecError, TrainingSpec, fit
+from syn0.core import Checkpoint, DataError, Network, NetworkSpec, SpecError, TrainingSpec, fit
 from syn0.core.prepare import split_indices
 from syn0.core.targets import class_index, class_weights, infer_task
 from tests.core.factories import dense, gradient_error, targets_for
@@ -194,3 +194,17 @@ def test_many_distinct_whole_numbers_ask_for_the_task(targets):
         f"the targets are {distinct} distinct whole numbers in {len(targets)} rows"
     )
     assert infer_task(np.asarray(targets), "mse") == "regression"
+
+
+def test_a_checkpoint_keeps_the_targets_scale_for_a_partial_model():
+    X, y = regression()
+    spec = NetworkSpec(input_shape=[2], layers=[dense(4, "tanh"), dense(2)])
+    net = Network(spec, seed=0)
+    saved = []
+    training = TrainingSpec(loss="mse", normalize_targets=True, epochs=3)
+    fit(net, X, y, training, on_checkpoint=saved.append)
+    checkpoint = Checkpoint.from_bytes(saved[-1].to_bytes())
+    partial = Network(spec)
+    partial.load_checkpoint(checkpoint)
+    assert partial.predict(X).tobytes() == net.predict(X).tobytes()
+    np.testing.assert_array_equal(partial.target_mean, net.target_mean)
