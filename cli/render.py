@@ -77,6 +77,13 @@ def training_line(training: dict[str, Any]) -> str:
         parts.append(f"validation {training['validation_split']}")
     penalties = training.get("regularization") or {}
     parts += [f"{name} {value}" for name, value in penalties.items() if value]
+    if training.get("normalize_targets"):
+        parts.append("normalized targets")
+    weights = training.get("class_weight")
+    if weights == "balanced":
+        parts.append("balanced classes")
+    elif weights:
+        parts.append("class weights " + " ".join(f"{k}={v}" for k, v in weights.items()))
     return ", ".join(parts)
 
 
