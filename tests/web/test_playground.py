@@ -144,6 +144,32 @@ def test_an_uploaded_csv_trains_on_the_chosen_target(page, tmp_path):
     assert float(curve["lastLoss"]) < float(curve["firstLoss"])
 
 
+def test_whole_number_prices_upload_once_the_problem_type_says_regression(page, tmp_path):
+    # given: 60 prices in whole dollars, a line in two features
+    rng = np.random.default_rng(1)
+    lines = ["size,age,price"]
+    for size, age in rng.uniform(0, 1, (60, 2)):
+        lines.append(f"{size:.3f},{age:.3f},{int(150_000 + 90_000 * size - 30_000 * age)}")
+    csv = tmp_path / "prices.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    open_page(page)
+    page.click("#upload summary")
+    page.set_input_files("#csv-file", csv)
+    page.select_option("#csv-target", "price")
+
+    # when uploaded with the problem type left to the data, the API asks for the task
+    page.click("#csv-upload")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "distinct whole numbers" in page.inner_text("#message")
+    assert page.inner_text("#message li code") == "task"
+
+    # then, with the problem type set to regression, it uploads as one
+    page.select_option("#problem", "regression")
+    page.click("#csv-upload")
+    page.wait_for_function("document.querySelector('#boundary').dataset.points === '60'")
+    assert "regression" in page.inner_text("#dataset-info")
+
+
 def test_a_bad_spec_shows_the_apis_422(page):
     open_page(page)
 

@@ -270,7 +270,9 @@ $("csv-upload").addEventListener("click", async () => {
   showMessage(null);
   $("csv-upload").disabled = true;
   try {
-    const dataset = await api.upload($("csv-file").files[0], $("csv-target").value);
+    // "Problem type" says the task when the target column alone cannot (many whole numbers).
+    const task = state.problem === "auto" ? null : state.problem;
+    const dataset = await api.upload($("csv-file").files[0], $("csv-target").value, task);
     data.remember(dataset);
     Object.assign(state, { dataset: dataset.id, normalize: true, job: null });
     showControls(state);
