@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from syn0.cli import architectures, data, jobs, keys, models, registry, server, train, webhooks
+from syn0.cli import (
+    architectures,
+    data,
+    evaluate,
+    jobs,
+    keys,
+    models,
+    registry,
+    server,
+    train,
+    webhooks,
+)
 from syn0.cli.common import State, exit_code, report
 from syn0.client import DEFAULT_URL, Syn0Error
 from syn0.client.http import VERSION
@@ -46,6 +57,7 @@ for command in (
     architectures.architectures,
     jobs.jobs,
     models.predict,
+    evaluate.evaluate,
     models.models,
     registry.registry,
     webhooks.webhooks,

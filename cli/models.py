@@ -1,4 +1,4 @@
-"""``syn0 predict`` and ``syn0 models``: ls, show, download, import, rm, replay."""
+"""``syn0 predict`` and ``syn0 models``: ls, show, download, export, import, rm, replay."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def write_rows(model: Model, prediction: Prediction, out: TextIO) -> None:
 
 @click.group()
 def models() -> None:
-    """Trained models: list, show, download the weights, import, delete, replay."""
+    """Trained models: list, show, download the weights, export, import, delete, replay."""
 
 
 @models.command("ls")
@@ -141,6 +141,21 @@ def download(state: State, model_id: str, output: Path | None) -> None:
     """Save the weights (.npz, read by core.Network.from_bytes)."""
     path = state.client.models.download(model_id, output or Path(f"model-{model_id}.npz"))
     click.echo(f"wrote {path}")
+
+
+@models.command()
+@click.argument("model_id", metavar="MODEL")
+@click.option("--format", "format_", default="onnx", show_default=True, help="The file's format.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="model-ID.onnx"
+)
+@pass_state
+def export(state: State, model_id: str, format_: str, output: Path | None) -> None:
+    """Save the model for other runtimes (ONNX: serve it with onnxruntime)."""
+    content = state.client.models.export(model_id, format_)
+    path = output or Path(f"model-{model_id}.{format_}")
+    path.write_bytes(content)
+    click.echo(f"wrote {path} ({len(content):,} bytes)")
 
 
 @models.command()

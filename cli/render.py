@@ -77,6 +77,13 @@ def training_line(training: dict[str, Any]) -> str:
         parts.append(f"validation {training['validation_split']}")
     penalties = training.get("regularization") or {}
     parts += [f"{name} {value}" for name, value in penalties.items() if value]
+    if training.get("normalize_targets"):
+        parts.append("normalized targets")
+    weights = training.get("class_weight")
+    if weights == "balanced":
+        parts.append("balanced classes")
+    elif weights:
+        parts.append("class weights " + " ".join(f"{k}={v}" for k, v in weights.items()))
     return ", ".join(parts)
 
 
@@ -122,6 +129,19 @@ def dataset_fields(dataset: Dataset) -> Table:
     )
 
 
+def report_line(report: dict[str, Any] | None) -> str | None:
+    """An evaluation report's headline numbers (``syn0 evaluate`` shows all of them)."""
+    if report is None:
+        return None
+    names = ("mse", "rmse", "mae", "r2")
+    if report["task"] == "classification":
+        names = ("accuracy", "log_loss", "roc_auc")
+    shown = ", ".join(
+        f"{name} {number(report[name])}" for name in names if report[name] is not None
+    )
+    return f"{shown} ({report['n_samples']} samples)"
+
+
 def job_fields(job: Job) -> Table:
     error = f"{job.error.type}: {job.error.detail}" if job.error else None
     return fields(
@@ -134,6 +154,7 @@ def job_fields(job: Job) -> Table:
             ("progress", f"epoch {job.progress.epoch}/{job.progress.epochs}"),
             ("metrics", metrics_line(job.latest_metrics)),
             ("model", job.model_id),
+            ("validation report", report_line(job.evaluation)),
             ("resumed from", job.resumed_from),
             ("replay of", job.replay_of),
             ("error", error),

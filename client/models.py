@@ -1,5 +1,5 @@
-"""``client.models``: get, list, predict with NumPy arrays, download the weights, import,
-delete, replay."""
+"""``client.models``: get, list, predict with NumPy arrays, evaluate on a dataset,
+download the weights, export (ONNX), import, delete, replay."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from syn0.client.common import given, pages, path
 from syn0.client.http import Http
-from syn0.client.types import Job, Model, Page, Prediction
+from syn0.client.types import Evaluation, Job, Model, Page, Prediction
 
 
 class Models:
@@ -47,6 +47,17 @@ class Models:
         )
         return Prediction.from_reply(reply)
 
+    def evaluate(self, model_id: str, dataset_id: str) -> Evaluation:
+        """The model's report on a stored dataset of its task (``ValidationFailed``
+        naming ``dataset_id`` for one that does not fit it)."""
+        reply = self._http.json(
+            "POST",
+            path("/v1/models", model_id, "/evaluate"),
+            repeatable=True,  # it changes nothing
+            json={"dataset_id": dataset_id},
+        )
+        return Evaluation.model_validate(reply)
+
     def weights(self, model_id: str) -> bytes:
         """The ``.npz`` file that ``core.Network.from_bytes`` reads."""
         return self._http.request(
@@ -58,6 +69,17 @@ class Models:
         target = Path(file)
         target.write_bytes(self.weights(model_id))
         return target
+
+    def export(self, model_id: str, format: str = "onnx") -> bytes:
+        """The model as a file other runtimes serve: ``onnx`` (input ``input``, outputs
+        ``outputs`` and, for classifiers, ``probabilities`` and ``labels``). Another
+        format is a ``ValidationFailed`` naming the formats there are."""
+        return self._http.request(
+            "GET",
+            path("/v1/models", model_id, "/export"),
+            repeatable=True,
+            params={"format": format},
+        ).content
 
     def delete(self, model_id: str) -> None:
         """Delete the model and its weights (their bytes leave the quota at once)."""

@@ -68,6 +68,9 @@ class Job(_Reply):
     resumed_from: str | None = None  # the stopped job it continues
     replay_of: str | None = None  # the model whose spec and dataset it trains again
     error: JobError | None = None
+    # A succeeded job with a validation split: its model's report on that split (as
+    # ``Evaluation.report``).
+    evaluation: dict[str, Any] | None = None
     device: str = "cpu"
     notice: str | None = None  # why a queued job may wait (no GPU worker seen, say)
     created_at: datetime
@@ -131,6 +134,16 @@ class Model(_Reply):
     lineage: Lineage | None = None
     replay: Replay | None = None
     created_at: datetime
+
+
+class Evaluation(_Reply):
+    """A model's report on a dataset: ``report["task"]`` says which metrics it holds
+    (classification: accuracy, log_loss, classes, confusion_matrix, per_class, macro_avg,
+    weighted_avg, roc_auc; regression: mse, rmse, mae, r2)."""
+
+    model_id: str
+    dataset_id: str
+    report: dict[str, Any]
 
 
 class Validation(_Reply):

@@ -3,9 +3,13 @@ spec against a dataset. Every failure is a ``SpecError`` naming the field path a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 from pydantic import BaseModel, Field
 
-from syn0.core.errors import Misfit, SpecError
+from syn0.core import targets
+from syn0.core.errors import DataError, Misfit, SpecError
 from syn0.core.graph import NETWORK_INPUT, Node, resolve
 from syn0.core.registry import LAYERS
 from syn0.core.spec import NetworkSpec, Task, TrainingSpec
@@ -148,18 +152,37 @@ def check_against_dataset(
     task: Task,
     n_outputs: int,
     n_samples: int | None = None,
+    classes: Sequence | None = None,
 ) -> list[str]:
     """Check the spec against a dataset; return warnings, raise ``SpecError`` on misfit.
 
     ``input_shape`` is the shape of one sample; ``n_outputs`` is the number of classes
-    for classification and the number of target columns for regression.
+    for classification and the number of target columns for regression; ``classes``
+    (the labels), when given, are checked against ``class_weight``'s.
     """
     check_spec(network, training)
     _check_input_shape(tuple(network.input_shape), tuple(input_shape))
     if n_samples is not None:
         _check_samples(training, n_samples)
     if task == "regression":
+        if training.class_weight is not None:
+            raise SpecError(
+                "class_weight weighs the classes of a classification; this dataset is "
+                "regression: leave it out",
+                ("training", "class_weight"),
+            )
         return _check_regression(network, training, n_outputs)
+    if training.normalize_targets:
+        raise SpecError(
+            "normalize_targets standardizes a regression's targets; this dataset is "
+            "classification: leave it out",
+            ("training", "normalize_targets"),
+        )
+    if isinstance(training.class_weight, dict) and classes is not None:
+        try:
+            targets.class_weights(training.class_weight, np.asarray(classes), np.zeros(0, int))
+        except DataError as exc:
+            raise SpecError(exc.message, ("training", "class_weight")) from exc
     return _check_classification(network, training, n_outputs)
 
 

@@ -20,9 +20,19 @@ class EpochMetrics:
         # A batch's statistic: correct predictions, or (squared, absolute) error sums.
         self.stat_shape: tuple[int, ...] = ()
         self.y_sst = None
+        # normalize_targets: errors and spreads in the targets' own units.
+        self.scale = data.target_std
+        self.loss_options = {} if self.scale is None else {"scale": net.xp.asarray(self.scale)}
         if not data.classify:
-            self.y_sst = float(((data.y - data.y.mean(axis=0)) ** 2).sum())
+            self.y_sst = self._sst(data.y)
             self.stat_shape = (2,)
+
+    def _sst(self, y) -> float:
+        """The targets' total sum of squares (in their own units)."""
+        centered = y - y.mean(axis=0)
+        if self.scale is not None:
+            centered = centered * self.scale
+        return float((centered**2).sum())
 
     def of_epoch(self, epoch: int, lr: float, mean_loss: float, stat) -> dict[str, float]:
         reg = self.spec.regularization
@@ -55,12 +65,12 @@ class EpochMetrics:
             z = net.forward(net.to_internal(X[start : start + VALIDATION_CHUNK]), training=False)
             yb = xp.asarray(y[start : start + VALIDATION_CHUNK])
             loss, _, stat = LOSSES[self.spec.loss](
-                xp, z.copy(), yb, net.output_activation, data.classify
+                xp, z.copy(), yb, net.output_activation, data.classify, **self.loss_options
             )
             loss_sum += float(loss) * len(yb)
             stat = sum_batch_stats(net.backend.to_numpy(stat)[None])
             stat_sum = stat if stat_sum is None else add_stats(stat_sum, stat)
-        sst = None if data.classify else float(((y - y.mean(axis=0)) ** 2).sum())
+        sst = None if data.classify else self._sst(y)
         metrics = {"val_loss": loss_sum / len(X)}
         metrics.update(self._stat_metrics("val_", stat_sum, len(X), sst))
         return metrics

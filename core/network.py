@@ -62,6 +62,9 @@ class Network:
         self.classes: np.ndarray | None = None
         self.input_mean: np.ndarray | None = None
         self.input_std: np.ndarray | None = None
+        # A regression trained with normalize_targets: predict un-scales its outputs.
+        self.target_mean: np.ndarray | None = None
+        self.target_std: np.ndarray | None = None
 
     def _build(self, backend: Backend) -> None:
         """Layers, and the flat parameter and gradient buffers (zeros), on ``backend``."""
@@ -225,9 +228,14 @@ class Network:
         return np.concatenate(chunks) if chunks else np.empty((0, self.n_outputs), self.dtype)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Outputs ``(n, n_outputs)``: the last layer's activation of its logits."""
+        """Outputs ``(n, n_outputs)``: the last layer's activation of its logits (times
+        the targets' std, plus their mean, for a network trained on normalized targets)."""
         z = self.logits(X)
-        return ACTIVATIONS[self.output_activation](np, z)
+        outputs = ACTIVATIONS[self.output_activation](np, z)
+        if self.target_mean is not None:
+            outputs *= self.target_std
+            outputs += self.target_mean
+        return outputs
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(n, n_classes)``, columns in the order of ``classes``."""
@@ -278,6 +286,7 @@ class Network:
         self.loss, self.task = bound.get("loss"), bound.get("task")
         self.classes = bound.get("classes")
         self.input_mean, self.input_std = bound.get("input_mean"), bound.get("input_std")
+        self.target_mean, self.target_std = bound.get("target_mean"), bound.get("target_std")
 
     def to_bytes(self) -> bytes:
         from syn0.core.serialization import network_to_bytes

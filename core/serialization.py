@@ -17,7 +17,7 @@ from syn0.core.spec import NetworkSpec
 
 NETWORK_FORMAT = "syn0.network/1"
 CHECKPOINT_FORMAT = "syn0.checkpoint/1"
-BOUND_ARRAYS = ("classes", "input_mean", "input_std")
+BOUND_ARRAYS = ("classes", "input_mean", "input_std", "target_mean", "target_std")
 
 
 def network_to_bytes(net) -> bytes:
@@ -29,7 +29,7 @@ def network_to_bytes(net) -> bytes:
         "task": net.task,
     }
     arrays = {"params": net.backend.to_numpy(net.params)}
-    for name in ("classes", "input_mean", "input_std"):
+    for name in BOUND_ARRAYS:
         value = getattr(net, name)
         if value is not None:
             arrays[name] = value
@@ -63,6 +63,7 @@ def network_from_bytes(data: bytes):
     net.loss, net.task = header.get("loss"), header.get("task")
     net.classes = arrays.get("classes")
     net.input_mean, net.input_std = arrays.get("input_mean"), arrays.get("input_std")
+    net.target_mean, net.target_std = arrays.get("target_mean"), arrays.get("target_std")
     _check_binding(net)
     return net
 
@@ -84,17 +85,30 @@ def _check_binding(net) -> None:
                 field="weights",
             )
     first = net.spec.first_layer_input()
-    for name in ("input_mean", "input_std"):
+    shapes = {"input": (first, "the input's shape"), "target": ((net.n_outputs,), "one per output")}
+    for name in ("input_mean", "input_std", "target_mean", "target_std"):
         value = getattr(net, name)
         if value is None:
             continue
-        fits = value.dtype.kind in "fiu" and _broadcasts(value.shape, first)
-        if not fits or not np.isfinite(value).all() or (name == "input_std" and (value <= 0).any()):
+        shape, said = shapes[name.split("_")[0]]
+        fits = value.dtype.kind in "fiu" and _broadcasts(value.shape, shape)
+        if (
+            not fits
+            or not np.isfinite(value).all()
+            or (name.endswith("_std") and (value <= 0).any())
+        ):
             raise DataError(
-                f"the weights file's {name} must be finite numbers of the input's shape "
-                f"{first} (a std above 0); it is {value.dtype} {value.shape}",
+                f"the weights file's {name} must be finite numbers of {said} {shape} "
+                f"(a std above 0); it is {value.dtype} {value.shape}",
                 field="weights",
             )
+    if (net.target_mean is None) != (net.target_std is None) or (
+        net.target_mean is not None and net.task == "classification"
+    ):
+        raise DataError(
+            "the weights file's target_mean and target_std come together, for a regression",
+            field="weights",
+        )
 
 
 def _broadcasts(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:

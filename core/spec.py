@@ -154,6 +154,11 @@ class InitialWeights(FrozenSpec):
     model_id: str = Field(min_length=1, max_length=32)
 
 
+# Fields added to TrainingSpec after jobs were first stored: left out of the JSON when
+# unused, so a stored training that uses none of them reads as it always did.
+ADDED_FIELDS = ("normalize_targets", "class_weight")
+
+
 class TrainingSpec(FrozenSpec):
     """How to train: loss, optimizer, schedule, epochs, batching and regularization."""
 
@@ -171,6 +176,17 @@ class TrainingSpec(FrozenSpec):
     early_stopping: EarlyStoppingSpec | None = None
     augmentation: AugmentationSpec = AugmentationSpec()
     normalize_inputs: bool = False
+    normalize_targets: bool = Field(
+        False,
+        description="regression only: train on the targets standardized (mean 0, std 1 per "
+        "column, from the training split); predict, evaluate and the export un-scale",
+    )
+    class_weight: Literal["balanced"] | dict[str, PositiveFloat] | None = Field(
+        None,
+        description="classification only: each class's weight on the loss: `balanced` "
+        "(n_samples / (n_classes * the class's count), over the training split, as "
+        "scikit-learn's) or {label: weight} (labels as strings; a class left out weighs 1)",
+    )
     device: DeviceChoice = Field(
         "auto",
         description="where to train: cpu, gpu (CuPy), or auto: a GPU when one is at hand "
@@ -188,10 +204,13 @@ class TrainingSpec(FrozenSpec):
 
     @model_serializer(mode="wrap")
     def _without_unset_additions(self, handler):
-        """``dtype`` and ``initial_weights`` at their defaults are left out, so the stored
-        training of a job that uses neither reads as it did before they existed (and an
-        Idempotency-Key replay of such a job still matches)."""
+        """``dtype``, ``initial_weights`` and ``ADDED_FIELDS`` at their defaults are left
+        out, so the stored training of a job that uses none of them reads as it did
+        before they existed (and an Idempotency-Key replay of such a job still matches)."""
         data = handler(self)
+        for name in ADDED_FIELDS:
+            if getattr(self, name) is None or getattr(self, name) is False:
+                data.pop(name, None)
         if self.dtype == "float32":
             data.pop("dtype", None)
         if self.initial_weights is None:

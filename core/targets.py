@@ -8,7 +8,11 @@ import numpy as np
 
 from syn0.core.errors import DataError
 
-MAX_CLASSES_INFERRED = 50
+# Whole-number targets of a dataset uploaded without a task read as classes up to this
+# many distinct values (and while they are at most half the rows, past ``FEW_CLASSES``);
+# beyond it they may be counts or prices, and the upload must say which (422).
+MAX_CLASSES_INFERRED = 20
+FEW_CLASSES = 10
 
 
 def as_labels(y: Any) -> np.ndarray:
@@ -28,8 +32,10 @@ def infer_task(y: Any, loss: str | None = None) -> str:
     """The task a dataset or a fit call is about.
 
     A classification loss means classification, and mse means regression. Without a
-    loss (a dataset uploaded on its own), strings, booleans and integers with at
-    most ``MAX_CLASSES_INFERRED`` distinct values are classes; anything else is a
+    loss (a dataset uploaded on its own), strings, booleans and whole numbers with at
+    most ``MAX_CLASSES_INFERRED`` distinct values (at most half the rows when there are
+    more than ``FEW_CLASSES``) are classes; more distinct whole numbers are a
+    ``DataError`` on ``task`` asking which the targets are; anything else is a
     regression target.
     """
     if loss in ("cross_entropy", "binary_cross_entropy"):
@@ -42,9 +48,17 @@ def infer_task(y: Any, loss: str | None = None) -> str:
     whole = y.dtype.kind in "iu" or (
         y.dtype.kind == "f" and np.isfinite(y).all() and np.all(np.mod(y, 1) == 0)
     )
-    if whole and y.ndim == 1 and len(np.unique(y)) <= MAX_CLASSES_INFERRED:
+    if not whole or y.ndim != 1:
+        return "regression"
+    distinct = len(np.unique(y))
+    if distinct <= FEW_CLASSES or (distinct <= MAX_CLASSES_INFERRED and 2 * distinct <= len(y)):
         return "classification"
-    return "regression"
+    raise DataError(
+        f"the targets are {distinct} distinct whole numbers in {len(y)} rows: more than "
+        f"{MAX_CLASSES_INFERRED} distinct values (or over half the rows past {FEW_CLASSES}) "
+        "may be amounts or classes; say which with task=regression or task=classification",
+        field="task",
+    )
 
 
 def find_classes(y: Any) -> np.ndarray:
@@ -57,6 +71,57 @@ def find_classes(y: Any) -> np.ndarray:
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError("class labels must not be NaN or Infinity", field="y")
     return np.unique(y)
+
+
+def class_index(y: Any, classes: np.ndarray) -> np.ndarray:
+    """The position of each label ``(n,)`` in ``classes``; a ``DataError`` for a label
+    that is not one of them."""
+    y = as_labels(y)
+    index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+    unknown = classes[index] != y
+    if unknown.any():
+        raise DataError(
+            f"label {y[unknown][0].item()!r} is not one of the classes {classes.tolist()}",
+            field="y",
+        )
+    return index
+
+
+def class_weights(
+    class_weight: str | dict[str, float], classes: np.ndarray, index: np.ndarray
+) -> np.ndarray:
+    """Each class's weight ``(n_classes,)`` as ``class_weight`` gives it: ``"balanced"``
+    is ``n / (n_classes * count)`` over the labels' positions ``index`` (a class absent
+    from them weighs 1), a mapping names labels as strings (others weigh 1)."""
+    if class_weight == "balanced":
+        counts = np.bincount(index, minlength=len(classes)).astype(np.float64)
+        weights = np.ones(len(classes))
+        present = counts > 0
+        weights[present] = len(index) / (len(classes) * counts[present])
+        return weights
+    weights = np.ones(len(classes))
+    for key, weight in class_weight.items():
+        matches = [i for i, label in enumerate(classes.tolist()) if _names(key, label)]
+        if not matches:
+            raise DataError(
+                f"class_weight names the label {key!r}, which is not one of the classes "
+                f"{classes.tolist()}",
+                field="class_weight",
+            )
+        weights[matches[0]] = weight
+    return weights
+
+
+def _names(key: str, label: Any) -> bool:
+    """Whether a JSON key names ``label``: its text, or the same number."""
+    if str(label) == key or (isinstance(label, bool) and key.lower() == str(label).lower()):
+        return True
+    if isinstance(label, int | float) and not isinstance(label, bool):
+        try:
+            return float(key) == label
+        except ValueError:
+            return False
+    return False
 
 
 def encode(
@@ -75,13 +140,7 @@ def encode(
         if not np.isfinite(y).all():
             raise DataError("targets must be finite numbers (no NaN or Infinity)", field="y")
         return y
-    y = as_labels(y)
-    index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
-    unknown = classes[index] != y
-    if unknown.any():
-        raise DataError(
-            f"label {y[unknown][0]!r} is not one of the classes {classes.tolist()}", field="y"
-        )
+    index = class_index(y, classes)
     if loss == "cross_entropy":
         return index.astype(np.int64)
     if n_outputs == 1:

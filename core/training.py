@@ -120,6 +120,11 @@ class _Trainer:
         self._buffers: dict[tuple, Any] = {}
         self.X = self.xp.asarray(data.X)
         self.y = self.xp.asarray(data.y)
+        weights = data.sample_weight
+        self.w = None if weights is None else self.xp.asarray(weights)
+        # normalize_targets: the epochs' mae and r2 in the targets' units (see mse).
+        std = data.target_std
+        self.loss_options = {} if std is None else {"scale": self.xp.asarray(std)}
         if resume is not None:
             self._load(resume)
 
@@ -145,6 +150,8 @@ class _Trainer:
                 "classes": self.data.classes,
                 "input_mean": self.data.input_mean,
                 "input_std": self.data.input_std,
+                "target_mean": self.data.target_mean,
+                "target_std": self.data.target_std,
             },
             early_stopping=stopping,
         )
@@ -243,7 +250,10 @@ class _Trainer:
             if images:
                 xb = self._to_internal(xb)
             z = net.forward(xb, training=True, rng=self.rng)
-            losses[b], grad, stats[b] = loss_fn(xp, z, yb, act, self.data.classify)
+            wb = None if self.w is None else xp.take(self.w, idx, axis=0)
+            losses[b], grad, stats[b] = loss_fn(
+                xp, z, yb, act, self.data.classify, wb, **self.loss_options
+            )
             # Backprop is linear: scaling dL/dz scales every gradient, so an optimizer
             # that wants -lr * g gets it here, on a (batch, outputs) array.
             scale = self.optimizer.gradient_scale(lr)

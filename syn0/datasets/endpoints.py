@@ -56,9 +56,11 @@ async def create_dataset(
     settings: SettingsDep,
     principal: TrainKey,
 ) -> DatasetOut:
-    """The task is inferred from the targets unless given: integer, boolean or string
-    targets with few distinct values are classes. ``(n, h, w)`` images gain a channel
-    axis, so ``input_shape`` is ``[1, h, w]``."""
+    """The task is inferred from the targets unless given: boolean and string targets,
+    and whole numbers with few distinct values (up to 10, or 20 while at most half the
+    rows), are classes; more distinct whole numbers are a 422 asking for ``task``; other
+    numbers are a regression. ``(n, h, w)`` images gain a channel axis, so
+    ``input_shape`` is ``[1, h, w]``."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     # Parsed in a worker thread, the body let go as it is parsed, before the arrays are
     # stored.

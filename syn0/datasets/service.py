@@ -22,7 +22,10 @@ from syn0.tenants import repository as tenants
 def _task_and_classes(
     y: np.ndarray, forced: str | None, max_classes: int
 ) -> tuple[str, list | None, int]:
-    task = forced or infer_task(y)
+    try:
+        task = forced or infer_task(y)
+    except DataError as exc:  # many distinct whole numbers: amounts or classes?
+        raise InvalidInput(exc.message, exc.field) from exc
     if task == "regression":
         if y.dtype.kind not in "iuf":
             raise InvalidInput(

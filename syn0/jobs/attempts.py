@@ -154,15 +154,22 @@ def metrics_until(session: Session, job_id: str, epoch: int) -> list[dict[str, A
     return [{k: v for k, v in row._mapping.items() if v is not None} for row in rows]
 
 
-def finish_succeeded(session: Session, job_id: str, attempt: int, model: Model) -> bool:
-    """Model row and ``succeeded`` in the caller's one transaction; False if not the owner
-    (the caller must then roll back, which drops the model row too)."""
+def finish_succeeded(
+    session: Session,
+    job_id: str,
+    attempt: int,
+    model: Model,
+    evaluation: dict[str, Any] | None = None,
+) -> bool:
+    """Model row, ``succeeded`` and the validation split's report in the caller's one
+    transaction; False if not the owner (the caller must then roll back, which drops
+    the model row too)."""
     session.add(model)
     session.flush()
     result = session.execute(
         update(Job)
         .where(*owned(job_id, attempt))
-        .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow())
+        .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow(), evaluation=evaluation)
     )
     if result.rowcount:
         close_history(session, job_id, attempt, SUCCEEDED)

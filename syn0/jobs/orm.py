@@ -60,6 +60,8 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     latest_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A succeeded job's report on its validation split (syn0.core.evaluation).
+    evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     model_id: Mapped[str | None] = mapped_column(String(32))
     # The stopped job this one continues from the checkpoint of (``POST .../resume``).
     resumed_from: Mapped[str | None] = mapped_column(String(32))

@@ -11,6 +11,7 @@ from syn0.core import NetworkSpec, Summary, TrainingSpec
 from syn0.core.backend import Device
 from syn0.jobs.orm import FINISHED, Job
 from syn0.kit.schemas import In, Out, Timestamp
+from syn0.models.evaluation_schemas import Evaluation
 
 # A named component of the OpenAPI document; `x-finished` lists the final statuses.
 JobStatus = TypeAliasType(
@@ -88,6 +89,10 @@ class JobOut(Out):
     )
     replay_of: str | None = Field(description="the model whose spec and dataset it trains again")
     error: JobError | None
+    evaluation: Evaluation | None = Field(
+        description="a succeeded job with a validation split: the report of its model on "
+        "that split, as POST /v1/models/{id}/evaluate gives it"
+    )
     attempts: int
     history: list[dict[str, Any]] | None = Field(
         description="one entry per attempt: started_at, ended_at, outcome"

@@ -52,6 +52,7 @@ def validate(session: Session, tenant_id: str, body: JobIn, settings: Settings) 
             dataset.task,
             dataset.n_outputs,
             n_samples=dataset.n_samples,
+            classes=dataset.classes,
         )
         spec_summary = summary(network)
     except SpecError as exc:

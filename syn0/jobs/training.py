@@ -7,6 +7,7 @@ Celery. The attempt's callbacks and fenced writes are in ``syn0.jobs.running``.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -24,6 +25,7 @@ from syn0.core import (
     TrainingSpec,
     fit,
 )
+from syn0.core.evaluation import validation_report
 from syn0.datasets import repository as datasets
 from syn0.jobs import attempts
 from syn0.jobs.orm import CANCELLED, FAILED, QUEUED
@@ -67,7 +69,7 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
     if resume is not None:
         attempt.latest, attempt.saved_epoch = resume, resume.epoch
     try:
-        net, history = _train(attempt, run, resume, earlier)
+        net, history, report = _train(attempt, run, resume, earlier)
         if attempt.stopped_for_time:
             raise TimeLimit(runtime)
         if history.stop_reason == "paused" or attempt.stopped_for_shutdown:
@@ -75,8 +77,11 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
         if history.stop_reason == "cancelled":
             return _stop(attempt, run, CANCELLED, None)
         model = finished_model(run, net, history)
+        evaluation = _evaluation(job_id, report) if report else None
         attempt.finish(
-            lambda s: attempts.finish_succeeded(s, job_id, number, compare_replay(s, model))
+            lambda s: attempts.finish_succeeded(
+                s, job_id, number, compare_replay(s, model), evaluation
+            )
         )
         return "succeeded"
     except LostOwnership:
@@ -99,6 +104,18 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
         raise  # the database stayed down: the reaper requeues the job later
     except Exception as exc:  # every other failure ends the job, none leaves it running
         return _end(attempt, FAILED, describe_failure(exc))
+
+
+def _evaluation(job_id: str, report) -> dict | None:
+    """The validation split's report, if JSON can hold it (outputs that overflowed would
+    make infinite errors); a report that cannot be made leaves the job's model alone."""
+    try:
+        made = report()
+        json.dumps(made, allow_nan=False)
+    except ValueError as exc:
+        log.error("job %s: no report on its validation split: %s", job_id, exc)
+        return None
+    return made
 
 
 def _checkpoint(session: Session, job_id: str) -> Checkpoint | None:
@@ -124,6 +141,8 @@ def _earlier_metrics(session: Session, job_id: str, resume: Checkpoint | None) -
 
 
 def _train(attempt: Attempt, run: Run, resume: Checkpoint | None, earlier: list[dict] | None):
+    """The trained network, its history, and (with a validation split) the function that
+    makes the report on that split, called once the job is known to succeed."""
     tenant_id, dataset_id = run.tenant_id, run.dataset_id
     # The worker's own device: routing sent the job to a worker of the device it chose.
     device = attempt.settings.worker_device
@@ -155,7 +174,9 @@ def _train(attempt: Attempt, run: Run, resume: Checkpoint | None, earlier: list[
         resume=resume,
         history=earlier,
     )
-    return net, history
+    if not training_spec.validation_split:
+        return net, history, None
+    return net, history, lambda: validation_report(net, X, y, training_spec)
 
 
 def _start_from(session: Session, tenant_id: str, model_id: str, net: Network) -> None:

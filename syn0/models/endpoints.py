@@ -1,4 +1,5 @@
-"""``/v1/models``: list, get, predict, download the weights, import, delete, replay."""
+"""``/v1/models``: list, get, predict, evaluate, download the weights, export, import,
+delete, replay."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.models import repository as store
 from syn0.models import service as model_service
+from syn0.models.evaluating import evaluate
+from syn0.models.evaluation_schemas import EvaluateIn, EvaluationOut
+from syn0.models.exporting import check_format, export
 from syn0.models.importing import import_model
 from syn0.models.loader import read_weights
 from syn0.models.orm import Model
@@ -195,5 +199,50 @@ def download_weights(model_id: str, session: SessionDep, principal: TrainKey) ->
         headers={
             "Content-Disposition": f'attachment; filename="model-{model.id}.npz"',
             "ETag": f'"{model.sha256}"',
+        },
+    )
+
+
+@router.post("/{model_id}/evaluate", responses=keyed(404, 422))
+def evaluate_model(
+    model_id: str, body: EvaluateIn, session: SessionDep, principal: TrainKey
+) -> EvaluationOut:
+    """The model's metrics on every sample of a dataset: for classifiers accuracy, log
+    loss, the confusion matrix labelled with the classes, per-class precision, recall,
+    F1 and support, their macro and weighted averages, and ROC AUC for two classes; for
+    regressions MSE, RMSE, MAE and R² (scikit-learn's numbers on the same predictions).
+    A dataset of another task, input shape or target width, or with labels the model
+    does not know, is a 422 naming ``dataset_id``."""
+    report = evaluate(session, principal.tenant_id, model_id, body.dataset_id)
+    return EvaluationOut(model_id=model_id, dataset_id=body.dataset_id, report=report)
+
+
+@router.get(
+    "/{model_id}/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The ONNX model"},
+        **keyed(404, 422, 500),
+    },
+)
+def export_model(
+    model_id: str,
+    session: SessionDep,
+    principal: TrainKey,
+    format: Annotated[str, Query(description="the file's format: onnx")] = "onnx",
+) -> Response:
+    """The model as a file other runtimes serve: ``format=onnx`` gives an ONNX model
+    (opset 17) whose input ``input`` ``(n, *input_shape)`` is what predict takes, with
+    the stored input normalization inside it, and whose outputs are ``outputs`` and, for
+    classifiers, ``probabilities`` and ``labels``, as predict answers them. Another
+    format is a 422 naming the formats there are."""
+    check_format(format)
+    model, content, filename = export(session, principal.tenant_id, model_id, format)
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "ETag": f'"{model.sha256}-{format}"',
         },
     )

@@ -98,4 +98,5 @@ def _under(spec: NetworkSpec, loaded: Network) -> Network:
         loaded.input_mean,
         loaded.input_std,
     )
+    net.target_mean, net.target_std = loaded.target_mean, loaded.target_std
     return net

@@ -1,7 +1,7 @@
-"""The one way a stored model is read: by predict, by its surface and by the weights
-download. Its row is found for the tenant (a 404 otherwise), its weights are checked
-against their sha256, and weights that fail the check or cannot be read as a network
-are one error, ``corrupt-data``, whoever asked.
+"""The one way a stored model is read: by predict, by its surface, by the weights
+download and by its export. Its row is found for the tenant (a 404 otherwise), its
+weights are checked against their sha256, and weights that fail the check or cannot be
+read as a network are one error, ``corrupt-data``, whoever asked.
 
 Loaded networks are kept per process, least recently used evicted first. Models never
 change once written, so entries need no invalidation; a model deleted through this
@@ -35,7 +35,8 @@ def read_weights(session: Session, tenant_id: str, model_id: str) -> tuple[Model
         raise _corrupt(model_id, str(exc)) from exc
 
 
-def _network(model_id: str, weights: bytes) -> Network:
+def network_of(model_id: str, weights: bytes) -> Network:
+    """The network of a model's weights (``corrupt-data`` if they cannot be read)."""
     try:
         return Network.from_bytes(weights)
     except DataError as exc:
@@ -85,7 +86,7 @@ class ModelLoader:
             return loaded
         with self.sessions()() as session:
             model, weights = read_weights(session, tenant_id, model_id)
-        loaded = Loaded(_network(model_id, weights), tenant_id, model.metrics.get("epoch"))
+        loaded = Loaded(network_of(model_id, weights), tenant_id, model.metrics.get("epoch"))
         with self._lock:
             self._served[model_id] = loaded
             while len(self._served) > self.size:

@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from syn0.core import Checkpoint, Network, NetworkSpec
-from syn0.core.prepare import split_indices
+from syn0.core.prepare import held_out
 from syn0.datasets import repository as datasets
 from syn0.datasets import service as dataset_service
 from syn0.jobs import attempts
@@ -112,9 +112,9 @@ def points(session: Session, tenant_id: str, dataset_id: str, query: PointsQuery
             "dataset_id",
         )
     X, y = datasets.load_arrays(session, tenant_id, dataset_id)
-    _, held_out = split_indices(len(X), query.validation_split, query.seed)
+    held = held_out(y, dataset.task, query.validation_split, query.seed)
     validation = np.zeros(len(X), dtype=bool)
-    if held_out is not None:
-        validation[held_out] = True
+    if held is not None:
+        validation[held] = True
     n = query.limit
     return PointsOut(x=X[:n].tolist(), y=y[:n].tolist(), validation=validation[:n].tolist())

@@ -90,6 +90,9 @@ def test_points_mark_the_split_a_job_holds_out(client):
     body = response.json()
     assert len(body["x"]) == len(body["y"]) == len(body["validation"]) == 200
     assert sum(body["validation"]) == 50
+    # stratified as a job splits a classification: each class gives its share
+    labels = np.array(body["y"])[np.array(body["validation"])]
+    assert np.bincount(labels).tolist() == [25, 25]
     limited = client.get(f"/v1/datasets/{dataset['id']}/points", params={"limit": 10}).json()
     assert limited["x"] == body["x"][:10] and not any(limited["validation"])
 

@@ -60,6 +60,8 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "POST /v1/models/{model_id}/predict": (NOT_FOUND, {"json": PREDICT}),
     "GET /v1/models/{model_id}/surface": (NOT_FOUND, {}),
     "GET /v1/models/{model_id}/weights": (NOT_FOUND, {}),
+    "GET /v1/models/{model_id}/export": (NOT_FOUND, {}),
+    "POST /v1/models/{model_id}/evaluate": (NOT_FOUND, {"json": {"dataset_id": "{dataset_id}"}}),
     "DELETE /v1/models/{model_id}": (NOT_FOUND, {}),
     "POST /v1/models/{model_id}/replay": (NOT_FOUND, {}),
     "GET /v1/registry": (LIST, {}),

@@ -31,8 +31,12 @@ def test_show(syn0, finished):
     assert "[2] -> dense(16, tanh) -> dense(2, softmax)" in shown.out
     assert "cross_entropy, adam lr 0.02, 12 epochs, batch 32, validation 0.2" in shown.out
     assert finished.model_id in shown.out
+    report = finished.evaluation  # on the 40 samples of its validation split
+    line = f"accuracy {report['accuracy']:.4g}, log_loss {report['log_loss']:.4g}, roc_auc"
+    assert line in shown.out and "(40 samples)" in shown.out
     job = json.loads(syn0("jobs", "show", finished.id, "--json").out)
     assert job["status"] == "succeeded" and job["progress"]["epoch"] == 12
+    assert job["evaluation"]["confusion_matrix"] == report["confusion_matrix"]
     missing = syn0("jobs", "show", "nope")
     assert missing.code == 2 and missing.err == "error: no job with id 'nope'\n"
 

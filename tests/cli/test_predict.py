@@ -79,3 +79,36 @@ def test_models_ls_show_and_download(syn0, classifier, tmp_path):
     assert saved.code == 0, saved.err
     net = Network.from_bytes((tmp_path / "m.npz").read_bytes())
     assert net.predict(np.zeros((1, 2), np.float32)).shape == (1, 2)
+
+
+def test_models_export_writes_an_onnx_model_that_predicts_as_syn0(syn0, api, classifier, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    saved = syn0("models", "export", classifier.model_id, "-o", tmp_path / "m.onnx")
+    assert saved.code == 0, saved.err
+    assert saved.out.startswith(f"wrote {tmp_path / 'm.onnx'} (")
+    X = np.array([[0.5, -1], [-2, 3], [1, 1]], np.float32)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    probabilities, labels = session.run(["probabilities", "labels"], {"input": X})
+    expected = api.models.predict(classifier.model_id, X)
+    np.testing.assert_allclose(probabilities, expected.probabilities, atol=1e-5)
+    assert labels.tolist() == expected.labels.tolist()
+    other = syn0("models", "export", classifier.model_id, "--format", "tflite")
+    assert other.code == 2 and "expected one of: onnx. Received: format='tflite'" in other.err
+
+
+def test_evaluate_prints_the_report_and_the_confusion_matrix(syn0, api, classifier):
+    data = api.datasets.generate("spiral", n_samples=100, noise=0.2, seed=3)
+    report = api.models.evaluate(classifier.model_id, data.id).report
+    shown = syn0("evaluate", classifier.model_id, "--dataset", data.id)
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert any(line.split() == ["accuracy", f"{report['accuracy']:.4g}"] for line in lines)
+    matrix = report["confusion_matrix"]
+    assert ["true", "\\", "predicted", "0", "1"] in [line.split() for line in lines]
+    assert ["0", *map(str, matrix[0])] in [line.split() for line in lines]
+    assert ["1", *map(str, matrix[1])] in [line.split() for line in lines]
+    assert any(line.split()[:2] == ["macro", "avg"] for line in lines)
+    as_json = json.loads(syn0("evaluate", classifier.model_id, "--dataset", data.id, "--json").out)
+    assert as_json["report"] == report and sum(map(sum, matrix)) == 100
+    wrong = syn0("evaluate", classifier.model_id, "--dataset", "nope")
+    assert wrong.code == 2 and "no dataset with id 'nope'" in wrong.err

@@ -65,24 +65,27 @@ def gradient_error(
     l2: float = 0.0,
     eps: float = 1e-6,
     training: bool = True,
+    weights: np.ndarray | None = None,
 ) -> float:
     """Relative error between backprop and central finite differences over every trained
     parameter (not the state, such as batchnorm's moving averages, that no gradient moves).
 
     Dropout masks are fixed by drawing them from a freshly seeded generator on each pass.
     ``training=False`` checks the inference-mode pass (batchnorm's moving averages).
+    ``weights`` ``(n,)`` weigh the samples' losses (``class_weight``).
     """
     xp = net.xp
     x, y = net.to_internal(X), xp.asarray(y)
+    w = None if weights is None else xp.asarray(weights)
     classify = loss != "mse"
 
     def objective() -> float:
         z = net.forward(x, training=training, rng=np.random.default_rng(7))
-        value, _, _ = LOSSES[loss](xp, z.copy(), y, net.output_activation, classify)
+        value, _, _ = LOSSES[loss](xp, z.copy(), y, net.output_activation, classify, w)
         return float(value) + penalty(xp, net.weights, l1, l2)
 
     z = net.forward(x, training=training, rng=np.random.default_rng(7))
-    _, grad, _ = LOSSES[loss](xp, z, y, net.output_activation, classify)
+    _, grad, _ = LOSSES[loss](xp, z, y, net.output_activation, classify, w)
     net.backward(grad)
     analytic = net.grads.copy()
     add_gradient(xp, net.weights, analytic[: net.n_weights], l1, l2)

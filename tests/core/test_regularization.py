@@ -113,7 +113,7 @@ def test_augmentation_touches_training_batches_only(device):
 
     def validation_is_clean(metrics):
         # val_loss must equal the loss of the current weights on the untouched split
-        _, val_idx = split_indices(len(X), 0.25, 0)
+        _, val_idx = split_indices(len(X), 0.25, 0, strata=y)  # stratified: classes
         proba = net.predict_proba(X[val_idx])
         expected = -np.log(proba[np.arange(len(val_idx)), y[val_idx]]).mean()
         checked.append(abs(metrics["val_loss"] - expected) < 1e-5)

@@ -7,6 +7,7 @@ import io
 import time
 
 import numpy as np
+import pytest
 
 from syn0.core import Network
 from tests.e2e.conftest import wait_for
@@ -59,7 +60,13 @@ def test_train_poll_predict(stack):
     rows = client.get(f"/v1/jobs/{job['id']}/metrics").json()["items"]
     assert [row["epoch"] for row in rows] == list(range(1, 151))
     assert rows[-1]["val_accuracy"] >= 0.9
+    # the worker's report on the validation split: the last epoch's weights on it
+    assert done["evaluation"]["accuracy"] == pytest.approx(rows[-1]["val_accuracy"])
     model_id = done["model_id"]
+    evaluated = client.post(f"/v1/models/{model_id}/evaluate", json={"dataset_id": dataset["id"]})
+    report = evaluated.json()["report"]
+    assert report["n_samples"] == dataset["n_samples"]
+    assert sum(map(sum, report["confusion_matrix"])) == dataset["n_samples"]
     weights = client.get(f"/v1/models/{model_id}/weights")
     assert weights.status_code == 200
     net = Network.from_bytes(weights.content)

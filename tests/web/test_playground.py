@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 TRAINING = 30_000  # ms: a short run, trained by the real worker
 
@@ -78,6 +79,16 @@ def test_spiral_trains_and_draws_the_boundary(page):
     assert page.locator(f"#runs tr[data-job='{job_id}'] td[data-status]").inner_text() == (
         "succeeded"
     )
+    # and the confusion matrix of the test split (half the samples), labelled by class
+    confusion = page.locator("#confusion")
+    confusion.wait_for(state="visible")
+    assert confusion.locator("thead th").all_inner_texts() == ["true \\ predicted", "0", "1"]
+    cells = [[int(c) for c in row.locator("td").all_inner_texts()]
+             for row in confusion.locator("tbody tr").all()]  # fmt: skip
+    total = int(page.input_value("#samples")) // 2
+    assert sum(map(sum, cells)) == total == int(confusion.get_attribute("data-total"))
+    accuracy = (cells[0][0] + cells[1][1]) / total
+    assert float(confusion.get_attribute("data-accuracy")) == pytest.approx(accuracy)
 
 
 def test_a_running_job_is_drawn_live_and_can_be_cancelled(page):
@@ -131,6 +142,32 @@ def test_an_uploaded_csv_trains_on_the_chosen_target(page, tmp_path):
     assert int(boundary(page)["epoch"]) > 0
     curve = loss_curve(page)
     assert float(curve["lastLoss"]) < float(curve["firstLoss"])
+
+
+def test_whole_number_prices_upload_once_the_problem_type_says_regression(page, tmp_path):
+    # given: 60 prices in whole dollars, a line in two features
+    rng = np.random.default_rng(1)
+    lines = ["size,age,price"]
+    for size, age in rng.uniform(0, 1, (60, 2)):
+        lines.append(f"{size:.3f},{age:.3f},{int(150_000 + 90_000 * size - 30_000 * age)}")
+    csv = tmp_path / "prices.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    open_page(page)
+    page.click("#upload summary")
+    page.set_input_files("#csv-file", csv)
+    page.select_option("#csv-target", "price")
+
+    # when uploaded with the problem type left to the data, the API asks for the task
+    page.click("#csv-upload")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "distinct whole numbers" in page.inner_text("#message")
+    assert page.inner_text("#message li code") == "task"
+
+    # then, with the problem type set to regression, it uploads as one
+    page.select_option("#problem", "regression")
+    page.click("#csv-upload")
+    page.wait_for_function("document.querySelector('#boundary').dataset.points === '60'")
+    assert "regression" in page.inner_text("#dataset-info")
 
 
 def test_a_bad_spec_shows_the_apis_422(page):

@@ -4,6 +4,7 @@ import numpy as np
 from sqlalchemy import update
 
 from syn0.core import Network, datasets
+from syn0.core.evaluation import evaluate
 from syn0.core.prepare import split_indices
 from syn0.datasets import repository as dataset_rows
 from syn0.jobs import attempts
@@ -165,6 +166,27 @@ def test_a_non_finite_validation_metric_is_stored_as_null_on_postgres(postgres_f
     assert status == job.status == "succeeded"
     assert [r.val_loss for r in rows] == [None, None]
     assert job.latest_metrics["val_loss"] is None
+    # the report computes in float64, where the same errors stay finite: it is stored
+    assert job.evaluation["n_samples"] == 25 and job.evaluation["mse"] > 1e50
+
+
+def test_a_job_with_a_validation_split_keeps_its_models_report_on_that_split(factory):
+    # given
+    X, y = datasets.spiral(200, noise=0.1, seed=0)
+    training = {"validation_split": 0.25, "seed": 2}
+    job_id, _ = _submit(factory, training, X=X, y=y)
+    plain_id, _ = _submit(factory, X=X, y=y)
+    # when
+    assert run_job(job_id, factory) == run_job(plain_id, factory) == "succeeded"
+    # then: the report of the stored model on the samples fit held out
+    with factory() as session:
+        job, plain = tenancy.job(session, job_id), tenancy.job(session, plain_id)
+        net = Network.from_bytes(models.load_weights(session, job.tenant_id, job.model_id))
+    _, val_idx = split_indices(200, 0.25, 2, strata=y)
+    assert job.evaluation == evaluate(net, X[val_idx], y[val_idx])
+    assert job.evaluation["n_samples"] == 50
+    assert job.evaluation["accuracy"] == job.latest_metrics["val_accuracy"]
+    assert plain.evaluation is None
 
 
 def test_a_job_taken_over_by_another_attempt_stores_no_model(factory):

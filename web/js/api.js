@@ -56,10 +56,12 @@ export function generate(kind, samples, noise, seed) {
   });
 }
 
-export function upload(file, target) {
+// `task`: null lets the server infer it from the target column.
+export function upload(file, target, task = null) {
   const form = new FormData();
   form.append("file", file);
   form.append("target", target);
+  if (task) form.append("task", task);
   return request("POST", "/v1/datasets", form);
 }
 

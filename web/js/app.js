@@ -14,6 +14,7 @@ import {
   surfaceColour,
 } from "./heatmap.js";
 import { fitsPlayground, onPlane, planeNote } from "./graph.js";
+import { showConfusion } from "./confusion.js";
 import { drawRun } from "./graphview.js";
 import { drawNeurons, layerBar, renderFeatures, renderLayers } from "./network.js";
 import { drawLoss, fmt } from "./plot.js";
@@ -148,6 +149,7 @@ const run = new Run({
   job: (job) => {
     view.job = job;
     showJob(job);
+    showConfusion($("confusion"), job.evaluation);
   },
   metrics: showMetrics,
   surface: (reply) => {
@@ -168,6 +170,7 @@ const run = new Run({
 function follow(job) {
   view.job = job;
   view.surface = null;
+  showConfusion($("confusion"), null);
   $("surface-note").textContent = "";
   showMetrics([]);
   drawPlane();
@@ -267,7 +270,9 @@ $("csv-upload").addEventListener("click", async () => {
   showMessage(null);
   $("csv-upload").disabled = true;
   try {
-    const dataset = await api.upload($("csv-file").files[0], $("csv-target").value);
+    // "Problem type" says the task when the target column alone cannot (many whole numbers).
+    const task = state.problem === "auto" ? null : state.problem;
+    const dataset = await api.upload($("csv-file").files[0], $("csv-target").value, task);
     data.remember(dataset);
     Object.assign(state, { dataset: dataset.id, normalize: true, job: null });
     showControls(state);
