@@ -21,6 +21,7 @@ from syn0.datasets import tabular
 from syn0.datasets.schemas import DatasetIn
 from syn0.kit import json_stream
 from syn0.kit.errors import InvalidInput, LimitExceeded
+from syn0.kit.features import MAX_NAME_CHARS, check_names
 from syn0.settings import Settings
 
 
@@ -33,6 +34,21 @@ class Arrays:
     y: np.ndarray
     task: str | None = None
     generator: dict[str, Any] | None = None  # how it was generated, if it was
+    feature_names: list[str] | None = None  # as given; None: x0, x1, ... (or images)
+    target_name: str | None = None
+
+
+def _named(X: np.ndarray, names: Any, field: str) -> list[str] | None:
+    """Given names checked against the features' columns; None when none are given."""
+    if names is None:
+        return None
+    if X.ndim != 2:
+        raise InvalidInput(
+            f"{field} names the columns of flat features (samples, features); these "
+            f"features are images of shape {X.shape[1:]}: leave {field} out",
+            field,
+        )
+    return check_names(names, X.shape[1], field)
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -40,8 +56,9 @@ class Arrays:
 
 def from_json(body: DatasetIn, settings: Settings) -> Arrays:
     X = _features(body.features, settings)
+    names = _named(X, body.feature_names, "feature_names")
     y = _targets(body.targets, len(X), settings.max_label_chars)
-    return Arrays(body.name, X, y, body.task)
+    return Arrays(body.name, X, y, body.task, feature_names=names)
 
 
 def from_large_json(body: BinaryIO, settings: Settings) -> Arrays:
@@ -56,14 +73,16 @@ def from_large_json(body: BinaryIO, settings: Settings) -> Arrays:
             max_values=settings.max_dataset_cells,
         ),
         "targets": partial(json_stream.labels_or_numbers, max_classes=settings.max_classes),
+        "feature_names": partial(json_stream.strings, field="feature_names"),
     }
     fields = json_stream.parse_object(body, readers)
     checked = DatasetIn.model_validate(_stand_ins(fields))
     if isinstance(fields["features"], json_stream.Counted):
         raise _too_many_cells(fields["features"].shape, settings, "the dataset")
     X = _features(fields["features"], settings)
+    names = _named(X, fields.get("feature_names"), "feature_names")
     y = _targets(fields["targets"], len(X), settings.max_label_chars)
-    return Arrays(checked.name, X, y, checked.task)
+    return Arrays(checked.name, X, y, checked.task, feature_names=names)
 
 
 def _stand_ins(fields: Any) -> Any:
@@ -73,7 +92,7 @@ def _stand_ins(fields: Any) -> Any:
         return fields
     return {
         key: [None] * min(len(value), 1)
-        if isinstance(value, list | np.ndarray | json_stream.Counted)
+        if isinstance(value, list | np.ndarray | json_stream.Counted) and key != "feature_names"
         else value
         for key, value in fields.items()
     }
@@ -94,15 +113,19 @@ def from_upload(
     magic = file.read(4)
     file.seek(0)
     if magic == b"PK\x03\x04" or filename.lower().endswith(".npz"):
-        X, y = _npz(file, settings)
+        X, y, names = _npz(file, settings)
+        X = _features(X, settings)
+        names = _named(X, names, "feature_names")
     else:
         if not target:
             raise InvalidInput(
                 "a CSV upload needs the form field `target` naming the target column", "target"
             )
-        X, y = tabular.parse_csv(file, target, settings.max_dataset_cells, settings.max_label_chars)
-    X = _features(X, settings)
-    return Arrays(name, X, _targets(y, len(X), settings.max_label_chars), task)
+        limits = (settings.max_dataset_cells, settings.max_label_chars)
+        X, y, names = tabular.parse_csv(file, target, *limits)
+        X = _features(X, settings)
+    y = _targets(y, len(X), settings.max_label_chars)
+    return Arrays(name, X, y, task, feature_names=names, target_name=target if names else None)
 
 
 def _name(name: str) -> str:
@@ -117,7 +140,7 @@ _NPZ_KINDS = {"X": "iufb", "y": "iufbU"}
 _ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
 
 
-def _npz(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+def _npz(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray, list | None]:
     try:
         with zipfile.ZipFile(file) as archive:
             members = {n.removesuffix(".npy"): n for n in archive.namelist()}
@@ -130,9 +153,26 @@ def _npz(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
                 with archive.open(members[key]) as member:
                     _check_header(key, *_npy_header(member), settings)
             arrays = {key: _load_npy(archive, members[key], key) for key in ("X", "y")}
+            names = _npz_names(archive, members.get("feature_names"), settings)
     except _ZIP_ERRORS as exc:
         raise InvalidInput(f"the file is not a readable .npz archive: {exc}", "file") from exc
-    return arrays["X"], arrays["y"]
+    return arrays["X"], arrays["y"], names
+
+
+def _npz_names(archive: zipfile.ZipFile, member: str | None, settings: Settings) -> list | None:
+    """The optional array ``feature_names``: strings, one per column of X."""
+    if member is None:
+        return None
+    with archive.open(member) as stream:
+        shape, dtype = _npy_header(stream)
+    check_cells(shape, settings, "the .npz array feature_names")
+    if dtype.kind != "U" or len(shape) != 1 or dtype.itemsize // 4 > MAX_NAME_CHARS:
+        raise InvalidInput(
+            "the .npz array feature_names must hold one string of at most "
+            f"{MAX_NAME_CHARS} characters per column of X; it holds {dtype} {shape}",
+            "feature_names",
+        )
+    return _load_npy(archive, member, "feature_names").tolist()
 
 
 def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype, settings: Settings) -> None:

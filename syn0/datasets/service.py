@@ -65,6 +65,8 @@ def create(session: Session, tenant_id: str, arrays: Arrays, settings: Settings)
         classes=classes,
         generator=arrays.generator,
         n_outputs=n_outputs,
+        feature_names=arrays.feature_names,
+        target_name=arrays.target_name,
     )
     stored, quota = tenants.stored_bytes(session, tenant_id), settings.tenant_max_stored_bytes
     if stored > quota:
