@@ -25,6 +25,7 @@ from syn0.jobs import endpoints as jobs
 from syn0.kit import problems
 from syn0.kit.db import Database
 from syn0.models import endpoints as models
+from syn0.predictions import endpoints as predictions
 from syn0.registry import endpoints as registry
 from syn0.settings import Settings, get_settings
 from syn0.tenants import endpoints as tenants
@@ -95,7 +96,8 @@ def create_app(
         )
     models.add_predict_route(app)
     registry.add_predict_route(app)
-    for module in (datasets, jobs, models, registry, architectures, tenants, ops, web):
+    modules = (datasets, jobs, models, predictions, registry, architectures, tenants, ops, web)
+    for module in modules:
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app

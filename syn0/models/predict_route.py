@@ -19,7 +19,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from syn0.api.body_limit import read_body
-from syn0.models import csv_io, serving
+from syn0.kit import csv_io
+from syn0.models import serving
 from syn0.models.loader import ModelLoader
 from syn0.tenants.auth import Principal, allow
 

@@ -20,10 +20,9 @@ import orjson
 from pydantic import ValidationError
 
 from syn0.core import DataError, Network
-from syn0.kit import json_stream
+from syn0.kit import csv_io, json_stream
 from syn0.kit.errors import InvalidInput
 from syn0.kit.features import order
-from syn0.models import csv_io
 from syn0.models.loader import Loaded, ModelLoader
 from syn0.models.schemas import PredictIn
 

@@ -57,6 +57,14 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "GET /v1/models/{model_id}/weights": (NOT_FOUND, {}),
     "DELETE /v1/models/{model_id}": (NOT_FOUND, {}),
     "POST /v1/models/{model_id}/replay": (NOT_FOUND, {}),
+    "POST /v1/models/{model_id}/predictions": (
+        NOT_FOUND,
+        {"json": {"dataset_id": "{dataset_id}"}},
+    ),
+    "GET /v1/predictions": (LIST, {}),
+    "GET /v1/predictions/{prediction_id}": (NOT_FOUND, {}),
+    "GET /v1/predictions/{prediction_id}/result": (NOT_FOUND, {}),
+    "DELETE /v1/predictions/{prediction_id}": (NOT_FOUND, {}),
     "GET /v1/registry": (LIST, {}),
     "GET /v1/registry/{name}": (NOT_FOUND, {}),
     # B's own name: a PUT of A's name would make B a registered model of that name
@@ -85,7 +93,8 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
 @pytest.fixture
 def world(make_key, make_client, sessions):
     """Tenant A (an admin key, a queued job on a dataset, a model, a registered model
-    whose alias points at it, a second key) and tenant B (a train + predict key)."""
+    whose alias points at it, a batch prediction, a second key) and tenant B (a train +
+    predict key)."""
     a, b = make_key("tenant-a"), make_key("tenant-b", ("train", "predict"))
     as_a, as_b = make_client(a), make_client(b)
     dataset = create_dataset(as_a)
@@ -95,6 +104,8 @@ def world(make_key, make_client, sessions):
     as_a.put("/v1/registry/a-model", json={})
     as_a.post("/v1/registry/a-model/versions", json={"model_id": model.model_id})
     as_a.put("/v1/registry/a-model/aliases/production", json={"version": 1})
+    body = {"dataset_id": dataset["id"]}
+    prediction = as_a.post(f"/v1/models/{model.model_id}/predictions", json=body).json()
     ids = {
         "dataset_id": dataset["id"],
         "job_id": job["id"],
@@ -102,6 +113,7 @@ def world(make_key, make_client, sessions):
         "tenant_id": a.tenant_id,
         "prefix": make_key("tenant-a").prefix,
         "registered": "a-model",
+        "prediction_id": prediction["id"],
     }
     return as_a, as_b, ids
 

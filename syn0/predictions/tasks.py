@@ -1,0 +1,28 @@
+"""The predictions domain's Celery task: an adapter only; the work is
+``syn0.predictions.running.run_prediction``."""
+
+from __future__ import annotations
+
+from celery import Celery
+from sqlalchemy.exc import OperationalError
+
+from syn0.dispatch import PREDICT_TASK
+from syn0.predictions.running import run_prediction
+
+
+def register(app: Celery) -> None:
+    """Register the task on ``app``; it reads its worker's context (``app.syn0``)."""
+
+    @app.task(
+        name=PREDICT_TASK,
+        bind=True,
+        shared=False,
+        # The database was down before the prediction could be claimed: try again later.
+        autoretry_for=(OperationalError,),
+        retry_backoff=2,
+        retry_backoff_max=60,
+        max_retries=None,
+    )
+    def run(task, prediction_id: str) -> str:
+        """Run prediction ``prediction_id``; a redelivered message finds nothing to claim."""
+        return run_prediction(prediction_id, task.app.syn0.database.sessions)
