@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -13,7 +15,9 @@ import click
 from syn0.cli import specfile
 from syn0.cli.common import (
     BAD_INPUT,
+    JOB_UNSUCCESSFUL,
     BadInput,
+    CommandError,
     State,
     console,
     dump,
@@ -32,40 +36,147 @@ if TYPE_CHECKING:  # imported by the one command that needs it, so the others st
 
 @click.command()
 @click.argument("model_id", metavar="MODEL")
-@click.argument("file", type=click.File("r"), metavar="FILE.csv|-")
+@click.argument("file", type=click.File("r"), metavar="FILE.csv|-", required=False)
+@click.option(
+    "--dataset",
+    "dataset_id",
+    metavar="ID",
+    help="Predict a stored dataset through the queue instead of a file (waits for it).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --dataset: write the result here (default: stdout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="With --dataset: CSV with a row column, or JSON lines.",
+)
 @json_option
 @pass_state
-def predict(state: State, model_id: str, file: TextIO, as_json: bool) -> None:
+def predict(
+    state: State,
+    model_id: str,
+    file: TextIO | None,
+    dataset_id: str | None,
+    output: Path | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
     """Predict the rows of a CSV (FILE, or - for stdin); CSV to stdout.
 
-    One sample per row, numbers only; a header row is skipped. Images are rows of
+    A header row is matched by name to the model's features (any order; its target
+    column, if there, is ignored with a notice); a missing or unknown name is refused.
+    Without a header, the columns are taken in the model's order. Images are rows of
     channels x height x width pixels. Classifiers print the label and one probability
     column per class; regressions one column per output.
+
+    With --dataset ID, the model predicts a stored dataset on a worker; the result
+    (every row, numbered) goes to -o or stdout.
     """
+    if dataset_id is not None:
+        if file is not None:
+            raise BadInput("give either FILE or --dataset, not both")
+        _predict_dataset(state, model_id, dataset_id, output, fmt)
+        return
+    if file is None:
+        raise BadInput("give a CSV FILE (or - for stdin), or --dataset ID")
     model = state.client.models.get(model_id)
-    prediction = state.client.models.predict(model_id, shaped(read_rows(file), model))
+    header, rows = read_table(file)
+    prediction = state.client.models.predict(
+        model_id, shaped(arrange(header, rows, model, file.name), model)
+    )
     if as_json:
         echo_json(prediction.to_reply())
     else:
         write_rows(model, prediction, sys.stdout)
 
 
-def read_rows(file: TextIO) -> np.ndarray:
-    """The numeric rows of a CSV as ``(n, columns)``; a first row of names is a header."""
-    import numpy as np
+def _predict_dataset(
+    state: State, model_id: str, dataset_id: str, output: Path | None, fmt: str
+) -> None:
+    predictions = state.client.predictions
+    submitted = predictions.submit(model_id, dataset_id)
+    click.echo(f"prediction {submitted.id}: {submitted.n_rows:,} rows queued", err=True)
+    done = predictions.wait(submitted.id, poll_interval=0.5)
+    if done.status != "succeeded":
+        detail = done.error.detail if done.error else done.status
+        raise Unsuccessful(f"prediction {done.id} {done.status}: {detail}")
+    if output is not None:
+        predictions.download(done.id, output, fmt)  # type: ignore[arg-type]
+        click.echo(f"wrote {output} ({done.n_rows:,} rows)", err=True)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = predictions.download(done.id, Path(folder) / "result", fmt)  # type: ignore[arg-type]
+        with path.open("rb") as result:
+            shutil.copyfileobj(result, sys.stdout.buffer)
 
+
+class Unsuccessful(CommandError):
+    """The prediction failed on the worker: exit code 1, as for a failed job."""
+
+    exit_code = JOB_UNSUCCESSFUL
+
+
+def read_table(file: TextIO) -> tuple[list[str] | None, list[list[str]]]:
+    """The CSV's non-blank rows; a first row that is not all numbers is its header."""
     rows = [row for row in csv.reader(file) if row and any(cell.strip() for cell in row)]
+    header = None
     if rows and not _numbers(rows[0]):
-        rows = rows[1:]
+        header, rows = [cell.strip() for cell in rows[0]], rows[1:]
     if not rows:
         raise BadInput(f"{file.name}: no rows to predict")
-    width = len(rows[0])
+    return header, rows
+
+
+def arrange(
+    header: list[str] | None, rows: list[list[str]], model: Model | None, name: str
+) -> np.ndarray:
+    """The rows as ``(n, columns)`` numbers in the model's order: by the header's names
+    when the model names its features, else as they come."""
+    import numpy as np
+
+    signature = model.signature if model is not None else None
+    names = signature.feature_names if signature is not None else None
+    if header is not None and names is not None:
+        columns = _columns(header, names, signature.target_name, name)  # type: ignore[union-attr]
+        width = len(header)
+    else:
+        columns, width = None, len(rows[0])
     for number, row in enumerate(rows, start=1):
-        if len(row) != width or not _numbers(row):
-            raise BadInput(
-                f"{file.name}: data row {number} must hold {width} numbers; received {row}"
-            )
-    return np.array(rows, dtype=np.float64)
+        picked = row if columns is None else [row[i] for i in columns if i < len(row)]
+        if len(row) != width or not _numbers(picked):
+            what = f"{width} fields" if columns is not None else f"{width} numbers"
+            raise BadInput(f"{name}: data row {number} must hold {what}; received {row}")
+    table = rows if columns is None else [[row[i] for i in columns] for row in rows]
+    return np.array(table, dtype=np.float64)
+
+
+def _columns(header: list[str], names: list[str], target: str | None, file: str) -> list[int]:
+    """For each of the model's features, its column in the header."""
+    if target is not None and target in header:
+        click.echo(f"notice: {file}: ignoring the column {target!r}, the model's target", err=True)
+    given = [column for column in header if column != target]
+    twice = sorted({column for column in given if given.count(column) > 1})
+    if twice:
+        raise BadInput(f"{file}: the header names the column {twice[0]!r} twice")
+    missing = [feature for feature in names if feature not in given]
+    if missing:
+        raise BadInput(
+            f"{file}: the header lacks the feature {missing[0]!r}; the model reads {names}"
+        )
+    unknown = [column for column in given if column not in names]
+    if unknown:
+        raise BadInput(
+            f"{file}: the header has the column {unknown[0]!r}, which is not one of the "
+            f"model's features {names}" + (f" nor its target {target!r}" if target else "")
+        )
+    return [header.index(feature) for feature in names]
 
 
 def shaped(X: np.ndarray, model: Model) -> np.ndarray:

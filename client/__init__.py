@@ -1,7 +1,7 @@
 """syn0's Python client, built on the HTTP API (``httpx``).
 
 ``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs``, ``.models``,
-``.registry`` and ``.architectures``; errors are the typed exceptions below, each
+``.predictions``, ``.registry`` and ``.architectures``; errors are the typed exceptions below, each
 carrying the problem+json fields.
 """
 
@@ -26,6 +26,7 @@ from syn0.client.types import (
     Alias,
     AliasMove,
     Architecture,
+    BatchPrediction,
     Dataset,
     Job,
     Knob,
@@ -35,6 +36,7 @@ from syn0.client.types import (
     Prediction,
     Registered,
     RegisteredDetail,
+    Signature,
     Template,
     Validation,
     Version,
@@ -45,6 +47,7 @@ __all__ = [
     "Alias",
     "AliasMove",
     "Architecture",
+    "BatchPrediction",
     "Client",
     "Conflict",
     "ConnectionFailed",
@@ -65,6 +68,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailable",
+    "Signature",
     "Syn0Error",
     "Template",
     "TooManyJobs",

@@ -13,6 +13,7 @@ from syn0.client.datasets import Datasets
 from syn0.client.http import Http, RetryPolicy
 from syn0.client.jobs import Jobs
 from syn0.client.models import Models
+from syn0.client.predictions import Predictions
 from syn0.client.registry import Registry
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -47,6 +48,7 @@ class Client:
         self.datasets = Datasets(self._http)
         self.jobs = Jobs(self._http)
         self.models = Models(self._http)
+        self.predictions = Predictions(self._http)
         self.registry = Registry(self._http)
         self.architectures = Architectures(self._http)
 

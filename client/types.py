@@ -41,6 +41,8 @@ class Dataset(_Reply):
     input_shape: list[int]
     n_outputs: int
     classes: list[Any] | None = None
+    feature_names: list[str] | None = None  # None: images
+    target_name: str | None = None  # a CSV upload's target column
     created_at: datetime
 
 
@@ -115,6 +117,18 @@ class Replay(_Reply):
     identical: bool | None = None
 
 
+class Signature(_Reply):
+    """What a model reads: its features by name (None: images) in ``inputs`` order, the
+    target column it was trained on (a CSV may hold it), shape, dtype, task, classes."""
+
+    feature_names: list[str] | None = None
+    target_name: str | None = None
+    input_shape: list[int]
+    dtype: str = "float32"
+    task: Task
+    classes: list[Any] | None = None
+
+
 class Model(_Reply):
     id: str
     job_id: str | None = None  # None: imported (client.models.import_), or its job deleted
@@ -130,7 +144,28 @@ class Model(_Reply):
     epoch: int | None = None
     lineage: Lineage | None = None
     replay: Replay | None = None
+    signature: Signature | None = None  # None from a server before feature names
     created_at: datetime
+
+
+PREDICTION_FINISHED: frozenset[str] = frozenset({"succeeded", "failed"})
+
+
+class BatchPrediction(_Reply):
+    """A model over a stored dataset, through the queue (``client.predictions``)."""
+
+    id: str
+    model_id: str
+    dataset_id: str | None
+    status: Literal["queued", "running", "succeeded", "failed"]
+    n_rows: int
+    rows_done: int
+    error: JobError | None = None
+    created_at: datetime
+
+    @property
+    def finished(self) -> bool:
+        return self.status in PREDICTION_FINISHED
 
 
 class Validation(_Reply):
