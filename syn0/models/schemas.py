@@ -51,7 +51,8 @@ class Signature(BaseModel):
     classes: list[Any] | None = Field(description="classifiers: the labels, in column order")
 
     @classmethod
-    def of(cls, model: Model) -> Signature:
+    def of(cls, model: Any) -> Signature:
+        """From a ``Model`` row, or a query's row holding the same columns."""
         shape = model.network["input_shape"]
         return cls(
             feature_names=names_of(model.feature_names, shape),
