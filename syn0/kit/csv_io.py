@@ -42,6 +42,8 @@ def read_inputs(body: Any, names: list[str], target: str | None, dtype: Any) -> 
             f"the CSV body must be UTF-8 text: it holds the byte 0x{exc.object[exc.start]:02x}",
             "body",
         ) from None
+    except csv.Error as exc:
+        raise InvalidInput(f"the CSV header cannot be read: {exc}", "body") from None
     finally:
         text.detach()
 
