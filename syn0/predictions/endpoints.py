@@ -18,7 +18,11 @@ router = APIRouter(tags=["predictions"])
 JSON_LINES = "application/x-ndjson"
 
 
-@router.post("/v1/models/{model_id}/predictions", status_code=202, responses=keyed(404, 422, 503))
+@router.post(
+    "/v1/models/{model_id}/predictions",
+    status_code=202,
+    responses=keyed(403, 404, 422, 503),
+)
 def submit_prediction(
     model_id: str,
     body: PredictionsIn,
@@ -32,8 +36,10 @@ def submit_prediction(
     prediction, ``queued``; ``GET /v1/predictions/{id}`` follows it (``rows_done``), and
     once it has ``succeeded`` its result downloads from ``/v1/predictions/{id}/result``.
     A dataset whose samples do not fit the model is a 422 (by name when both name their
-    features). The prediction is deleted with its model."""
-    prediction = service.submit(session, principal.tenant_id, model_id, body.dataset_id)
+    features). At the tenant's storage quota it is a 403, as a job is. The prediction
+    is deleted with its model."""
+    quota = runtime.settings.tenant_max_stored_bytes
+    prediction = service.submit(session, principal.tenant_id, model_id, body.dataset_id, quota)
     session.commit()
     service.send(dispatch, runtime.sessions, prediction)
     response.headers["Location"] = f"/v1/predictions/{prediction.id}"

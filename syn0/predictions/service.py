@@ -20,13 +20,14 @@ from syn0.datasets import repository as datasets
 from syn0.datasets.orm import Dataset
 from syn0.dispatch import PREDICT_TASK, Dispatcher
 from syn0.kit import csv_io
-from syn0.kit.errors import Conflict, InvalidInput
+from syn0.kit.errors import Conflict, InvalidInput, QuotaExceeded
 from syn0.kit.features import order
 from syn0.kit.lookups import found
 from syn0.models import repository as models
 from syn0.models.orm import Model
 from syn0.predictions import repository as store
 from syn0.predictions.orm import FAILED, SUCCEEDED, BatchPrediction
+from syn0.tenants import repository as tenants
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,23 @@ def columns(model: Model, dataset: Dataset, field: str = "dataset_id") -> list[i
     return None if indices == list(range(len(indices))) else indices
 
 
-def submit(session: Session, tenant_id: str, model_id: str, dataset_id: str) -> BatchPrediction:
-    """Add a queued prediction (flushed; the route commits, then ``send``s it)."""
+def submit(
+    session: Session, tenant_id: str, model_id: str, dataset_id: str, quota: int
+) -> BatchPrediction:
+    """Add a queued prediction (flushed; the route commits, then ``send``s it). Refused
+    at the tenant's storage ``quota``, as a job is: its result needs room."""
     model = found(models.get_model(session, tenant_id, model_id), "model", model_id)
     dataset = found(datasets.get_dataset(session, tenant_id, dataset_id), "dataset", dataset_id)
     columns(model, dataset)
+    stored = tenants.stored_bytes(session, tenant_id)
+    if stored >= quota:
+        raise QuotaExceeded(
+            f"the tenant stores {stored:,} bytes of datasets, models and predictions, its "
+            f"quota is {quota:,} (set by SYN0_TENANT_MAX_STORED_BYTES), and a prediction's "
+            "result needs room; delete what it no longer needs",
+            limit=quota,
+            value=stored,
+        )
     return store.add(session, tenant_id, model.id, dataset.id, dataset.n_samples)
 
 

@@ -12,8 +12,10 @@ import orjson
 import pytest
 
 from syn0.jobs.training import run_job
+from syn0.kit.db import session_scope
 from syn0.predictions import running
 from syn0.predictions.running import run_prediction
+from syn0.tenants import repository as tenants
 from tests.api.factories import assert_problem, mlp, points, training
 
 NAMES = ["age", "income"]
@@ -185,3 +187,31 @@ def _submit_as(client, headers, model_id, dataset_id):
     return client.post(
         f"/v1/models/{model_id}/predictions", json={"dataset_id": dataset_id}, headers=headers
     )
+
+
+def test_results_count_in_the_quota_and_a_prediction_at_it_is_refused(
+    client, sessions, make_client, key, classifier
+):
+    # given: a prediction's result stored
+    X, y = points(10)
+    data = _dataset(client, X, y)
+    first = _submit(client, classifier, data["id"]).json()
+    before = _stored(sessions, key.tenant_id)
+    assert run_prediction(first["id"], sessions) == "succeeded"
+    after = _stored(sessions, key.tenant_id)
+    assert after > before
+
+    # when: the quota is what the tenant now stores
+    refused = _submit(make_client(tenant_max_stored_bytes=after), classifier, data["id"])
+
+    # then
+    problem = assert_problem(refused, 403, "quota-exceeded")
+    assert "a prediction's result needs room" in problem["detail"]
+    assert len(client.get("/v1/predictions").json()["items"]) == 1
+    assert client.delete(f"/v1/predictions/{first['id']}").status_code == 204
+    assert _stored(sessions, key.tenant_id) == before
+
+
+def _stored(sessions, tenant_id: str) -> int:
+    with session_scope(sessions) as session:
+        return tenants.stored_bytes(session, tenant_id)
