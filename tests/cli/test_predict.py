@@ -109,6 +109,8 @@ def test_predict_matches_the_header_by_name_and_ignores_the_target(syn0, api, na
     labels = [int(row.split(",")[0]) for row in result.out.splitlines()[1:]]
     assert labels == expected.labels.tolist()
     assert api.models.get(named.model_id).signature.feature_names == ["age", "income"]
+    shown = syn0("models", "show", named.model_id)
+    assert "age, income (target label)" in shown.out
 
 
 def test_predict_refuses_a_missing_or_unknown_name(syn0, named):
