@@ -35,6 +35,9 @@ class BatchPrediction(Base):
         DateTime(timezone=True), default=utcnow, index=True
     )
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by each stored chunk: a running prediction whose worker died goes stale, and
+    # a redelivered message takes it over from its last chunk.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from syn0.kit import blobs
@@ -36,14 +37,32 @@ def list_predictions(session: Session, tenant_id: str, limit: int, cursor: str |
     return page(session, query, BatchPrediction, limit, cursor)
 
 
-def claim(session: Session, prediction_id: str) -> BatchPrediction | None:
-    """``queued -> running``, atomically: of two deliveries of one message, one claims."""
+def claim(
+    session: Session, prediction_id: str, stale_before: datetime | None = None
+) -> BatchPrediction | None:
+    """``queued -> running``, atomically: of two deliveries of one message, one claims.
+    With ``stale_before``, also a running one whose last heartbeat is older (its worker
+    died): the caller goes on from its stored chunks."""
+    claimable = BatchPrediction.status == QUEUED
+    if stale_before is not None:
+        stale = and_(BatchPrediction.status == RUNNING, BatchPrediction.heartbeat_at < stale_before)
+        claimable = or_(claimable, stale)
+    now = utcnow()
     claimed = session.execute(
         update(BatchPrediction)
-        .where(BatchPrediction.id == prediction_id, BatchPrediction.status == QUEUED)
-        .values(status=RUNNING, started_at=utcnow())
+        .where(BatchPrediction.id == prediction_id, claimable)
+        .values(
+            status=RUNNING,
+            started_at=func.coalesce(BatchPrediction.started_at, now),
+            heartbeat_at=now,
+        )
     ).rowcount
     return session.get(BatchPrediction, prediction_id) if claimed else None
+
+
+def chunk_count(session: Session, prediction_id: str) -> int:
+    query = select(func.count()).where(PredictionChunk.prediction_id == prediction_id)
+    return int(session.scalar(query))
 
 
 def add_chunk(session: Session, prediction_id: str, index: int, first_row: int, **arrays: Any):
@@ -63,7 +82,7 @@ def add_chunk(session: Session, prediction_id: str, index: int, first_row: int, 
     session.execute(
         update(BatchPrediction)
         .where(BatchPrediction.id == prediction_id)
-        .values(rows_done=first_row + n_rows)
+        .values(rows_done=first_row + n_rows, heartbeat_at=utcnow())
     )
     session.flush()
     session.expunge_all()  # the chunk's bytes are the database's now

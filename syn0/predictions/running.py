@@ -6,8 +6,10 @@ outputs a chunk of ``CHUNK_ROWS`` rows at a time, each chunk its own transaction
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import numpy as np
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syn0.core import DataError, Network
@@ -15,6 +17,7 @@ from syn0.datasets import repository as datasets
 from syn0.kit import blobs
 from syn0.kit.db import session_scope
 from syn0.kit.errors import ApiError
+from syn0.kit.orm import utcnow
 from syn0.models import repository as models
 from syn0.predictions import repository as store
 from syn0.predictions.orm import FAILED, SUCCEEDED
@@ -33,22 +36,33 @@ class Failed(Exception):
         self.error = {"type": kind, "detail": detail}
 
 
-def run_prediction(prediction_id: str, factory: sessionmaker[Session]) -> str:
-    """Predict the dataset of prediction ``prediction_id`` if it is still queued; return
-    the status it ends in (``not-claimed``: another delivery has it, or it is gone)."""
+def run_prediction(
+    prediction_id: str, factory: sessionmaker[Session], grace_seconds: float | None = None
+) -> str:
+    """Predict the dataset of prediction ``prediction_id`` if it is still queued, or
+    running with no heartbeat for ``grace_seconds`` (its worker died: this goes on
+    after its last stored chunk); return the status it ends in (``not-claimed``:
+    another delivery has it, or it is gone; ``lost-ownership``: another took it over)."""
+    stale_before = None
+    if grace_seconds is not None:
+        stale_before = utcnow() - timedelta(seconds=grace_seconds)
     with session_scope(factory) as session:
-        claimed = store.claim(session, prediction_id)
+        claimed = store.claim(session, prediction_id, stale_before)
         if claimed is None:
             return "not-claimed"
         tenant_id, model_id = claimed.tenant_id, claimed.model_id
-        dataset_id = claimed.dataset_id
+        dataset_id, done = claimed.dataset_id, claimed.rows_done
+        stored = store.chunk_count(session, prediction_id)
     try:
         net, X = _load(factory, tenant_id, model_id, dataset_id)
-        for index, start in enumerate(range(0, len(X), CHUNK_ROWS)):
+        for index, start in enumerate(range(done, len(X), CHUNK_ROWS), start=stored):
             arrays = _predict(net, X[start : start + CHUNK_ROWS], start)
             with session_scope(factory) as session:
                 store.add_chunk(session, prediction_id, index, start, **arrays)
         status, error = SUCCEEDED, None
+    except IntegrityError:  # a chunk of that index is stored: another worker has it
+        log.warning("prediction %s was taken over by another worker; stopping", prediction_id)
+        return "lost-ownership"
     except Failed as exc:
         status, error = FAILED, exc.error
     except Exception as exc:  # every failure ends the prediction, none leaves it running

@@ -24,5 +24,9 @@ def register(app: Celery) -> None:
         max_retries=None,
     )
     def run(task, prediction_id: str) -> str:
-        """Run prediction ``prediction_id``; a redelivered message finds nothing to claim."""
-        return run_prediction(prediction_id, task.app.syn0.database.sessions)
+        """Run prediction ``prediction_id``. A redelivered message finds nothing to claim,
+        unless the worker that ran it died (no heartbeat for
+        ``SYN0_HEARTBEAT_GRACE_SECONDS``): then it goes on from its last stored chunk."""
+        worker = task.app.syn0
+        grace = worker.settings.heartbeat_grace_seconds
+        return run_prediction(prediction_id, worker.database.sessions, grace)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import numpy as np
 import orjson
@@ -13,7 +14,9 @@ import pytest
 
 from syn0.jobs.training import run_job
 from syn0.kit.db import session_scope
+from syn0.predictions import repository as store
 from syn0.predictions import running
+from syn0.predictions.orm import BatchPrediction
 from syn0.predictions.running import run_prediction
 from syn0.tenants import repository as tenants
 from tests.api.factories import assert_problem, mlp, points, training
@@ -215,3 +218,38 @@ def test_results_count_in_the_quota_and_a_prediction_at_it_is_refused(
 def _stored(sessions, tenant_id: str) -> int:
     with session_scope(sessions) as session:
         return tenants.stored_bytes(session, tenant_id)
+
+
+def test_a_prediction_whose_worker_died_is_taken_over_from_its_last_chunk(
+    client, sessions, classifier, monkeypatch
+):
+    # given: a worker that stored the first chunk of three, then died
+    monkeypatch.setattr(running, "CHUNK_ROWS", 8)
+    X, y = points(20, seed=7)
+    data = _dataset(client, X, y)
+    prediction = _submit(client, classifier, data["id"]).json()
+    net = running._load(sessions, *_owner(sessions, prediction["id"]), data["id"])[0]
+    with session_scope(sessions) as session:
+        assert store.claim(session, prediction["id"]) is not None
+    with session_scope(sessions) as session:
+        store.add_chunk(session, prediction["id"], 0, 0, **running._predict(net, X[:8], 0))
+
+    # when: its message comes again while the heartbeat is fresh, then once it is stale
+    fresh = run_prediction(prediction["id"], sessions, grace_seconds=60)
+    time.sleep(0.05)
+    stale = run_prediction(prediction["id"], sessions, grace_seconds=0.01)
+
+    # then: the rows are all there once, in order, as predict gives them
+    assert (fresh, stale) == ("not-claimed", "succeeded")
+    done = client.get(f"/v1/predictions/{prediction['id']}").json()
+    assert (done["status"], done["rows_done"]) == ("succeeded", 20)
+    lines = client.get(f"/v1/predictions/{prediction['id']}/result").text.splitlines()
+    expected = client.post(f"/v1/models/{classifier}/predict", json={"inputs": X.tolist()})
+    assert [orjson.loads(line)["row"] for line in lines] == list(range(20))
+    assert [orjson.loads(line)["label"] for line in lines] == expected.json()["labels"]
+
+
+def _owner(sessions, prediction_id: str) -> tuple[str, str]:
+    with session_scope(sessions) as session:
+        row = session.get(BatchPrediction, prediction_id)
+        return row.tenant_id, row.model_id
