@@ -231,6 +231,7 @@ class Version(_Reply):
     metrics: dict[str, Any]
     dataset_id: str | None = None
     dataset_sha256: str | None = None
+    signature: Signature | None = None  # None from a server before feature names
     aliases: list[str]
     created_by: str | None = None
     created_at: datetime
