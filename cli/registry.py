@@ -17,7 +17,8 @@ from syn0.cli.common import (
     pass_state,
     quiet_option,
 )
-from syn0.cli.models import arrange, read_table, shaped, write_rows
+from syn0.cli.csvrows import arrange, read_table, shaped
+from syn0.cli.models import write_rows
 from syn0.cli.render import fields, listing, metrics_line, when
 from syn0.client import Alias, RegisteredDetail
 

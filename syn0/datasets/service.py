@@ -10,8 +10,9 @@ from syn0.core import DataError, glyphs
 from syn0.core import datasets as generators
 from syn0.core.targets import find_classes, infer_task
 from syn0.datasets import repository as store
+from syn0.datasets.limits import check_cells
 from syn0.datasets.orm import Dataset
-from syn0.datasets.parsing import Arrays, check_cells
+from syn0.datasets.parsing import Arrays
 from syn0.datasets.schemas import GenerateIn
 from syn0.kit.errors import Conflict, InvalidInput, QuotaExceeded
 from syn0.kit.lookups import found

@@ -20,7 +20,7 @@ import orjson
 from pydantic import ValidationError
 
 from syn0.core import DataError, Network
-from syn0.kit import csv_io, json_stream
+from syn0.kit import csv_io, json_records, json_stream
 from syn0.kit.errors import InvalidInput
 from syn0.kit.features import order
 from syn0.models.loader import Loaded, ModelLoader
@@ -35,7 +35,7 @@ _SHAPE_HINT = (
     "...}, ...]} with one entry per sample"
 )
 # What a body decodes to: inputs as an array, or records to match to the model's names.
-Parsed = np.ndarray | json_stream.Records
+Parsed = np.ndarray | json_records.Records
 
 
 def run_locked(loaded: Loaded, model_id: str, X: Parsed) -> Prediction:
@@ -111,7 +111,7 @@ def parse_inputs(body: bytes) -> Parsed:
     except ValidationError as exc:
         raise _invalid_body(exc.errors(), body) from None
     if decoded.records is not None:
-        return json_stream.records_of(decoded.records)
+        return json_records.records_of(decoded.records)
     inputs = decoded.inputs
     try:
         # float64 from the start: an array of strings would be sized to the longest one.
@@ -135,7 +135,7 @@ def parse_large_inputs(body: bytes | BinaryIO) -> Parsed:
     """``parse_inputs`` for a body over ``STREAM_BODY_BYTES``: straight into float64."""
     readers = {
         "inputs": partial(json_stream.grid, field="inputs", typecode="d"),
-        "records": json_stream.records,
+        "records": json_records.records,
     }
     return _inputs(json_stream.parse_object(body, readers))
 
@@ -182,7 +182,7 @@ def _inputs(payload: Any) -> Any:
         raise InvalidInput(f"send either `inputs` or `records`; {_SHAPE_HINT}", "records")
     if "records" in payload:
         records = payload["records"]
-        if not isinstance(records, json_stream.Records) or not len(records.values):
+        if not isinstance(records, json_records.Records) or not len(records.values):
             raise InvalidInput(f"records must be a non-empty list; {_SHAPE_HINT}", "records")
         return records
     inputs = payload["inputs"]
