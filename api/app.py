@@ -26,6 +26,7 @@ from syn0.jobs import endpoints as jobs
 from syn0.kit import problems
 from syn0.kit.db import Database
 from syn0.models import endpoints as models
+from syn0.predictions import endpoints as predictions
 from syn0.registry import endpoints as registry
 from syn0.settings import Settings, get_settings
 from syn0.tenants import endpoints as tenants
@@ -97,7 +98,17 @@ def create_app(
         )
     models.add_predict_route(app)
     registry.add_predict_route(app)
-    modules = (datasets, jobs, events, models, registry, webhooks, architectures, tenants)
+    modules = (
+        datasets,
+        jobs,
+        events,
+        models,
+        predictions,
+        registry,
+        webhooks,
+        architectures,
+        tenants,
+    )
     for module in (*modules, ops, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)

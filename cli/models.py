@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-import math
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -13,7 +14,9 @@ import click
 from syn0.cli import specfile
 from syn0.cli.common import (
     BAD_INPUT,
+    JOB_UNSUCCESSFUL,
     BadInput,
+    CommandError,
     State,
     console,
     dump,
@@ -23,64 +26,101 @@ from syn0.cli.common import (
     quiet_option,
     report,
 )
+from syn0.cli.csvrows import arrange, read_table, shaped
 from syn0.cli.render import listing, metrics_line, model_fields, when
 from syn0.client import Model, Prediction, ValidationFailed
 
 if TYPE_CHECKING:  # imported by the one command that needs it, so the others start faster
-    import numpy as np
+    pass
 
 
 @click.command()
 @click.argument("model_id", metavar="MODEL")
-@click.argument("file", type=click.File("r"), metavar="FILE.csv|-")
+@click.argument("file", type=click.File("r"), metavar="FILE.csv|-", required=False)
+@click.option(
+    "--dataset",
+    "dataset_id",
+    metavar="ID",
+    help="Predict a stored dataset through the queue instead of a file (waits for it).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --dataset: write the result here (default: stdout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="With --dataset: CSV with a row column, or JSON lines.",
+)
 @json_option
 @pass_state
-def predict(state: State, model_id: str, file: TextIO, as_json: bool) -> None:
+def predict(
+    state: State,
+    model_id: str,
+    file: TextIO | None,
+    dataset_id: str | None,
+    output: Path | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
     """Predict the rows of a CSV (FILE, or - for stdin); CSV to stdout.
 
-    One sample per row, numbers only; a header row is skipped. Images are rows of
+    A header row is matched by name to the model's features (any order; its target
+    column, if there, is ignored with a notice); a missing or unknown name is refused.
+    Without a header, the columns are taken in the model's order. Images are rows of
     channels x height x width pixels. Classifiers print the label and one probability
     column per class; regressions one column per output.
+
+    With --dataset ID, the model predicts a stored dataset on a worker; the result
+    (every row, numbered) goes to -o or stdout.
     """
+    if dataset_id is not None:
+        if file is not None:
+            raise BadInput("give either FILE or --dataset, not both")
+        _predict_dataset(state, model_id, dataset_id, output, fmt)
+        return
+    if file is None:
+        raise BadInput("give a CSV FILE (or - for stdin), or --dataset ID")
     model = state.client.models.get(model_id)
-    prediction = state.client.models.predict(model_id, shaped(read_rows(file), model))
+    header, rows = read_table(file)
+    prediction = state.client.models.predict(
+        model_id, shaped(arrange(header, rows, model, file.name), model)
+    )
     if as_json:
         echo_json(prediction.to_reply())
     else:
         write_rows(model, prediction, sys.stdout)
 
 
-def read_rows(file: TextIO) -> np.ndarray:
-    """The numeric rows of a CSV as ``(n, columns)``; a first row of names is a header."""
-    import numpy as np
-
-    rows = [row for row in csv.reader(file) if row and any(cell.strip() for cell in row)]
-    if rows and not _numbers(rows[0]):
-        rows = rows[1:]
-    if not rows:
-        raise BadInput(f"{file.name}: no rows to predict")
-    width = len(rows[0])
-    for number, row in enumerate(rows, start=1):
-        if len(row) != width or not _numbers(row):
-            raise BadInput(
-                f"{file.name}: data row {number} must hold {width} numbers; received {row}"
-            )
-    return np.array(rows, dtype=np.float64)
-
-
-def shaped(X: np.ndarray, model: Model) -> np.ndarray:
-    """Rows of flattened images as the model's images; other rows as they are."""
-    if X.shape[1] == math.prod(model.network["input_shape"]):
-        return X.reshape(len(X), *model.network["input_shape"])
-    return X
+def _predict_dataset(
+    state: State, model_id: str, dataset_id: str, output: Path | None, fmt: str
+) -> None:
+    predictions = state.client.predictions
+    submitted = predictions.submit(model_id, dataset_id)
+    click.echo(f"prediction {submitted.id}: {submitted.n_rows:,} rows queued", err=True)
+    done = predictions.wait(submitted.id, poll_interval=0.5)
+    if done.status != "succeeded":
+        detail = done.error.detail if done.error else done.status
+        raise Unsuccessful(f"prediction {done.id} {done.status}: {detail}")
+    if output is not None:
+        predictions.download(done.id, output, fmt)  # type: ignore[arg-type]
+        click.echo(f"wrote {output} ({done.n_rows:,} rows)", err=True)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = predictions.download(done.id, Path(folder) / "result", fmt)  # type: ignore[arg-type]
+        with path.open("rb") as result:
+            shutil.copyfileobj(result, sys.stdout.buffer)
 
 
-def _numbers(row: list[str]) -> bool:
-    try:
-        [float(cell) for cell in row]
-    except ValueError:
-        return False
-    return True
+class Unsuccessful(CommandError):
+    """The prediction failed on the worker: exit code 1, as for a failed job."""
+
+    exit_code = JOB_UNSUCCESSFUL
 
 
 def write_rows(model: Model, prediction: Prediction, out: TextIO) -> None:

@@ -17,7 +17,8 @@ from syn0.cli.common import (
     pass_state,
     quiet_option,
 )
-from syn0.cli.models import read_rows, shaped, write_rows
+from syn0.cli.csvrows import arrange, read_table, shaped
+from syn0.cli.models import write_rows
 from syn0.cli.render import fields, listing, metrics_line, when
 from syn0.client import Alias, RegisteredDetail
 
@@ -142,7 +143,7 @@ def predict(
     version that answered goes to stderr."""
     if (alias_name is None) == (version is None):
         raise BadInput("give exactly one of --alias ALIAS and --version N")
-    X = read_rows(file)
+    header, rows = read_table(file)
     client = state.client
     detail = client.registry.get(name)
     model_id = next(
@@ -150,6 +151,7 @@ def predict(
         next((v.model_id for v in detail.versions if v.version == version), None),
     )
     model = client.models.get(model_id) if model_id else None
+    X = arrange(header, rows, model, file.name)
     X = shaped(X, model) if model else X  # no such alias or version: the server says so
     prediction = client.registry.predict(name, X, alias=alias_name, version=version)
     if as_json:

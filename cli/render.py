@@ -185,6 +185,7 @@ def model_fields(model: Model) -> Table:
             ("replay", replay),
             ("task", model.task),
             ("classes", model.classes),
+            ("features", _features(model)),
             ("parameters", f"{model.n_params:,}"),
             ("metrics", metrics_line(model.metrics)),
             ("network", network_line(model.network)),
@@ -193,6 +194,15 @@ def model_fields(model: Model) -> Table:
             ("created", when(model.created_at)),
         ]
     )
+
+
+def _features(model: Model) -> str | None:
+    """The signature's feature names (and target), what `syn0 predict` matches a header to."""
+    signature = model.signature
+    if signature is None or signature.feature_names is None:
+        return None
+    target = f" (target {signature.target_name})" if signature.target_name else ""
+    return ", ".join(signature.feature_names) + target
 
 
 def metrics_table(rows: Sequence[Metric]) -> Table:

@@ -1,8 +1,8 @@
 """syn0's Python client, built on the HTTP API (``httpx``).
 
 ``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs``, ``.models``,
-``.registry``, ``.architectures`` and ``.webhooks``; errors are the typed exceptions below, each
-carrying the problem+json fields.
+``.predictions``, ``.registry``, ``.architectures`` and ``.webhooks``; errors are the typed
+exceptions below, each carrying the problem+json fields.
 """
 
 from syn0.client.client import DEFAULT_URL, Client
@@ -26,6 +26,7 @@ from syn0.client.types import (
     Alias,
     AliasMove,
     Architecture,
+    BatchPrediction,
     CreatedWebhook,
     Dataset,
     Delivery,
@@ -38,6 +39,7 @@ from syn0.client.types import (
     Prediction,
     Registered,
     RegisteredDetail,
+    Signature,
     Template,
     Validation,
     Version,
@@ -50,6 +52,7 @@ __all__ = [
     "Alias",
     "AliasMove",
     "Architecture",
+    "BatchPrediction",
     "Client",
     "Conflict",
     "ConnectionFailed",
@@ -73,6 +76,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailable",
+    "Signature",
     "Syn0Error",
     "Template",
     "TooManyJobs",

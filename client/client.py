@@ -13,6 +13,7 @@ from syn0.client.datasets import Datasets
 from syn0.client.http import Http, RetryPolicy
 from syn0.client.jobs import Jobs
 from syn0.client.models import Models
+from syn0.client.predictions import Predictions
 from syn0.client.registry import Registry
 from syn0.client.webhooks import Webhooks
 
@@ -48,6 +49,7 @@ class Client:
         self.datasets = Datasets(self._http)
         self.jobs = Jobs(self._http)
         self.models = Models(self._http)
+        self.predictions = Predictions(self._http)
         self.registry = Registry(self._http)
         self.architectures = Architectures(self._http)
         self.webhooks = Webhooks(self._http)

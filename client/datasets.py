@@ -20,10 +20,17 @@ class Datasets:
         self._http = http
 
     def upload_arrays(
-        self, X: Any, y: Any, *, name: str = "arrays", task: str | None = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        name: str = "arrays",
+        task: str | None = None,
+        feature_names: list[str] | None = None,
     ) -> Dataset:
         """Features ``X`` ``(n, features)``, ``(n, h, w)`` or ``(n, c, h, w)`` and one target
-        per sample (numbers or string labels), sent as an ``.npz`` (exact, compact)."""
+        per sample (numbers or string labels), sent as an ``.npz`` (exact, compact);
+        ``feature_names``: one per column of ``(n, features)`` (else ``x0, x1, …``)."""
         import numpy as np  # only here: the command line starts faster without it
 
         X, y = np.asarray(X), np.asarray(y)
@@ -33,7 +40,8 @@ class Datasets:
                 f"{y.dtype} (arrays of Python objects cannot be sent without pickle)"
             )
         buffer = io.BytesIO()
-        np.savez(buffer, X=X, y=y)
+        names = {} if feature_names is None else {"feature_names": np.asarray(feature_names)}
+        np.savez(buffer, X=X, y=y, **names)
         return self._upload(f"{name}.npz", buffer.getvalue(), name=name, task=task)
 
     def upload_csv(

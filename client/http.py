@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -89,6 +90,21 @@ class Http:
                     return response
             time.sleep(wait)
             attempt += 1
+
+    def download(self, path: str, target: Path, **kwargs: Any) -> None:
+        """GET ``path`` into the file ``target`` as the reply arrives (not retried)."""
+        try:
+            with self._client.stream("GET", path, **kwargs) as response:
+                if response.is_error:
+                    response.read()
+                    raise from_response(response)
+                with target.open("wb") as out:
+                    for chunk in response.iter_bytes():
+                        out.write(chunk)
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(
+                f"cannot reach the syn0 API at {self.base_url}: {exc or type(exc).__name__}"
+            ) from exc
 
     def json(self, method: str, path: str, *, repeatable: bool, **kwargs: Any) -> Any:
         return self.request(method, path, repeatable=repeatable, **kwargs).json()

@@ -31,19 +31,29 @@ class Models:
     def iter(self, *, page_size: int = 100) -> Iterator[Model]:
         return pages(lambda cursor: self.list(limit=page_size, cursor=cursor))
 
-    def predict(self, model_id: str, inputs: Any) -> Prediction:
-        """``inputs`` ``(n, *input_shape)``; see ``Prediction`` for what comes back.
-        A wrong shape is a ``ValidationFailed`` naming the expected one."""
+    def predict(
+        self, model_id: str, inputs: Any = None, *, records: list[dict[str, float]] | None = None
+    ) -> Prediction:
+        """``inputs`` ``(n, *input_shape)``, or ``records`` (one ``{feature name: value}``
+        per sample, the names of the model's ``signature`` in any order); see
+        ``Prediction`` for what comes back. A wrong shape, or a missing or unknown name,
+        is a ``ValidationFailed`` naming it."""
         import numpy as np  # only here: the command line starts faster without it
 
-        X = np.asarray(inputs)
-        if X.dtype.kind not in "iuf":
-            raise TypeError(f"inputs must be numbers; received an array of {X.dtype}")
+        if (inputs is None) == (records is None):
+            raise TypeError("give either inputs or records")
+        if records is not None:
+            body: dict[str, Any] = {"records": records}
+        else:
+            X = np.asarray(inputs)
+            if X.dtype.kind not in "iuf":
+                raise TypeError(f"inputs must be numbers; received an array of {X.dtype}")
+            body = {"inputs": X.tolist()}
         reply = self._http.json(
             "POST",
             path("/v1/models", model_id, "/predict"),
             repeatable=True,  # a forward pass changes nothing
-            json={"inputs": X.tolist()},
+            json=body,
         )
         return Prediction.from_reply(reply)
 

@@ -41,6 +41,8 @@ class Dataset(_Reply):
     input_shape: list[int]
     n_outputs: int
     classes: list[Any] | None = None
+    feature_names: list[str] | None = None  # None: images
+    target_name: str | None = None  # a CSV upload's target column
     created_at: datetime
 
 
@@ -118,6 +120,18 @@ class Replay(_Reply):
     identical: bool | None = None
 
 
+class Signature(_Reply):
+    """What a model reads: its features by name (None: images) in ``inputs`` order, the
+    target column it was trained on (a CSV may hold it), shape, dtype, task, classes."""
+
+    feature_names: list[str] | None = None
+    target_name: str | None = None
+    input_shape: list[int]
+    dtype: str = "float32"
+    task: Task
+    classes: list[Any] | None = None
+
+
 class Model(_Reply):
     id: str
     job_id: str | None = None  # None: imported (client.models.import_), or its job deleted
@@ -133,6 +147,7 @@ class Model(_Reply):
     epoch: int | None = None
     lineage: Lineage | None = None
     replay: Replay | None = None
+    signature: Signature | None = None  # None from a server before feature names
     created_at: datetime
 
 
@@ -144,6 +159,26 @@ class Evaluation(_Reply):
     model_id: str
     dataset_id: str
     report: dict[str, Any]
+
+
+PREDICTION_FINISHED: frozenset[str] = frozenset({"succeeded", "failed"})
+
+
+class BatchPrediction(_Reply):
+    """A model over a stored dataset, through the queue (``client.predictions``)."""
+
+    id: str
+    model_id: str
+    dataset_id: str | None
+    status: Literal["queued", "running", "succeeded", "failed"]
+    n_rows: int
+    rows_done: int
+    error: JobError | None = None
+    created_at: datetime
+
+    @property
+    def finished(self) -> bool:
+        return self.status in PREDICTION_FINISHED
 
 
 class Validation(_Reply):
@@ -209,6 +244,7 @@ class Version(_Reply):
     metrics: dict[str, Any]
     dataset_id: str | None = None
     dataset_sha256: str | None = None
+    signature: Signature | None = None  # None from a server before feature names
     aliases: list[str]
     created_by: str | None = None
     created_at: datetime

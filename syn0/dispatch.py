@@ -8,6 +8,7 @@ import threading
 from celery import Celery
 
 TRAIN_TASK = "jobs.train"
+PREDICT_TASK = "predictions.run"  # a batch prediction over a stored dataset
 # CPU jobs go to Celery's default queue; GPU jobs to their own, which only GPU workers
 # consume, so a GPU never waits behind a long CPU job.
 GPU_QUEUE = "gpu"

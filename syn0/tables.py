@@ -5,6 +5,7 @@ import syn0.datasets.orm
 import syn0.events.orm
 import syn0.jobs.orm
 import syn0.models.orm
+import syn0.predictions.orm
 import syn0.registry.orm
 import syn0.tenants.orm
 import syn0.webhooks.orm

@@ -1,5 +1,6 @@
 """The Celery app of the workers, built by ``create_celery`` (``syn0 worker``, tests);
-nothing here is built at import time. The tasks are the domains' (``syn0.jobs.tasks``)."""
+nothing here is built at import time. The tasks are the domains' (``syn0.jobs.tasks``,
+``syn0.predictions.tasks``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from kombu import Queue
 from syn0.dispatch import GPU_QUEUE, Dispatcher, transport_options
 from syn0.jobs import tasks
 from syn0.kit.db import Database
+from syn0.predictions import tasks as prediction_tasks
 from syn0.settings import Settings, get_settings
 
 # Celery's own time limits back up the per-job limit that the training loop enforces.
@@ -57,6 +59,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
         app.conf.task_queues = (Queue(GPU_QUEUE),)  # what a worker consumes without -Q
     app.syn0 = WorkerContext(settings, Database(settings.database_url), Dispatcher.using(app))
     tasks.register(app)
+    prediction_tasks.register(app)
     worker_process_init.connect(_fresh_process, weak=False, dispatch_uid="syn0.fresh_process")
     worker_ready.connect(_announce, weak=False, dispatch_uid="syn0.announce")
     return app

@@ -29,6 +29,10 @@ class Dataset(Base):
     n_outputs: Mapped[int] = mapped_column(Integer)
     classes: Mapped[list[Any] | None] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The names of flat features as given (a CSV's header, `feature_names`); null: none
+    # given (they read as x0, x1, ...) or images.
+    feature_names: Mapped[list[str] | None] = mapped_column(JSON)
+    target_name: Mapped[str | None] = mapped_column(String(200))  # a CSV's target column
     # {kind, n_samples, noise, seed} for a generated dataset; null for an upload.
     generator: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     data: Mapped[bytes] = blob_column()

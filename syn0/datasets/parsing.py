@@ -7,20 +7,19 @@ from the shapes before any large array is built).
 
 from __future__ import annotations
 
-import math
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from syn0.datasets import tabular
+from syn0.datasets import npz, tabular
+from syn0.datasets.limits import check_cells, too_many_cells
 from syn0.datasets.schemas import DatasetIn
-from syn0.kit import json_stream
-from syn0.kit.errors import InvalidInput, LimitExceeded
+from syn0.kit import json_records, json_stream
+from syn0.kit.errors import InvalidInput
+from syn0.kit.features import check_names
 from syn0.settings import Settings
 
 
@@ -33,6 +32,21 @@ class Arrays:
     y: np.ndarray
     task: str | None = None
     generator: dict[str, Any] | None = None  # how it was generated, if it was
+    feature_names: list[str] | None = None  # as given; None: x0, x1, ... (or images)
+    target_name: str | None = None
+
+
+def _named(X: np.ndarray, names: Any, field: str) -> list[str] | None:
+    """Given names checked against the features' columns; None when none are given."""
+    if names is None:
+        return None
+    if X.ndim != 2:
+        raise InvalidInput(
+            f"{field} names the columns of flat features (samples, features); these "
+            f"features are images of shape {X.shape[1:]}: leave {field} out",
+            field,
+        )
+    return check_names(names, X.shape[1], field)
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -40,8 +54,9 @@ class Arrays:
 
 def from_json(body: DatasetIn, settings: Settings) -> Arrays:
     X = _features(body.features, settings)
+    names = _named(X, body.feature_names, "feature_names")
     y = _targets(body.targets, len(X), settings.max_label_chars)
-    return Arrays(body.name, X, y, body.task)
+    return Arrays(body.name, X, y, body.task, feature_names=names)
 
 
 def from_large_json(body: BinaryIO, settings: Settings) -> Arrays:
@@ -56,14 +71,16 @@ def from_large_json(body: BinaryIO, settings: Settings) -> Arrays:
             max_values=settings.max_dataset_cells,
         ),
         "targets": partial(json_stream.labels_or_numbers, max_classes=settings.max_classes),
+        "feature_names": partial(json_records.strings, field="feature_names"),
     }
     fields = json_stream.parse_object(body, readers)
     checked = DatasetIn.model_validate(_stand_ins(fields))
     if isinstance(fields["features"], json_stream.Counted):
-        raise _too_many_cells(fields["features"].shape, settings, "the dataset")
+        raise too_many_cells(fields["features"].shape, settings, "the dataset")
     X = _features(fields["features"], settings)
+    names = _named(X, fields.get("feature_names"), "feature_names")
     y = _targets(fields["targets"], len(X), settings.max_label_chars)
-    return Arrays(checked.name, X, y, checked.task)
+    return Arrays(checked.name, X, y, checked.task, feature_names=names)
 
 
 def _stand_ins(fields: Any) -> Any:
@@ -73,7 +90,7 @@ def _stand_ins(fields: Any) -> Any:
         return fields
     return {
         key: [None] * min(len(value), 1)
-        if isinstance(value, list | np.ndarray | json_stream.Counted)
+        if isinstance(value, list | np.ndarray | json_stream.Counted) and key != "feature_names"
         else value
         for key, value in fields.items()
     }
@@ -94,104 +111,25 @@ def from_upload(
     magic = file.read(4)
     file.seek(0)
     if magic == b"PK\x03\x04" or filename.lower().endswith(".npz"):
-        X, y = _npz(file, settings)
+        X, y, names = npz.read(file, settings)
+        X = _features(X, settings)
+        names = _named(X, names, "feature_names")
     else:
         if not target:
             raise InvalidInput(
                 "a CSV upload needs the form field `target` naming the target column", "target"
             )
-        X, y = tabular.parse_csv(file, target, settings.max_dataset_cells, settings.max_label_chars)
-    X = _features(X, settings)
-    return Arrays(name, X, _targets(y, len(X), settings.max_label_chars), task)
+        limits = (settings.max_dataset_cells, settings.max_label_chars)
+        X, y, names = tabular.parse_csv(file, target, *limits)
+        X = _features(X, settings)
+    y = _targets(y, len(X), settings.max_label_chars)
+    return Arrays(name, X, y, task, feature_names=names, target_name=target if names else None)
 
 
 def _name(name: str) -> str:
     if len(name) > 200 or re.search(r"[\x00-\x1f\x7f]", name):
         raise InvalidInput("name must be 1 to 200 printable characters", "name")
     return name
-
-
-# What an .npz array may hold: numbers, or (for y) class labels of bounded length.
-_NPZ_KINDS = {"X": "iufb", "y": "iufbU"}
-# Reading a damaged or unusual zip member raises any of these.
-_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
-
-
-def _npz(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with zipfile.ZipFile(file) as archive:
-            members = {n.removesuffix(".npy"): n for n in archive.namelist()}
-            missing = [key for key in ("X", "y") if key not in members]
-            if missing:
-                raise InvalidInput(
-                    f"the .npz file must hold arrays `X` and `y`; it has {sorted(members)}", "file"
-                )
-            for key in ("X", "y"):
-                with archive.open(members[key]) as member:
-                    _check_header(key, *_npy_header(member), settings)
-            arrays = {key: _load_npy(archive, members[key], key) for key in ("X", "y")}
-    except _ZIP_ERRORS as exc:
-        raise InvalidInput(f"the file is not a readable .npz archive: {exc}", "file") from exc
-    return arrays["X"], arrays["y"]
-
-
-def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype, settings: Settings) -> None:
-    """Shape and dtype from the header, before a byte of data is read."""
-    check_cells(shape, settings, f"the .npz array {key}")
-    if dtype.kind not in _NPZ_KINDS[key]:
-        raise InvalidInput(
-            f"the .npz array {key} holds {dtype}; it must hold numbers"
-            + (" or class labels (strings)" if key == "y" else ""),
-            "file",
-        )
-    if dtype.kind == "U" and dtype.itemsize // 4 > settings.max_label_chars:
-        raise InvalidInput(
-            f"the .npz array y holds labels of up to {dtype.itemsize // 4} characters; the "
-            f"limit is {settings.max_label_chars} (SYN0_MAX_LABEL_CHARS)",
-            "file",
-        )
-
-
-def _npy_header(member) -> tuple[tuple[int, ...], np.dtype]:
-    """Read only an ``.npy`` header, so a compressed archive cannot expand unchecked."""
-    try:
-        version = np.lib.format.read_magic(member)
-        read = (
-            np.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else np.lib.format.read_array_header_2_0
-        )
-        shape, _, dtype = read(member)
-        return shape, dtype
-    except ValueError as exc:
-        raise InvalidInput(f"the .npz file holds an unreadable array: {exc}", "file") from exc
-
-
-def _load_npy(archive: zipfile.ZipFile, member: str, key: str) -> np.ndarray:
-    with archive.open(member) as stream:
-        try:
-            return np.lib.format.read_array(stream, allow_pickle=False)
-        except ValueError as exc:
-            raise InvalidInput(
-                f"the .npz array {key} cannot be read ({exc}); arrays of Python objects "
-                "are refused, store numbers or strings",
-                "file",
-            ) from exc
-
-
-def check_cells(shape: tuple[int, ...], settings: Settings, what: str) -> None:
-    if math.prod(shape) > settings.max_dataset_cells:
-        raise _too_many_cells(shape, settings, what)
-
-
-def _too_many_cells(shape: tuple[int, ...], settings: Settings, what: str) -> LimitExceeded:
-    return LimitExceeded(
-        f"the number of values in {what} (samples x features)",
-        math.prod(shape),
-        settings.max_dataset_cells,
-        "max_dataset_cells",
-        "features",
-    )
 
 
 # --- checks -------------------------------------------------------------------------------

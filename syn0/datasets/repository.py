@@ -27,6 +27,8 @@ def add_dataset(
     classes: list | None,
     n_outputs: int,
     generator: dict[str, Any] | None = None,
+    feature_names: list[str] | None = None,
+    target_name: str | None = None,
 ) -> Dataset:
     data = blobs.pack(X=X, y=y)
     dataset = Dataset(
@@ -40,6 +42,8 @@ def add_dataset(
         sha256=blobs.sha256(data),
         data=data,
         generator=generator,
+        feature_names=feature_names,
+        target_name=target_name,
     )
     session.add(dataset)
     session.flush()

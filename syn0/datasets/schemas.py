@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from typing_extensions import TypeAliasType
 
 from syn0.core import glyphs
 from syn0.core.datasets import IMAGE_KINDS, KINDS, task_of
 from syn0.core.spec import Task
+from syn0.datasets.orm import Dataset
+from syn0.kit.features import MAX_NAME_CHARS, names_of
 from syn0.kit.schemas import In, Out, Timestamp
 
 # Printable names only: no NUL or other control characters.
@@ -45,12 +47,21 @@ class DatasetIn(In):
     features: list[Any] = Field(min_length=1, description="rectangular nested list of numbers")
     targets: list[Any] = Field(min_length=1, description="one target per sample")
     task: Task | None = Field(None, description="inferred from the targets when absent")
+    feature_names: list[str] | None = Field(
+        None,
+        description="flat features only: one unique, non-empty name (at most "
+        f"{MAX_NAME_CHARS} characters) per column; `x0, x1, …` when absent",
+    )
 
 
 class DatasetUpload(BaseModel):
     """Multipart upload: a CSV (header row) or an ``.npz`` holding ``X`` and ``y``."""
 
-    file: bytes = Field(json_schema_extra={"format": "binary"})
+    file: bytes = Field(
+        json_schema_extra={"format": "binary"},
+        description="a CSV's header names its features; an .npz may hold `feature_names` "
+        "(strings, one per column of X)",
+    )
     target: str | None = Field(None, description="the CSV's target column (required for CSV)")
     name: str | None = Field(None, description="defaults to the file name")
     task: Task | None = None
@@ -108,8 +119,22 @@ class DatasetOut(Out):
     input_shape: list[int] = Field(description="what a NetworkSpec's input_shape should be")
     n_outputs: int = Field(description="number of classes, or of regression target columns")
     classes: list[Any] | None
+    feature_names: list[str] | None = Field(
+        description="the names of the feature columns (a CSV's header, the upload's "
+        "`feature_names`, else `x0, x1, …`); null for images"
+    )
+    target_name: str | None = Field(description="a CSV upload's target column")
     sha256: str
     generator: ImageGenerator | Generator | None = Field(
         None, description="the settings of POST /v1/datasets/generate; null for an upload"
     )
     created_at: Timestamp
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if not isinstance(data, Dataset):
+            return data
+        fields = {name: getattr(data, name) for name in cls.model_fields}
+        fields["feature_names"] = names_of(data.feature_names, data.input_shape)
+        return fields

@@ -10,8 +10,9 @@ from syn0.core import DataError, glyphs
 from syn0.core import datasets as generators
 from syn0.core.targets import find_classes, infer_task
 from syn0.datasets import repository as store
+from syn0.datasets.limits import check_cells
 from syn0.datasets.orm import Dataset
-from syn0.datasets.parsing import Arrays, check_cells
+from syn0.datasets.parsing import Arrays
 from syn0.datasets.schemas import GenerateIn
 from syn0.kit.errors import Conflict, InvalidInput, QuotaExceeded
 from syn0.kit.lookups import found
@@ -68,6 +69,8 @@ def create(session: Session, tenant_id: str, arrays: Arrays, settings: Settings)
         classes=classes,
         generator=arrays.generator,
         n_outputs=n_outputs,
+        feature_names=arrays.feature_names,
+        target_name=arrays.target_name,
     )
     stored, quota = tenants.stored_bytes(session, tenant_id), settings.tenant_max_stored_bytes
     if stored > quota:

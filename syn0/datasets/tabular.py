@@ -13,6 +13,7 @@ from typing import BinaryIO
 import numpy as np
 
 from syn0.kit.errors import InvalidInput, LimitExceeded
+from syn0.kit.features import check_names
 
 # Cells converted at once. NumPy sizes each cell to the chunk's longest field, and holds
 # the GIL while it converts: small chunks keep the event loop answering meanwhile.
@@ -21,8 +22,9 @@ CHUNK_CELLS = 2**13
 
 def parse_csv(
     file: BinaryIO, target: str, max_cells: int, max_chars: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` float32 ``(n, columns - 1)`` and the target column ``y`` ``(n,)``.
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``X`` float32 ``(n, columns - 1)``, the target column ``y`` ``(n,)`` and the
+    feature columns' names (checked by ``syn0.kit.features.check_names``).
 
     The target becomes int64 or float64 when every value is a number, else strings.
     """
@@ -63,12 +65,14 @@ class _Table:
     def __init__(self, header: list[str], target: str, max_cells: int, max_chars: int) -> None:
         self.width, self.max_cells, self.max_chars = len(header), max_cells, max_chars
         self.column = header.index(target)
-        self.names = header[: self.column] + header[self.column + 1 :]
+        self.names = check_names(
+            header[: self.column] + header[self.column + 1 :], self.width - 1, "header"
+        )
         self.features: list[np.ndarray] = []
         self.targets: list[np.ndarray] = []
         self.rows = 0  # data rows read
 
-    def read(self, reader) -> tuple[np.ndarray, np.ndarray]:
+    def read(self, reader) -> tuple[np.ndarray, np.ndarray, list[str]]:
         chunk: list[list[str]] = []
         per_chunk = max(1, CHUNK_CELLS // self.width)
         for row in reader:
@@ -95,7 +99,8 @@ class _Table:
                 "max_dataset_cells",
                 "features",
             )
-        return np.concatenate(self.features), _labels(np.concatenate(self.targets))
+        X = np.concatenate(self.features)
+        return X, _labels(np.concatenate(self.targets)), self.names
 
     def _check(self, row: list[str], line: int) -> None:
         if len(row) != self.width:

@@ -36,6 +36,8 @@ class Run:
     dataset_id: str | None
     replay_of: str | None
     dataset_sha256: str | None = None
+    feature_names: list[str] | None = None  # the dataset's, once its data is read
+    target_name: str | None = None
 
     @classmethod
     def of(cls, job: Job) -> Run:
@@ -85,6 +87,8 @@ def _model(run: Run, net: Network, metrics: dict, epoch: int | None, *, partial:
         partial=partial,
         epoch=epoch,
         dataset_sha256=run.dataset_sha256,
+        feature_names=run.feature_names,
+        target_name=run.target_name,
         syn0_version=lineage.syn0_version(),
         # A stopped replay's weights are no outcome of the spec to compare.
         replay_of=None if partial else run.replay_of,
@@ -103,6 +107,8 @@ def keep_stored(session: Session, job_id: str) -> None:
         return
     run = Run.of(job)
     if job.dataset_id is not None:
-        query = select(Dataset.sha256).where(Dataset.id == job.dataset_id)
-        run.dataset_sha256 = session.scalar(query)
+        columns = (Dataset.sha256, Dataset.feature_names, Dataset.target_name)
+        row = session.execute(select(*columns).where(Dataset.id == job.dataset_id)).first()
+        if row is not None:
+            run.dataset_sha256, run.feature_names, run.target_name = row
     attempts.keep_model(session, job_id, partial_model(run, Checkpoint.from_bytes(data)))

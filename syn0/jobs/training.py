@@ -157,6 +157,7 @@ def _train(attempt: Attempt, run: Run, resume: Checkpoint | None, earlier: list[
                 "the job's dataset was deleted before training started", field="dataset_id"
             )
         task, run.dataset_sha256 = dataset.task, dataset.sha256
+        run.feature_names, run.target_name = dataset.feature_names, dataset.target_name
         X, y = datasets.load_arrays(session, tenant_id, dataset_id)
         if training_spec.initial_weights and resume is None:
             _start_from(session, tenant_id, training_spec.initial_weights.model_id, net)

@@ -139,10 +139,18 @@ def replay_model(
     return job_service.present(session, [job], settings)[0]
 
 
+CSV_BODY = (
+    "a header row naming the model's features (its signature's `feature_names`, in any "
+    "order; its `target_name` column, if present, is ignored), then one row per sample"
+)
+
+
 async def predict(model_id: str, request: Request, principal: PredictKey) -> Response:
-    """Outputs for ``inputs`` ``(n, *input_shape)``; classifiers add ``labels`` in the
-    dataset's own class values and ``probabilities`` (columns in ``classes`` order).
-    Wrong shapes are a 422 naming the expected shape."""
+    """Outputs for ``inputs`` ``(n, *input_shape)``, or for ``records`` (one object of
+    feature names and values per sample), or for a ``text/csv`` body whose header names
+    the features; classifiers add ``labels`` in the dataset's own class values and
+    ``probabilities`` (columns in ``classes`` order). ``Accept: text/csv`` answers CSV.
+    Wrong shapes, and a missing or unknown feature name, are a 422 naming them."""
     return await predict_response(request.app.state.runtime.models, request, principal, model_id)
 
 
@@ -157,13 +165,22 @@ def add_predict_route(app: FastAPI) -> None:
         route_class_override=PredictRoute,
         response_class=Response,
         responses={
-            200: {"model": PredictOut, "description": "Outputs (and labels, probabilities)"},
+            200: {
+                "model": PredictOut,
+                "description": "Outputs (and labels, probabilities); with `Accept: text/csv`, "
+                "CSV: `label` and `p_<class>` columns for a classifier, `output` (or "
+                "`output_0`, …) for a regression",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            },
             **keyed(404, 413, 422, 500, 503),
         },
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": PredictIn.model_json_schema()}},
+                "content": {
+                    "application/json": {"schema": PredictIn.model_json_schema()},
+                    "text/csv": {"schema": {"type": "string", "description": CSV_BODY}},
+                },
             }
         },
     )

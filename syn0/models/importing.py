@@ -49,7 +49,8 @@ def import_model(
         job_id=None,
         dataset_id=None,
         network=spec.model_dump(mode="json"),
-        training={},
+        # what a job's TrainingSpec stores: its dtype only when not the default
+        training={} if net.dtype.name == "float32" else {"dtype": net.dtype.name},
         task=net.task,
         classes=None if net.classes is None else net.classes.tolist(),
         metrics={},

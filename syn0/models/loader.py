@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syn0.core import DataError, Network
 from syn0.kit.blobs import CorruptBlob
 from syn0.kit.errors import CorruptData
+from syn0.kit.features import names_of
 from syn0.kit.lookups import found
 from syn0.models import repository as models
 from syn0.models.orm import Model
@@ -55,8 +56,17 @@ class Loaded:
     forward passes: a ``Network`` reuses its work buffers between calls, so two passes
     at once would mix answers."""
 
-    def __init__(self, net: Network, tenant_id: str, epoch: int | None) -> None:
+    def __init__(
+        self,
+        net: Network,
+        tenant_id: str,
+        epoch: int | None,
+        names: list[str] | None = None,
+        target: str | None = None,
+    ) -> None:
         self.net, self.tenant_id, self.epoch = net, tenant_id, epoch
+        # Its signature's feature names (None: images) and target column.
+        self.names, self.target = names, target
         self.lock = threading.Lock()
 
 
@@ -86,7 +96,9 @@ class ModelLoader:
             return loaded
         with self.sessions()() as session:
             model, weights = read_weights(session, tenant_id, model_id)
-        loaded = Loaded(network_of(model_id, weights), tenant_id, model.metrics.get("epoch"))
+        names = names_of(model.feature_names, model.network["input_shape"])
+        net = network_of(model_id, weights)
+        loaded = Loaded(net, tenant_id, model.metrics.get("epoch"), names, model.target_name)
         with self._lock:
             self._served[model_id] = loaded
             while len(self._served) > self.size:

@@ -37,6 +37,9 @@ class Model(Base):
     training: Mapped[dict[str, Any]] = mapped_column(JSON)
     task: Mapped[str] = mapped_column(String(16))
     classes: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Its dataset's feature names as given (null: x0, x1, ..., or images) and target column.
+    feature_names: Mapped[list[str] | None] = mapped_column(JSON)
+    target_name: Mapped[str | None] = mapped_column(String(200))
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     n_params: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -19,6 +19,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from syn0.api.body_limit import read_body
+from syn0.kit import csv_io
 from syn0.models import serving
 from syn0.models.loader import ModelLoader
 from syn0.tenants.auth import Principal, allow
@@ -49,6 +50,10 @@ class PredictRoute(APIRoute):
         await response(scope, receive, send)
 
 
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def predict_response(
     loader: ModelLoader,
     request: Request,
@@ -61,15 +66,20 @@ async def predict_response(
     registry's version and alias), ``headers`` (encoded, lowercase) go with it."""
     body = await read_body(request)
     large = len(body) > serving.INLINE_BODY_BYTES
-    if large:  # read as it is parsed: its memory goes before the forward pass
+    if _media_type(request) == csv_io.MEDIA_TYPE:  # named columns: the model's names first
+        loaded = await loader.get(principal.tenant_id, model_id)
+        X = await anyio.to_thread.run_sync(serving.parse_csv, body, loaded)
+    elif large:  # read as it is parsed: its memory goes before the forward pass
         X = await anyio.to_thread.run_sync(serving.parse_large_inputs, body)
     else:
         X = serving.parse_inputs(body.bytes())
-    content = await serving.respond(loader, principal.tenant_id, model_id, X, large, fields)
+    as_csv = csv_io.MEDIA_TYPE in request.headers.get("accept", "")
+    media_type = csv_io.MEDIA_TYPE if as_csv else "application/json"
+    content = await serving.respond(loader, principal.tenant_id, model_id, X, large, fields, as_csv)
     if isinstance(content, bytes):
-        response = Response(content, media_type="application/json")
+        response = Response(content, media_type=media_type)
     else:
-        response = StreamingResponse(content, media_type="application/json")
+        response = StreamingResponse(content, media_type=media_type)
     if headers:
         response.raw_headers.extend(headers)
     return response

@@ -20,8 +20,9 @@ import orjson
 from pydantic import ValidationError
 
 from syn0.core import DataError, Network
-from syn0.kit import json_stream
+from syn0.kit import csv_io, json_records, json_stream
 from syn0.kit.errors import InvalidInput
+from syn0.kit.features import order
 from syn0.models.loader import Loaded, ModelLoader
 from syn0.models.schemas import PredictIn
 
@@ -29,22 +30,46 @@ from syn0.models.schemas import PredictIn
 # are parsed (straight into an array) and run in a worker thread so one large request
 # cannot stall the others, and their reply is sent a slice at a time.
 INLINE_BODY_BYTES = json_stream.STREAM_BODY_BYTES
-_SHAPE_HINT = 'the body must be a JSON object {"inputs": [[...], ...]} with one entry per sample'
+_SHAPE_HINT = (
+    'the body must be a JSON object {"inputs": [[...], ...]} or {"records": [{"name": value, '
+    "...}, ...]} with one entry per sample"
+)
+# What a body decodes to: inputs as an array, or records to match to the model's names.
+Parsed = np.ndarray | json_records.Records
 
 
-def run_locked(loaded: Loaded, model_id: str, X: np.ndarray) -> Prediction:
+def run_locked(loaded: Loaded, model_id: str, X: Parsed) -> Prediction:
     """``predict`` holding the network's lock (from a worker thread)."""
     with loaded.lock:
-        return predict(loaded.net, model_id, X)
+        return predict(loaded.net, model_id, inputs_of(X, loaded))
+
+
+def inputs_of(parsed: Parsed, loaded: Loaded, field: str = "records") -> np.ndarray:
+    """The model's inputs: an array as it is, records (or a CSV's named columns) as the
+    columns of the model's features in its order."""
+    if isinstance(parsed, np.ndarray):
+        return parsed
+    if loaded.names is None:
+        shape = list(loaded.net.spec.input_shape)
+        raise InvalidInput(
+            f"{field} name the features of a model of flat inputs; this model reads images "
+            f"of shape {shape}: send them as `inputs`",
+            field,
+        )
+    columns = order(parsed.names, loaded.names, field)
+    if columns == list(range(len(columns))):
+        return parsed.values
+    return parsed.values[:, columns]
 
 
 async def respond(
     loader: ModelLoader,
     tenant_id: str,
     model_id: str,
-    X: np.ndarray,
+    X: Parsed,
     large: bool,
     fields: dict[str, Any] | None = None,
+    as_csv: bool = False,
 ) -> bytes | Iterator[bytes]:
     """The reply body for parsed inputs (see ``predict``): bytes, or for a large batch
     the same bytes a slice of rows at a time, so the reply is never whole in memory.
@@ -56,20 +81,38 @@ async def respond(
     loaded = await loader.get(tenant_id, model_id)
     if not large and loaded.lock.acquire(blocking=False):
         try:
-            return encode(predict(loaded.net, model_id, X), fields)
+            prediction = predict(loaded.net, model_id, inputs_of(X, loaded))
         finally:
             loaded.lock.release()
-    prediction = await anyio.to_thread.run_sync(run_locked, loaded, model_id, X)
+    else:
+        prediction = await anyio.to_thread.run_sync(run_locked, loaded, model_id, X)
+    if as_csv:
+        return csv_io.in_slices(prediction) if large else b"".join(csv_io.in_slices(prediction))
     return encode_in_slices(prediction, fields) if large else encode(prediction, fields)
 
 
-def parse_inputs(body: bytes) -> np.ndarray:
-    """``inputs`` as a numeric array, the body decoded by ``PredictIn``; shape and
-    finiteness are the network's to check."""
+def parse_csv(body: BinaryIO, loaded: Loaded) -> np.ndarray:
+    """A ``text/csv`` body as the model's inputs (``csv_io.read_inputs``)."""
+    if loaded.names is None:
+        shape = list(loaded.net.spec.input_shape)
+        raise InvalidInput(
+            "a CSV body names the features of a model of flat inputs; this model reads "
+            f"images of shape {shape}: send them as JSON `inputs`",
+            "body",
+        )
+    return csv_io.read_inputs(body, loaded.names, loaded.target, loaded.net.dtype)
+
+
+def parse_inputs(body: bytes) -> Parsed:
+    """``inputs`` as a numeric array (or ``records``), the body decoded by ``PredictIn``;
+    shape and finiteness are the network's to check."""
     try:
-        inputs = PredictIn.model_validate_json(body).inputs
+        decoded = PredictIn.model_validate_json(body)
     except ValidationError as exc:
-        raise _invalid_body(exc.errors()) from None
+        raise _invalid_body(exc.errors(), body) from None
+    if decoded.records is not None:
+        return json_records.records_of(decoded.records)
+    inputs = decoded.inputs
     try:
         # float64 from the start: an array of strings would be sized to the longest one.
         return np.asarray(inputs, dtype=np.float64)
@@ -88,32 +131,60 @@ def parse_inputs(body: bytes) -> np.ndarray:
         ) from None
 
 
-def parse_large_inputs(body: bytes | BinaryIO) -> np.ndarray:
+def parse_large_inputs(body: bytes | BinaryIO) -> Parsed:
     """``parse_inputs`` for a body over ``STREAM_BODY_BYTES``: straight into float64."""
-    read = partial(json_stream.grid, field="inputs", typecode="d")
-    return _inputs(json_stream.parse_object(body, {"inputs": read}))
+    readers = {
+        "inputs": partial(json_stream.grid, field="inputs", typecode="d"),
+        "records": json_records.records,
+    }
+    return _inputs(json_stream.parse_object(body, readers))
 
 
-def _invalid_body(errors: list[dict]) -> InvalidInput:
+def _invalid_body(errors: list[dict], body: bytes) -> InvalidInput:
     """``PredictIn``'s first complaint, said as the large-body parser says it."""
     kinds = {error["type"] for error in errors}
     if "json_invalid" in kinds:
         detail = next(e["msg"] for e in errors if e["type"] == "json_invalid")
         return InvalidInput(f"the request body is not valid JSON: {detail}", "body")
-    if kinds & {"model_type", "missing"}:
+    if kinds & {"model_type", "missing"} or not _names_inputs(body):
         return InvalidInput(_SHAPE_HINT, "inputs")
+    if "value_error" in kinds:
+        return InvalidInput(f"send either `inputs` or `records`; {_SHAPE_HINT}", "records")
+    records = [e for e in errors if e["loc"][:1] == ("records",)]
+    if records:
+        loc = ".".join(map(str, records[0]["loc"]))
+        if records[0]["type"] == "too_short":
+            return InvalidInput(f"records must be a non-empty list; {_SHAPE_HINT}", "records")
+        if len(records[0]["loc"]) == 2:
+            return InvalidInput(f"{loc} must be an object of feature names and numbers", loc)
+        return InvalidInput(
+            f"{loc} must be a number; records are objects of feature names and numbers", loc
+        )
     unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
     if unknown:
         return InvalidInput(f"unknown field {unknown[0]!r}; {_SHAPE_HINT}", unknown[0])
     return InvalidInput(f"inputs must be a non-empty list; {_SHAPE_HINT}", "inputs")
 
 
+def _names_inputs(body: bytes) -> bool:
+    """True if the body is an object holding ``inputs`` or ``records`` (or both)."""
+    payload = orjson.loads(body)
+    return isinstance(payload, dict) and bool({"inputs", "records"} & set(payload))
+
+
 def _inputs(payload: Any) -> Any:
-    if not isinstance(payload, dict) or "inputs" not in payload:
+    if not isinstance(payload, dict) or not {"inputs", "records"} & set(payload):
         raise InvalidInput(_SHAPE_HINT, "inputs")
-    unknown = sorted(set(payload) - {"inputs"})
+    unknown = sorted(set(payload) - {"inputs", "records"})
     if unknown:
         raise InvalidInput(f"unknown field {unknown[0]!r}; {_SHAPE_HINT}", unknown[0])
+    if len(payload) == 2:
+        raise InvalidInput(f"send either `inputs` or `records`; {_SHAPE_HINT}", "records")
+    if "records" in payload:
+        records = payload["records"]
+        if not isinstance(records, json_records.Records) or not len(records.values):
+            raise InvalidInput(f"records must be a non-empty list; {_SHAPE_HINT}", "records")
+        return records
     inputs = payload["inputs"]
     if not isinstance(inputs, list | np.ndarray) or not len(inputs):
         raise InvalidInput(f"inputs must be a non-empty list; {_SHAPE_HINT}", "inputs")

@@ -87,7 +87,8 @@ def get_version(session: Session, registered_id: str, version: int) -> ModelVers
 
 def versions(session: Session, registered_id: str, only: int | None = None) -> Sequence[Row]:
     """Each version (or the version ``only``), oldest first, with its model's task,
-    metrics and dataset, and the dataset's sha256 (null once the dataset is deleted)."""
+    metrics, dataset and signature's parts, and the dataset's sha256 (null once the
+    dataset is deleted)."""
     query = (
         select(
             ModelVersion.version,
@@ -97,6 +98,12 @@ def versions(session: Session, registered_id: str, only: int | None = None) -> S
             Model.task,
             Model.metrics,
             Model.dataset_id,
+            # what its signature is made of (``syn0.models.schemas.Signature.of``)
+            Model.network,
+            Model.training,
+            Model.classes,
+            Model.feature_names,
+            Model.target_name,
             Dataset.sha256.label("dataset_sha256"),
         )
         .join(Model, Model.id == ModelVersion.model_id)

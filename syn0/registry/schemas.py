@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 
 from syn0.kit.errors import InvalidInput
 from syn0.kit.schemas import In, Out, Timestamp
-from syn0.models.schemas import PredictOut
+from syn0.models.schemas import PredictOut, Signature
 from syn0.registry.orm import ALIAS_CHARS, NAME_CHARS
 
 NAME_RULE = "lowercase letters, digits, `_`, `.` and `-`, starting with a letter or digit"
@@ -97,6 +97,7 @@ class VersionOut(Out):
     metrics: dict[str, Any] = Field(description="the model's final (or best) epoch")
     dataset_id: str | None
     dataset_sha256: str | None
+    signature: Signature = Field(description="what its model reads: as `GET /v1/models/{id}`")
     aliases: list[str]
     created_by: str | None = Field(description="the prefix of the key that registered it")
     created_at: Timestamp

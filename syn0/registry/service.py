@@ -20,6 +20,7 @@ from syn0.events import repository as events
 from syn0.kit.errors import Conflict, InvalidInput, NotFound
 from syn0.kit.orm import utcnow
 from syn0.models import repository as models
+from syn0.models.schemas import Signature
 from syn0.registry import repository as store
 from syn0.registry.orm import (
     DELETE,
@@ -261,6 +262,12 @@ def _versions(
     session: Session, registered_id: str, pointed: dict[int, list[str]], only: int | None = None
 ) -> list[VersionOut]:
     return [
-        VersionOut.model_validate({**row._mapping, "aliases": pointed.get(row.version, [])})
+        VersionOut.model_validate(
+            {
+                **row._mapping,
+                "aliases": pointed.get(row.version, []),
+                "signature": Signature.of(row),
+            }
+        )
         for row in store.versions(session, registered_id, only)
     ]

@@ -23,6 +23,7 @@ from syn0.datasets.orm import Dataset
 from syn0.kit.orm import is_id, utcnow
 from syn0.kit.paging import page
 from syn0.models.orm import Model
+from syn0.predictions.orm import BatchPrediction, PredictionChunk
 from syn0.tenants.orm import ApiKey, Tenant
 
 SCOPES = ("admin", "train", "predict")
@@ -67,14 +68,19 @@ def list_tenants(session: Session, limit: int, cursor: str | None):
 
 
 def stored_bytes(session: Session, tenant_id: str) -> int:
-    """Bytes of the tenant's datasets and model weights."""
+    """Bytes of the tenant's datasets, model weights and batch predictions' results."""
     datasets = select(func.coalesce(func.sum(func.length(Dataset.data)), 0)).where(
         Dataset.tenant_id == tenant_id
     )
     models = select(func.coalesce(func.sum(func.length(Model.weights)), 0)).where(
         Model.tenant_id == tenant_id
     )
-    return int(session.scalar(datasets)) + int(session.scalar(models))
+    results = (
+        select(func.coalesce(func.sum(func.length(PredictionChunk.data)), 0))
+        .join(BatchPrediction, BatchPrediction.id == PredictionChunk.prediction_id)
+        .where(BatchPrediction.tenant_id == tenant_id)
+    )
+    return sum(int(session.scalar(query)) for query in (datasets, models, results))
 
 
 # --- keys -------------------------------------------------------------------------------

@@ -191,8 +191,9 @@ class Broker:
 
     path: Path
 
-    def sent_job_ids(self, queue: str | None = None) -> list[str]:
-        """Ids of the jobs sent, to ``queue`` only when given ("celery" is the default)."""
+    def sent_job_ids(self, queue: str | None = None, task: str = "jobs.train") -> list[str]:
+        """Ids of the jobs sent, to ``queue`` only when given ("celery" is the default);
+        ``task``: the ids another task was sent with (``predictions.run``)."""
         if not self.path.exists():
             return []
         query = "SELECT payload FROM kombu_message m JOIN kombu_queue q ON m.queue_id = q.id"
@@ -207,7 +208,7 @@ class Broker:
         sent = []
         for (payload,) in rows:
             message = json.loads(payload)
-            if message["headers"]["task"] == "jobs.train":
+            if message["headers"]["task"] == task:
                 args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
                 sent.extend(args)
         return sent

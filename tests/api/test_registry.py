@@ -151,6 +151,8 @@ def test_the_detail_shows_each_versions_model_metrics_and_dataset(world, store):
         assert version["dataset_id"] == dataset["id"]
         assert version["dataset_sha256"] == dataset["sha256"]
         assert version["task"] == "classification"
+        assert version["signature"] == model["signature"]
+        assert version["signature"]["feature_names"] == ["x0", "x1"]
     assert [v["aliases"] for v in body["versions"]] == [[], ["staging"]]
     assert [(a["alias"], a["version"], a["model_id"]) for a in body["aliases"]] == [
         ("staging", 2, second)

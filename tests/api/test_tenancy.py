@@ -64,6 +64,14 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "POST /v1/models/{model_id}/evaluate": (NOT_FOUND, {"json": {"dataset_id": "{dataset_id}"}}),
     "DELETE /v1/models/{model_id}": (NOT_FOUND, {}),
     "POST /v1/models/{model_id}/replay": (NOT_FOUND, {}),
+    "POST /v1/models/{model_id}/predictions": (
+        NOT_FOUND,
+        {"json": {"dataset_id": "{dataset_id}"}},
+    ),
+    "GET /v1/predictions": (LIST, {}),
+    "GET /v1/predictions/{prediction_id}": (NOT_FOUND, {}),
+    "GET /v1/predictions/{prediction_id}/result": (NOT_FOUND, {}),
+    "DELETE /v1/predictions/{prediction_id}": (NOT_FOUND, {}),
     "GET /v1/registry": (LIST, {}),
     "GET /v1/registry/{name}": (NOT_FOUND, {}),
     # B's own name: a PUT of A's name would make B a registered model of that name
@@ -98,8 +106,8 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
 @pytest.fixture
 def world(make_key, make_client, sessions):
     """Tenant A (an admin key, a queued job on a dataset, a model, a registered model
-    whose alias points at it, a second key, a webhook with the delivery of the model's
-    job) and tenant B (a train + predict key)."""
+    whose alias points at it, a batch prediction, a second key, a webhook with the
+    delivery of the model's job) and tenant B (a train + predict key)."""
     a, b = make_key("tenant-a"), make_key("tenant-b", ("train", "predict"))
     as_a, as_b = make_client(a), make_client(b)
     hook = as_a.post("/v1/webhooks", json={"url": HOOK_URL, "events": ["job.succeeded"]}).json()
@@ -113,6 +121,8 @@ def world(make_key, make_client, sessions):
     with session_scope(sessions) as session:  # what a worker does first: fan out
         assert fan_out(session, schedule_length=1).deliveries == 1
     (delivery,) = as_a.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    body = {"dataset_id": dataset["id"]}
+    prediction = as_a.post(f"/v1/models/{model.model_id}/predictions", json=body).json()
     ids = {
         "dataset_id": dataset["id"],
         "job_id": job["id"],
@@ -122,6 +132,7 @@ def world(make_key, make_client, sessions):
         "registered": "a-model",
         "webhook_id": hook["id"],
         "delivery_id": delivery["id"],
+        "prediction_id": prediction["id"],
     }
     return as_a, as_b, ids
 

@@ -20,7 +20,7 @@ def classifier(api) -> Job:
 
 
 def test_predict_a_csv_file_or_stdin(syn0, api, classifier, tmp_path):
-    (tmp_path / "in.csv").write_text("x1,x2\n0.5,-1\n-2,3\n\n")
+    (tmp_path / "in.csv").write_text("x0,x1\n0.5,-1\n-2,3\n\n")
     from_file = syn0("predict", classifier.model_id, tmp_path / "in.csv")
     assert from_file.code == 0, from_file.err
     rows = [row.split(",") for row in from_file.out.splitlines()]
@@ -37,8 +37,12 @@ def test_predict_a_csv_file_or_stdin(syn0, api, classifier, tmp_path):
 
 
 def test_predict_reports_bad_rows(syn0, classifier):
-    ragged = syn0("predict", classifier.model_id, "-", input="a,b\n1,2\n3\n")
+    ragged = syn0("predict", classifier.model_id, "-", input="x0,x1\n1,2\n3\n")
     assert ragged.code == 2 and ragged.err == (
+        "error: <stdin>: data row 2 must hold 2 fields; received ['3']\n"
+    )
+    unnamed = syn0("predict", classifier.model_id, "-", input="1,2\n3\n")
+    assert unnamed.code == 2 and unnamed.err == (
         "error: <stdin>: data row 2 must hold 2 numbers; received ['3']\n"
     )
     wide = syn0("predict", classifier.model_id, "-", input="1,2,3\n")
@@ -112,3 +116,65 @@ def test_evaluate_prints_the_report_and_the_confusion_matrix(syn0, api, classifi
     assert as_json["report"] == report and sum(map(sum, matrix)) == 100
     wrong = syn0("evaluate", classifier.model_id, "--dataset", "nope")
     assert wrong.code == 2 and "no dataset with id 'nope'" in wrong.err
+
+
+@pytest.fixture(scope="module")
+def named(api) -> Job:
+    """A classifier of features named ``age`` and ``income``, its target ``label``."""
+    X, y = datasets.generate("spiral", 200, 0.1, 0)
+    lines = ["age,income,label"] + [f"{a},{b},{c}" for (a, b), c in zip(X, y, strict=True)]
+    data = api.datasets.upload_csv("\n".join(lines).encode(), target="label", name="people")
+    job = api.jobs.submit(data.id, NETWORK, training())
+    return api.jobs.wait(job.id, poll_interval=0.05)
+
+
+def test_predict_matches_the_header_by_name_and_ignores_the_target(syn0, api, named):
+    # given: the columns in another order, with the target column
+    rows = "income,label,age\n-1,1,0.5\n3,0,-2\n"
+
+    # when
+    result = syn0("predict", named.model_id, "-", input=rows)
+
+    # then
+    assert result.code == 0, result.err
+    assert result.err == "notice: <stdin>: ignoring the column 'label', the model's target\n"
+    expected = api.models.predict(named.model_id, [[0.5, -1], [-2, 3]])
+    labels = [int(row.split(",")[0]) for row in result.out.splitlines()[1:]]
+    assert labels == expected.labels.tolist()
+    assert api.models.get(named.model_id).signature.feature_names == ["age", "income"]
+    shown = syn0("models", "show", named.model_id)
+    assert "age, income (target label)" in shown.out
+
+
+def test_predict_refuses_a_missing_or_unknown_name(syn0, named):
+    missing = syn0("predict", named.model_id, "-", input="age\n1\n")
+    unknown = syn0("predict", named.model_id, "-", input="age,income,height\n1,2,3\n")
+
+    assert missing.code == 2 and missing.err == (
+        "error: <stdin>: the header lacks the feature 'income'; the model reads ['age', 'income']\n"
+    )
+    assert unknown.code == 2 and unknown.err == (
+        "error: <stdin>: the header has the column 'height', which is not one of the "
+        "model's features ['age', 'income'] nor its target 'label'\n"
+    )
+
+
+def test_predict_a_stored_dataset_through_the_queue(syn0, api, named, tmp_path):
+    X, y = datasets.generate("spiral", 50, 0.1, 1)
+    data = api.datasets.upload_arrays(X[:, ::-1], y, feature_names=["income", "age"])
+
+    to_file = syn0("predict", named.model_id, "--dataset", data.id, "-o", tmp_path / "out.csv")
+    as_lines = syn0("predict", named.model_id, "--dataset", data.id, "--format", "jsonl")
+
+    assert to_file.code == 0, to_file.err
+    assert f"wrote {tmp_path / 'out.csv'} (50 rows)" in to_file.err
+    rows = (tmp_path / "out.csv").read_text().splitlines()
+    expected = api.models.predict(named.model_id, X)
+    assert rows[0] == "row,label,p_0,p_1"
+    assert [int(row.split(",")[1]) for row in rows[1:]] == expected.labels.tolist()
+    assert as_lines.code == 0, as_lines.err
+    lines = [json.loads(line) for line in as_lines.out.splitlines()]
+    assert [line["row"] for line in lines] == list(range(50))
+    assert [line["label"] for line in lines] == expected.labels.tolist()
+    both = syn0("predict", named.model_id, "-", "--dataset", data.id, input="1,2\n")
+    assert both.code == 2 and "either FILE or --dataset" in both.err

@@ -20,6 +20,8 @@ TABLES = {
     "tenants",
     "api_keys",
     "registered_models",
+    "predictions",
+    "prediction_chunks",
     "model_versions",
     "model_aliases",
     "alias_moves",

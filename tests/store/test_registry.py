@@ -61,7 +61,7 @@ def _models(factory, n: int) -> tuple[Principal, list[str]]:
                 tenant_id=tenant_id,
                 job_id=job.id,
                 dataset_id=dataset.id,
-                network={},
+                network={"input_shape": [1], "layers": []},  # what a signature reads
                 training={},
                 task="regression",
                 classes=None,

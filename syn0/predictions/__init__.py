@@ -1,0 +1,1 @@
+"""Batch predictions: a model over a stored dataset, through the queue."""
