@@ -99,3 +99,21 @@ def test_the_api_runs_with_the_protocol_that_bounds_request_heads():
     command = ["--http", "syn0.api.server:HeadLimitedHttpTools"]
     assert _compose()["services"]["api"]["command"][-2:] == command
     assert '"--http", "syn0.api.server:HeadLimitedHttpTools"]' in (ROOT / "Dockerfile").read_text()
+
+
+def test_api_and_workers_count_into_one_shared_metrics_folder():
+    compose = _compose()
+    services = compose["services"]
+    folder = services["api"]["environment"]["SYN0_METRICS_DIR"]
+    for name in ("api", "worker"):
+        assert services[name]["environment"]["SYN0_METRICS_DIR"] == folder
+        assert f"metrics:{folder}" in services[name]["volumes"]
+    assert "metrics" in compose["volumes"]
+    # the image has the folder, owned by its user, so the new volume is writable
+    assert f"mkdir -p {folder} && chown -R syn0" in (ROOT / "Dockerfile").read_text()
+    assert services["api"]["environment"]["SYN0_LOG_FORMAT"] == "json"
+
+
+def test_an_empty_metrics_token_is_no_token(monkeypatch):
+    monkeypatch.setenv("SYN0_METRICS_TOKEN", "")  # compose's default when it is unset
+    assert Settings().metrics_token is None

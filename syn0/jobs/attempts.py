@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from syn0.jobs import transitions
 from syn0.jobs.orm import METRIC_FIELDS, QUEUED, RUNNING, SUCCEEDED, Job, JobCheckpoint, JobMetric
 from syn0.kit import blobs
 from syn0.kit.orm import utcnow
@@ -36,6 +37,7 @@ def claim_job(session: Session, job_id: str) -> int | None:
     if not result.rowcount:
         return None
     job = session.execute(select(Job.attempts, Job.history).where(Job.id == job_id)).one()
+    transitions.note(session, job_id, QUEUED, RUNNING, job.attempts)
     entry = {"attempt": job.attempts, "started_at": now.isoformat()}
     session.execute(
         update(Job).where(Job.id == job_id).values(history=[*(job.history or []), entry])
@@ -161,6 +163,7 @@ def finish_succeeded(session: Session, job_id: str, attempt: int, model: Model) 
         .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow())
     )
     if result.rowcount:
+        transitions.note(session, job_id, RUNNING, SUCCEEDED, attempt)
         close_history(session, job_id, attempt, SUCCEEDED)
         session.execute(delete(JobCheckpoint).where(JobCheckpoint.job_id == job_id))
     return bool(result.rowcount)
@@ -176,7 +179,9 @@ def finish_unsuccessful(
         .values(status=status, error=error, finished_at=utcnow())
     )
     if result.rowcount:
-        close_history(session, job_id, attempt, (error or {}).get("type", status))
+        outcome = (error or {}).get("type", status)
+        transitions.note(session, job_id, RUNNING, status, attempt, outcome)
+        close_history(session, job_id, attempt, outcome)
     return bool(result.rowcount)
 
 
@@ -227,6 +232,7 @@ def requeue(session: Session, job_id: str, attempt: int) -> bool:
         .values(status=QUEUED, queued_at=utcnow(), max_attempts=Job.max_attempts + 1)
     )
     if result.rowcount:
+        transitions.note(session, job_id, RUNNING, QUEUED, attempt, "worker-shutdown")
         close_history(session, job_id, attempt, "worker-shutdown")
     return bool(result.rowcount)
 

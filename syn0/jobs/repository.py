@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from syn0.jobs import transitions
 from syn0.jobs.orm import (
     ACTIVE,
     CANCELLED,
@@ -87,6 +88,12 @@ def count_active(session: Session, tenant_id: str | None = None) -> int:
     return session.scalar(query) or 0
 
 
+def count_by_status(session: Session) -> dict[str, int]:
+    """Jobs of every tenant by status (``/metrics``), each status present, zero or not."""
+    counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+    return {status: counts.get(status, 0) for status in (*ACTIVE, *FINISHED)}
+
+
 def cancel_job(session: Session, tenant_id: str, job_id: str) -> bool:
     """Cancel a queued job at once or flag a running one; False if it already ended."""
     now = utcnow()
@@ -97,6 +104,7 @@ def cancel_job(session: Session, tenant_id: str, job_id: str) -> bool:
         .values(status=CANCELLED, finished_at=now, cancel_requested=True)
     )
     if queued.rowcount:
+        transitions.note(session, job_id, QUEUED, CANCELLED, None, "cancelled by the client")
         return True
     running = session.execute(
         update(Job).where(*mine, Job.status == RUNNING).values(cancel_requested=True)
