@@ -84,7 +84,7 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     # that the worker's children (its pool) can be ended with it as one process group.
     worker = (
         subprocess.Popen(
-            [sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", "WARNING"],
+            [sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", settings.log_level],
             start_new_session=True,
         )
         if start
@@ -154,7 +154,15 @@ def _stop(worker: subprocess.Popen) -> None:
     show_default=True,
     help="Training processes (with a broker server; the embedded broker runs one).",
 )
-@click.option("-l", "--loglevel", type=LOG_LEVELS, default="INFO", show_default=True)
+@click.option(
+    "-l",
+    "--loglevel",
+    type=LOG_LEVELS,
+    envvar="SYN0_LOG_LEVEL",
+    default="INFO",
+    show_default=True,
+    help="Also $SYN0_LOG_LEVEL; the format is $SYN0_LOG_FORMAT's (text or json).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No start-up banner.")
 @click.option(
     "--device",
