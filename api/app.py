@@ -178,4 +178,25 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
                         reply["content"] = {"application/problem+json": problem}
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
+        _hoist_defs(schema["paths"], schema["components"]["schemas"])
     return app.openapi_schema
+
+
+def _hoist_defs(node: Any, components: dict[str, Any]) -> None:
+    """Schemas written inline by pydantic (a request body given as ``model_json_schema()``)
+    carry their definitions in ``$defs`` and point at them as ``#/$defs/Name``, which a
+    reader resolves from the document's root, where there is none (ReDoc stops with
+    "Invalid reference token: $defs"). They become named components instead."""
+    if isinstance(node, list):
+        for item in node:
+            _hoist_defs(item, components)
+        return
+    if not isinstance(node, dict):
+        return
+    for name, definition in node.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        node["$ref"] = "#/components/schemas/" + ref.removeprefix("#/$defs/")
+    for value in node.values():
+        _hoist_defs(value, components)
