@@ -47,6 +47,7 @@ def server_env(directory: Path) -> dict[str, str]:
         "SYN0_DATABASE_URL": f"sqlite:///{directory / 'syn0.db'}",
         "SYN0_BROKER_URL": f"sqla+sqlite:///{directory / 'broker.db'}",
         "SYN0_METRICS_FLUSH_SECONDS": "0",
+        "SYN0_DATA_DIR": str(directory),  # serve's metrics folder too
     }
 
 
