@@ -51,6 +51,7 @@ def create_job(
     )
     session.add(job)
     session.flush()
+    transitions.note(session, job.id, None, QUEUED, None, f"created by tenant {tenant_id}")
     return job
 
 

@@ -20,12 +20,13 @@ _KEY = "syn0.job_transitions"
 def note(
     session: Session,
     job_id: str,
-    source: str,
+    source: str | None,
     target: str,
     attempt: int | None,
     reason: str | None = None,
 ) -> None:
-    """Log ``job_id``: ``source -> target`` once ``session`` commits."""
+    """Log ``job_id``: ``source -> target`` once ``session`` commits (``source`` None:
+    the job was just created)."""
     session.info.setdefault(_KEY, []).append((job_id, source, target, attempt, reason))
 
 
@@ -33,11 +34,11 @@ def note(
 def _committed(session: Session) -> None:
     for job_id, source, target, attempt, reason in session.info.pop(_KEY, ()):
         log.info(
-            "job %s: %s -> %s (attempt %s)%s",
+            "job %s: %s -> %s%s%s",
             job_id,
-            source,
+            source or "new",
             target,
-            attempt,
+            f" (attempt {attempt})" if attempt else "",
             f": {reason}" if reason else "",
             extra={
                 "job_id": job_id,

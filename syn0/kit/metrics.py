@@ -55,9 +55,9 @@ def configure(directory: Path | None) -> None:
                 f"cannot switch to {_where(directory)} in the same process"
             )
         return
-    if _built.cache_info().currsize:
-        raise RuntimeError("configure the metrics before the first one is used")
     if directory is not None:
+        if _built.cache_info().currsize:  # made already, counting in this process
+            raise RuntimeError("configure the metrics before the first one is used")
         directory.mkdir(parents=True, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
         values.ValueClass = values.MultiProcessValue(process_id)

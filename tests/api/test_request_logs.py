@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.api.factories import create_dataset, queued_job
+from tests.api.factories import create_dataset, job_body
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -81,10 +81,22 @@ def test_a_request_refused_before_routing_is_logged_without_a_tenant(make_client
     assert (line["status"], line["tenant"], line["request_id"]) == (401, None, "anon")
 
 
-def test_a_cancel_logs_the_jobs_transition_with_the_request_id(make_client, capfd):
+def test_a_submit_and_a_cancel_log_the_jobs_transitions_with_the_request_id(make_client, capfd):
     logged = make_client(log_format="json")
-    job = queued_job(logged, create_dataset(logged)["id"])
+    dataset = create_dataset(logged)
     capfd.readouterr()
+    reply = logged.post(
+        "/v1/jobs", json=job_body(dataset["id"]), headers={"X-Request-ID": "submit-1"}
+    )
+    job = reply.json()
+    [created] = [line for line in json_lines(capfd) if line["logger"] == "syn0.jobs"]
+    assert {k: created[k] for k in ("job_id", "from_status", "to_status", "request_id")} == {
+        "job_id": job["id"],
+        "from_status": None,
+        "to_status": "queued",
+        "request_id": "submit-1",
+    }
+    assert created["message"].startswith(f"job {job['id']}: new -> queued: created by tenant ")
     reply = logged.post(f"/v1/jobs/{job['id']}/cancel", headers={"X-Request-ID": "cancel-1"})
     assert reply.status_code == 200
     [line] = [line for line in json_lines(capfd) if line["logger"] == "syn0.jobs"]

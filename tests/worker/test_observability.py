@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from datetime import timedelta
 
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import update
 
 from syn0.core import datasets
@@ -123,3 +126,33 @@ def test_a_transition_rolled_back_is_not_logged(factory, caplog):
     assert _transitions(caplog, job_id) == []
     with factory() as session:
         assert tenancy.job(session, job_id).status == "queued"
+
+
+def test_a_process_counts_into_the_folder_it_chose_first(tmp_path):
+    probe = """
+import os, socket, sys
+from pathlib import Path
+from syn0.kit import metrics
+metrics.configure(Path(sys.argv[1]))
+metrics.configure(Path(sys.argv[1]))  # the same again: nothing to do
+metrics.EPOCHS.labels(device="cpu").inc(3)
+try:
+    metrics.configure(None)
+except RuntimeError as exc:
+    print(exc)
+print(f"{socket.gethostname()}-{os.getpid()}")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "m")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    refusal, writer = done.stdout.splitlines()
+    assert refusal == (
+        f"metrics already count in files under {tmp_path / 'm'}; "
+        "cannot switch to in this process in the same process"
+    )
+    files = sorted(p.name for p in (tmp_path / "m").iterdir())
+    assert files == [f"counter_{writer}.db", f"histogram_{writer}.db"]
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(tmp_path / "m"))
+    assert registry.get_sample_value("syn0_epochs_trained_total", {"device": "cpu"}) == 3
