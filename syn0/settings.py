@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="json: one object a line")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("metrics_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:

@@ -117,11 +117,6 @@ def test_api_and_workers_count_into_one_shared_metrics_folder():
     assert services["api"]["environment"]["SYN0_LOG_FORMAT"] == "json"
 
 
-def test_an_empty_metrics_token_is_no_token(monkeypatch):
-    monkeypatch.setenv("SYN0_METRICS_TOKEN", "")  # compose's default when it is unset
-    assert Settings().metrics_token is None
-
-
 def test_prometheus_scrapes_the_api_with_the_metrics_token():
     compose = _compose()
     prometheus = compose["services"]["prometheus"]
