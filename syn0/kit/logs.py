@@ -55,7 +55,9 @@ def configure(fmt: str = "text", level: str | int = "INFO") -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _Handler)]:
         root.removeHandler(handler)
-    handler = _Handler(sys.stderr)
+    # The process's own stderr, never whatever replaced ``sys.stderr`` since (Celery's
+    # redirection into the logging module itself, a test's capture that is closed later).
+    handler = _Handler(sys.__stderr__ or sys.stderr)
     handler.setFormatter(formatter(fmt))
     handler.addFilter(_RequestId())
     root.addHandler(handler)

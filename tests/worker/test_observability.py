@@ -65,6 +65,7 @@ def _transitions(caplog, job_id: str) -> list[tuple]:
 
 def test_a_trained_job_counts_its_epochs_and_logs_each_transition(factory, caplog):
     job_id = _submit(factory)
+    caplog.clear()  # its creation's line
     epochs = _counted("syn0_epochs_trained_total", device="cpu")
     seconds = _counted("syn0_training_seconds_total", device="cpu")
     with caplog.at_level(logging.INFO, logger="syn0.jobs"):
@@ -103,6 +104,7 @@ def test_the_reaper_counts_what_it_did_and_logs_the_requeue(factory, caplog, tmp
         _counted("syn0_reaper_actions_total", action="sent"),
     )
     settings = Settings(heartbeat_grace_seconds=60)
+    caplog.clear()  # the lines of the job's creation and claim
     # when
     with caplog.at_level(logging.INFO, logger="syn0.jobs"):
         reaped = reap_once(factory, settings, Dispatcher(f"sqla+sqlite:///{tmp_path / 'b.db'}"))
@@ -117,6 +119,7 @@ def test_the_reaper_counts_what_it_did_and_logs_the_requeue(factory, caplog, tmp
 
 def test_a_transition_rolled_back_is_not_logged(factory, caplog):
     job_id = _submit(factory)
+    caplog.clear()  # its creation's line
     with caplog.at_level(logging.INFO, logger="syn0.jobs"):
         with factory() as session:
             assert attempts.claim_job(session, job_id) == 1
