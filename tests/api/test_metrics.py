@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from syn0.kit.db import session_scope
-from syn0.kit.orm import new_id
+from syn0.kit.orm import new_id, utcnow
 from syn0.workers import repository as workers
 from tests.api.factories import (
     assert_problem,
@@ -26,6 +26,7 @@ from tests.api.factories import (
     train_model,
     training,
 )
+from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "syn0.json"
@@ -109,8 +110,6 @@ def test_jobs_by_status_and_queue_depth_are_read_from_the_store_and_broker(clien
 
 
 def test_each_workers_last_report_has_an_age(client, sessions):
-    from syn0.kit.orm import utcnow
-
     with session_scope(sessions) as session:
         workers.record_sighting(session, "celery@box-1", "cpu", utcnow())
     age = value(
@@ -160,3 +159,12 @@ def test_every_metric_the_dashboard_queries_is_served(client, panel):
     }
     assert queried, f"the panel {panel['title']!r} queries no syn0 metric"
     assert queried <= served, queried - served
+
+
+def test_a_broker_that_does_not_answer_leaves_out_only_its_gauge(make_client, caplog):
+    down = make_client(broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    samples = scrape(down)
+    assert not [name for name, _ in samples if name == "syn0_queue_messages"]
+    assert value(samples, "syn0_jobs", status="queued") == 0
+    assert ("syn0_jobs", frozenset({("status", "queued")})) in samples
+    assert "metrics: the broker did not answer" in caplog.text
