@@ -114,3 +114,19 @@ def test_text_format_shows_the_request_id(make_client, capfd):
     logged.get("/v1/jobs", headers={"X-Request-ID": "plain-1"})
     err = capfd.readouterr().err
     assert re.search(r" INFO syn0\.http \[plain-1\] GET /v1/jobs 200 [\d.]+ ms$", err, re.M), err
+
+
+def test_an_unhandled_error_is_logged_with_the_request_id(make_client, capfd):
+    logged = make_client(log_format="json")
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    logged.app.add_api_route("/boom", boom)
+    capfd.readouterr()
+    reply = logged.get("/boom", headers={"X-Request-ID": "req-500"})
+    assert reply.status_code == 500
+    lines = {line["logger"]: line for line in json_lines(capfd)}
+    assert (lines["syn0.http"]["status"], lines["syn0.http"]["request_id"]) == (500, "req-500")
+    assert lines["syn0.kit.problems"]["request_id"] == "req-500"
+    assert "RuntimeError: boom" in lines["syn0.kit.problems"]["exc_info"]
