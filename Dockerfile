@@ -17,7 +17,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY . /src
 RUN pip install --no-deps /src && cp -r /src/alembic.ini /src/migrations . && rm -rf /src
 
-RUN useradd --create-home syn0
+# The metrics folder (SYN0_METRICS_DIR in docker-compose.yml) exists in the image, owned
+# by syn0, so the named volume mounted there starts out writable by it.
+RUN useradd --create-home syn0 && mkdir -p /var/lib/syn0/metrics && chown -R syn0 /var/lib/syn0
 USER syn0
 
 EXPOSE 8000

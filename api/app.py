@@ -15,15 +15,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from syn0.api import ops, web
+from syn0.api import docs, metrics, ops, web
 from syn0.api.body_limit import BodyLimit
 from syn0.api.deps import Runtime
+from syn0.api.observe import Observe
 from syn0.architectures import endpoints as architectures
 from syn0.datasets import endpoints as datasets
 from syn0.dispatch import Dispatcher
 from syn0.events import endpoints as events
 from syn0.jobs import endpoints as jobs
-from syn0.kit import problems
+from syn0.kit import logs, problems
+from syn0.kit import metrics as counted
 from syn0.kit.db import Database
 from syn0.models import endpoints as models
 from syn0.predictions import endpoints as predictions
@@ -54,6 +56,7 @@ def create_app(
     """An app on ``settings`` (default: the environment). Without ``session_factory``
     the engine is made on first use, in the process that serves."""
     settings = settings or get_settings()
+    counted.configure(settings.metrics_dir)  # before the first metric is made
     runtime = Runtime(
         settings,
         Database(settings.database_url, session_factory),
@@ -62,13 +65,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        logs.configure(settings.log_format, settings.log_level)
         bootstrap(runtime)
+        metrics.warn_if_off(runtime)
         # Large bodies are parsed in worker threads, which hold the GIL up to this long
         # before the event loop gets it back (Python's default: 5 ms, several times per
         # request served meanwhile).
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         yield
         runtime.dispose()
+        counted.process_exited()
 
     app = FastAPI(
         title="syn0",
@@ -78,11 +84,15 @@ def create_app(
         # syn0 exports no OpenTelemetry; FastAPI's own check for a configured provider
         # costs every request a few microseconds (about 2 % of a one-row predict).
         telemetry=NO_TELEMETRY,
+        # Served by syn0.api.docs from an installed package, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     problems.install(app)
     # Each one added wraps those before it: the body limit, then the key of every /v1
-    # request; CORS outermost, so preflights need no key.
+    # request; CORS, so preflights need no key; outermost the request id, log line and
+    # metrics of every request, refusals included.
     app.add_middleware(Authenticate, fastapi_app=app)
     app.add_middleware(
         BodyLimit,
@@ -94,8 +104,10 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(Observe)
     models.add_predict_route(app)
     registry.add_predict_route(app)
     modules = (
@@ -109,7 +121,7 @@ def create_app(
         architectures,
         tenants,
     )
-    for module in (*modules, ops, web):
+    for module in (*modules, ops, metrics, docs, web):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app
@@ -179,4 +191,25 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
                         reply["content"] = {"application/problem+json": problem}
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
+        _hoist_defs(schema["paths"], schema["components"]["schemas"])
     return app.openapi_schema
+
+
+def _hoist_defs(node: Any, components: dict[str, Any]) -> None:
+    """Schemas written inline by pydantic (a request body given as ``model_json_schema()``)
+    carry their definitions in ``$defs`` and point at them as ``#/$defs/Name``, which a
+    reader resolves from the document's root, where there is none (ReDoc stops with
+    "Invalid reference token: $defs"). They become named components instead."""
+    if isinstance(node, list):
+        for item in node:
+            _hoist_defs(item, components)
+        return
+    if not isinstance(node, dict):
+        return
+    for name, definition in node.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        node["$ref"] = "#/components/schemas/" + ref.removeprefix("#/$defs/")
+    for value in node.values():
+        _hoist_defs(value, components)

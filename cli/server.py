@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -70,6 +71,7 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     if embedded:
         upgrade_database(settings.database_url)
         first_key(settings)
+        settings = count_together(settings)
     if not settings.auth:
         click.secho(
             "WARNING: SYN0_AUTH=false: authentication is OFF; every request acts for the "
@@ -84,7 +86,7 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     # that the worker's children (its pool) can be ended with it as one process group.
     worker = (
         subprocess.Popen(
-            [sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", "WARNING"],
+            [sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", settings.log_level],
             start_new_session=True,
         )
         if start
@@ -108,6 +110,21 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     finally:
         if worker is not None:
             _stop(worker)
+
+
+def count_together(settings: Settings) -> Settings:
+    """On the embedded default, with no SYN0_METRICS_DIR: the API and the worker this
+    command starts count into ``<data dir>/metrics``, emptied first (both are this
+    command's), so /metrics has the worker's epochs too."""
+    if settings.metrics_dir is not None:
+        return settings
+    from syn0.settings import get_settings
+
+    folder = settings.data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    os.environ["SYN0_METRICS_DIR"] = str(folder)  # read by both processes' settings
+    get_settings.cache_clear()
+    return settings_or_exit()
 
 
 def first_key(settings: Settings) -> None:
@@ -154,7 +171,15 @@ def _stop(worker: subprocess.Popen) -> None:
     show_default=True,
     help="Training processes (with a broker server; the embedded broker runs one).",
 )
-@click.option("-l", "--loglevel", type=LOG_LEVELS, default="INFO", show_default=True)
+@click.option(
+    "-l",
+    "--loglevel",
+    type=LOG_LEVELS,
+    envvar="SYN0_LOG_LEVEL",
+    default="INFO",
+    show_default=True,
+    help="Also $SYN0_LOG_LEVEL; the format is $SYN0_LOG_FORMAT's (text or json).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No start-up banner.")
 @click.option(
     "--device",

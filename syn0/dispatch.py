@@ -9,6 +9,7 @@ from celery import Celery
 
 TRAIN_TASK = "jobs.train"
 PREDICT_TASK = "predictions.run"  # a batch prediction over a stored dataset
+DEFAULT_QUEUE = "celery"  # Celery's default queue: the CPU jobs
 # CPU jobs go to Celery's default queue; GPU jobs to their own, which only GPU workers
 # consume, so a GPU never waits behind a long CPU job.
 GPU_QUEUE = "gpu"
@@ -72,3 +73,14 @@ class Dispatcher:
             connection.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS
             )
+
+    def queue_depths(self) -> dict[str, int]:
+        """Messages waiting in each queue (the CPU and GPU queues), as the broker counts
+        them: on Redis the length of the queue's lists (LLEN), on the embedded broker its
+        visible rows; a message a worker has taken is no longer waiting."""
+        depths = {}
+        with self.app.connection_for_read(connect_timeout=BROKER_TIMEOUT_SECONDS) as connection:
+            channel = connection.default_channel
+            for queue in (DEFAULT_QUEUE, GPU_QUEUE):
+                depths[queue] = channel.queue_declare(queue=queue).message_count
+        return depths

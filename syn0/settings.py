@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, NonNegativeFloat, SecretStr, model_validator
+from pydantic import Field, NonNegativeFloat, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from syn0.core.backend import GPU_MIN_STEP_FLOPS
@@ -145,6 +145,28 @@ class Settings(BaseSettings):
         1.0, gt=0, description="how often each worker fans events out and sends due deliveries"
     )
     webhooks_max_per_tenant: int = Field(20, gt=0, description="webhooks of one tenant")
+
+    # Operations: Prometheus metrics and logs.
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token of GET /metrics; unset: open in development, 404 otherwise",
+    )
+    metrics_dir: Path | None = Field(
+        None, description="a folder the processes of a machine share: /metrics sums them all"
+    )
+    log_format: Literal["text", "json"] = Field("text", description="json: one object a line")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """``SYN0_METRICS_TOKEN=`` (docker-compose's default) means no token, never ``""``."""
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _files_in_the_data_dir(self) -> Settings:

@@ -17,7 +17,10 @@ def _compose() -> dict:
 def test_services_and_their_commands():
     services = _compose()["services"]
     # No beat: every worker runs the reaper in a thread (syn0/jobs/reaper.py).
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker"}
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "prometheus"}
+    # Prometheus only on request: `docker compose --profile monitoring up`
+    assert services["prometheus"]["profiles"] == ["monitoring"]
+    assert all("profiles" not in services[name] for name in set(services) - {"prometheus"})
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
     assert services["api"]["command"][:3] == ["uvicorn", "--factory", "syn0.api.app:create_app"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "syn0.worker.main:app", "worker"]
@@ -99,3 +102,33 @@ def test_the_api_runs_with_the_protocol_that_bounds_request_heads():
     command = ["--http", "syn0.api.server:HeadLimitedHttpTools"]
     assert _compose()["services"]["api"]["command"][-2:] == command
     assert '"--http", "syn0.api.server:HeadLimitedHttpTools"]' in (ROOT / "Dockerfile").read_text()
+
+
+def test_api_and_workers_count_into_one_shared_metrics_folder():
+    compose = _compose()
+    services = compose["services"]
+    folder = services["api"]["environment"]["SYN0_METRICS_DIR"]
+    for name in ("api", "worker"):
+        assert services[name]["environment"]["SYN0_METRICS_DIR"] == folder
+        assert f"metrics:{folder}" in services[name]["volumes"]
+    assert "metrics" in compose["volumes"]
+    # the image has the folder, owned by its user, so the new volume is writable
+    assert f"mkdir -p {folder} && chown -R syn0" in (ROOT / "Dockerfile").read_text()
+    assert services["api"]["environment"]["SYN0_LOG_FORMAT"] == "json"
+
+
+def test_prometheus_scrapes_the_api_with_the_metrics_token():
+    compose = _compose()
+    prometheus = compose["services"]["prometheus"]
+    config_mount = "./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro"
+    assert config_mount in prometheus["volumes"]
+    assert compose["secrets"]["metrics_token"] == {"environment": "SYN0_METRICS_TOKEN"}
+    assert prometheus["secrets"] == ["metrics_token"]
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    [job] = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    assert job["authorization"] == {
+        "type": "Bearer",
+        "credentials_file": "/run/secrets/metrics_token",
+    }
+    assert job["static_configs"] == [{"targets": ["api:8000"]}]

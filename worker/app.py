@@ -7,11 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from celery import Celery, current_app
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import (
+    setup_logging,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 from kombu import Queue
 
 from syn0.dispatch import GPU_QUEUE, Dispatcher, transport_options
 from syn0.jobs import tasks
+from syn0.kit import logs, metrics
 from syn0.kit.db import Database
 from syn0.predictions import tasks as prediction_tasks
 from syn0.settings import Settings, get_settings
@@ -31,6 +38,7 @@ class WorkerContext:
 
 def create_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
+    metrics.configure(settings.metrics_dir)  # before the first metric is made
     soft_limit = settings.max_runtime_seconds + TIME_LIMIT_MARGIN_SECONDS
     hard_limit = soft_limit + TIME_LIMIT_MARGIN_SECONDS
     app = Celery("syn0", broker=settings.broker_url)
@@ -62,6 +70,14 @@ def create_celery(settings: Settings | None = None) -> Celery:
     prediction_tasks.register(app)
     worker_process_init.connect(_fresh_process, weak=False, dispatch_uid="syn0.fresh_process")
     worker_ready.connect(_announce, weak=False, dispatch_uid="syn0.announce")
+    for exited in (worker_process_shutdown, worker_shutdown):  # a pool child; the main process
+        exited.connect(_exited, weak=False, dispatch_uid="syn0.metrics_exited")
+
+    def configure_logging(loglevel: int | str | None = None, **_) -> None:
+        """Instead of Celery's own: syn0's format; the level of ``--loglevel``."""
+        logs.configure(settings.log_format, loglevel or settings.log_level)
+
+    setup_logging.connect(configure_logging, weak=False, dispatch_uid="syn0.logging")
     return app
 
 
@@ -79,6 +95,10 @@ def _fresh_process(**_) -> None:
     worker.database.after_fork()
     if worker.settings.worker_blas_threads:
         threadpool_limits(worker.settings.worker_blas_threads)
+
+
+def _exited(**_) -> None:
+    metrics.process_exited()
 
 
 def _announce(sender, **_) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from syn0.events import repository as events
+from syn0.jobs import transitions
 from syn0.jobs.orm import METRIC_FIELDS, QUEUED, RUNNING, SUCCEEDED, Job, JobCheckpoint, JobMetric
 from syn0.kit import blobs
 from syn0.kit.orm import utcnow
@@ -37,6 +38,7 @@ def claim_job(session: Session, job_id: str) -> int | None:
     if not result.rowcount:
         return None
     job = session.execute(select(Job.attempts, Job.history).where(Job.id == job_id)).one()
+    transitions.note(session, job_id, QUEUED, RUNNING, job.attempts)
     entry = {"attempt": job.attempts, "started_at": now.isoformat()}
     session.execute(
         update(Job).where(Job.id == job_id).values(history=[*(job.history or []), entry])
@@ -172,6 +174,7 @@ def finish_succeeded(
         .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow(), evaluation=evaluation)
     )
     if result.rowcount:
+        transitions.note(session, job_id, RUNNING, SUCCEEDED, attempt)
         close_history(session, job_id, attempt, SUCCEEDED)
         session.execute(delete(JobCheckpoint).where(JobCheckpoint.job_id == job_id))
         events.record_job(session, job_id)
@@ -197,7 +200,9 @@ def _end(
         .values(status=status, error=error, finished_at=utcnow())
     )
     if result.rowcount:
-        close_history(session, job_id, attempt, (error or {}).get("type", status))
+        outcome = (error or {}).get("type", status)
+        transitions.note(session, job_id, RUNNING, status, attempt, outcome)
+        close_history(session, job_id, attempt, outcome)
     return bool(result.rowcount)
 
 
@@ -249,6 +254,7 @@ def requeue(session: Session, job_id: str, attempt: int) -> bool:
         .values(status=QUEUED, queued_at=utcnow(), max_attempts=Job.max_attempts + 1)
     )
     if result.rowcount:
+        transitions.note(session, job_id, RUNNING, QUEUED, attempt, "worker-shutdown")
         close_history(session, job_id, attempt, "worker-shutdown")
         events.record_job(session, job_id)
     return bool(result.rowcount)

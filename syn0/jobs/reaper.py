@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from syn0.dispatch import Dispatcher
 from syn0.jobs.recovery import Reaped, reap
+from syn0.kit import metrics
 from syn0.kit.db import Database, session_scope
 from syn0.kit.orm import utcnow
 from syn0.settings import Settings, get_settings
@@ -40,6 +41,15 @@ def reap_once(factory: sessionmaker[Session], settings: Settings, dispatch: Disp
         )
     for job_id, device in reaped.to_send.items():  # after the commit, like every send
         dispatch.train(job_id, device)
+    acted = {
+        "requeued": reaped.requeued,
+        "failed": reaped.failed,
+        "cancelled": reaped.cancelled,
+        "sent": reaped.to_send,
+    }
+    for action, jobs in acted.items():
+        if jobs:
+            metrics.REAPED.labels(action=action).inc(len(jobs))
     if reaped.requeued or reaped.failed or reaped.to_send:
         log.warning(
             "reaper: requeued %s, failed %s, sent %s",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from syn0.events import repository as events
+from syn0.jobs import transitions
 from syn0.jobs.attempts import close_history
 from syn0.jobs.orm import CANCELLED, FAILED, QUEUED, RUNNING, Job
 from syn0.jobs.results import keep_stored
@@ -86,6 +87,7 @@ def _requeue_silent(session: Session, now: datetime, grace: float, reaped: Reape
         )
         if not result.rowcount:
             continue
+        transitions.note(session, job.id, RUNNING, status, job.attempts, lost)
         close_history(session, job.id, job.attempts, lost, ended_at=now)
         if status == FAILED:
             _fail_out_of_attempts(session, job.id, job.attempts, grace)

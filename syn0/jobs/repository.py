@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from syn0.events import repository as events
+from syn0.jobs import transitions
 from syn0.jobs.orm import (
     ACTIVE,
     CANCELLED,
@@ -52,6 +53,7 @@ def create_job(
     session.add(job)
     session.flush()
     events.record_job(session, job.id)
+    transitions.note(session, job.id, None, QUEUED, None, f"created by tenant {tenant_id}")
     return job
 
 
@@ -89,6 +91,12 @@ def count_active(session: Session, tenant_id: str | None = None) -> int:
     return session.scalar(query) or 0
 
 
+def count_by_status(session: Session) -> dict[str, int]:
+    """Jobs of every tenant by status (``/metrics``), each status present, zero or not."""
+    counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+    return {status: counts.get(status, 0) for status in (*ACTIVE, *FINISHED)}
+
+
 def cancel_job(session: Session, tenant_id: str, job_id: str) -> bool:
     """Cancel a queued job at once or flag a running one; False if it already ended."""
     now = utcnow()
@@ -100,6 +108,7 @@ def cancel_job(session: Session, tenant_id: str, job_id: str) -> bool:
     )
     if queued.rowcount:
         events.record_job(session, job_id)
+        transitions.note(session, job_id, QUEUED, CANCELLED, None, "cancelled by the client")
         return True
     running = session.execute(
         update(Job).where(*mine, Job.status == RUNNING).values(cancel_requested=True)

@@ -17,6 +17,7 @@ from syn0.core import Checkpoint
 from syn0.jobs import attempts
 from syn0.jobs import repository as jobs
 from syn0.jobs.shutdown import SHUTDOWN
+from syn0.kit import metrics as counted
 from syn0.kit.db import session_scope
 from syn0.settings import Settings
 
@@ -66,6 +67,9 @@ class Attempt:
     # --- fit's callbacks ---------------------------------------------------------------
 
     def on_epoch_end(self, metrics: dict) -> None:
+        device = self.settings.worker_device
+        counted.EPOCHS.labels(device=device).inc()
+        counted.TRAINING_SECONDS.labels(device=device).inc(metrics.get("seconds", 0.0))
         self.rows.append(finite(metrics))
         if time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
             self.flush()

@@ -9,6 +9,7 @@ array) and run in a worker thread too. A network runs one forward pass at a time
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +21,7 @@ import orjson
 from pydantic import ValidationError
 
 from syn0.core import DataError, Network
-from syn0.kit import csv_io, json_records, json_stream
+from syn0.kit import csv_io, json_records, json_stream, metrics
 from syn0.kit.errors import InvalidInput
 from syn0.kit.features import order
 from syn0.models.loader import Loaded, ModelLoader
@@ -220,6 +221,7 @@ class Prediction:
 def predict(net: Network, model_id: str, X: np.ndarray) -> Prediction:
     """Outputs, and for classifiers labels (the user's class values) and class
     probabilities (columns in the order of the model's ``classes``)."""
+    started = time.perf_counter()
     try:
         if net.task != "classification":
             outputs, proba = net.predict(X), None
@@ -228,6 +230,8 @@ def predict(net: Network, model_id: str, X: np.ndarray) -> Prediction:
     except DataError as exc:
         raise InvalidInput(exc.message, "inputs") from exc
     _check_finite(outputs, net)
+    metrics.PREDICT_SECONDS.observe(time.perf_counter() - started)
+    metrics.PREDICT_ROWS.inc(len(outputs))
     if proba is None:
         return Prediction(model_id, _c(outputs))
     return Prediction(model_id, _c(outputs), net.classes, proba.argmax(axis=1), _c(proba))

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from syn0.kit import metrics
 from syn0.kit.db import session_scope
 from syn0.kit.orm import utcnow
 from syn0.settings import Settings
@@ -135,6 +136,13 @@ def record(session: Session, claim: Claim, outcome: sending.Outcome, sent_at: da
     return store.record(session, attempt, after(claim, outcome, schedule, utcnow()))
 
 
+def _counted(claim: Claim, outcome: sending.Outcome) -> str:
+    """The try's outcome as ``syn0_webhook_deliveries_total`` counts it."""
+    if outcome.ok:
+        return "delivered"
+    return "gave_up" if claim.attempt >= claim.final_attempt else "failed"
+
+
 class Sender:
     """One worker's fan-out and tries: an HTTP client and a pool of threads that send."""
 
@@ -177,6 +185,7 @@ class Sender:
             log.warning("webhooks: could not record try %s of %s: %s",
                         claim.attempt, claim.delivery_id, exc)  # fmt: skip
             return
+        metrics.WEBHOOK_DELIVERIES.labels(outcome=_counted(claim, outcome)).inc()
         if not outcome.ok:
             log.info("webhooks: try %s of msg_%s failed: %s", claim.attempt,
                      claim.delivery_id, outcome.error or outcome.status_code)  # fmt: skip

@@ -40,3 +40,10 @@ def count_ready(session: Session, device: str, seen_since: datetime, up_since: d
         Worker.device == device, Worker.seen_at >= seen_since, Worker.started_at <= up_since
     )
     return session.scalar(query) or 0
+
+
+def seen_since_by_name(session: Session, since: datetime) -> list[Worker]:
+    """Workers that reported themselves at ``since`` or later, by name (``/metrics``)."""
+    return list(
+        session.scalars(select(Worker).where(Worker.seen_at >= since).order_by(Worker.name))
+    )

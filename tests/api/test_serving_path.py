@@ -9,6 +9,7 @@ import hashlib
 from sqlalchemy import update
 
 from syn0.api.body_limit import BodyLimit
+from syn0.api.observe import Observe
 from syn0.kit.db import session_scope
 from syn0.models.orm import Model
 from syn0.models.predict_route import PredictRoute
@@ -77,8 +78,9 @@ def test_predict_is_a_route_documented_with_the_schema_that_decodes_it(client):
     # the app's own route, ahead of every included router
     first = next(r for r in client.app.routes if getattr(r, "path", "").startswith("/v1"))
     assert type(first) is PredictRoute and first.path == "/v1/models/{model_id}/predict"
-    # no middleware answers before routing: the body limit and the key check only
-    assert [m.cls for m in client.app.user_middleware] == [BodyLimit, Authenticate]
+    # no middleware answers before routing but the body limit and the key check; around
+    # them the request's id, log line and counters (it never answers itself)
+    assert [m.cls for m in client.app.user_middleware] == [Observe, BodyLimit, Authenticate]
     operation = client.get("/openapi.json").json()["paths"]["/v1/models/{model_id}/predict"]
     published = operation["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert published == PredictIn.model_json_schema()

@@ -16,6 +16,7 @@ from datetime import datetime
 import pytest
 import standardwebhooks
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from syn0.api.app import create_app
 from syn0.webhooks import delivery as sender_module
@@ -77,6 +78,11 @@ def deliveries(api, webhook: dict, **params) -> list[dict]:
     reply = api.get(f"/v1/webhooks/{webhook['id']}/deliveries", params=params)
     assert reply.status_code == 200, reply.text
     return reply.json()["items"]
+
+
+def counted(outcome: str) -> float:
+    """This process's ``syn0_webhook_deliveries_total`` of ``outcome``."""
+    return REGISTRY.get_sample_value("syn0_webhook_deliveries_total", {"outcome": outcome}) or 0.0
 
 
 def tries(delivery: dict) -> list:
@@ -159,9 +165,13 @@ def test_after_the_schedule_a_delivery_fails_and_can_be_sent_again(world, store,
     receiver.replies.extend([500, 502])
     webhook = hook(api(), receiver.url, "job.succeeded")
     a_job(store, api())
+    before = {outcome: counted(outcome) for outcome in ("delivered", "failed", "gave_up")}
     # when: two tries, the schedule is one retry
     passes(3, webhooks_retry_schedule=[0.0])
-    # then: failed after its second try, and no third
+    # then: failed after its second try, and no third; /metrics counts one try to retry
+    # and one given up
+    assert counted("failed") - before["failed"] == 1
+    assert counted("gave_up") - before["gave_up"] == 1
     (failed,) = deliveries(api(), webhook, status="failed")
     assert tries(failed) == [500, 502] and failed["next_attempt_at"] is None
     assert failed["last_status_code"] == 502
@@ -177,6 +187,7 @@ def test_after_the_schedule_a_delivery_fails_and_can_be_sent_again(world, store,
     assert {p.headers["webhook-id"] for p in sent} == {failed["id"]}
     (done,) = deliveries(api(), webhook)
     assert done["status"] == "succeeded" and tries(done) == [500, 502, 200]
+    assert counted("delivered") - before["delivered"] == 1
     # a delivery that succeeded can be sent again too
     assert api().post(url).status_code == 202
     passes()

@@ -50,6 +50,7 @@ def server_env(directory: Path) -> dict[str, str]:
         # The webhooks' receivers of the tests listen on loopback.
         "SYN0_WEBHOOKS_ALLOW_PRIVATE": "true",
         "SYN0_WEBHOOKS_INTERVAL_SECONDS": "0.2",
+        "SYN0_DATA_DIR": str(directory),  # serve's metrics folder too
     }
 
 

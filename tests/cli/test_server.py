@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+import httpx
 import pytest
 
 from syn0.client import Client
@@ -185,6 +186,9 @@ def test_ctrl_c_stops_every_process_and_the_next_start_resumes_the_job(stack):
     assert done["outcomes"] == ["worker-shutdown", "succeeded"]
     assert seen and min(seen) >= epoch
     assert done["rows"][:epoch] == stopped["rows"]
+    # and the API's /metrics counts its worker's epochs, from this start only
+    scrape = httpx.get(f"{url}/metrics").text
+    assert f'syn0_epochs_trained_total{{device="cpu"}} {150 - epoch}.0' in scrape
     stop(server, stack, lambda: server.send_signal(signal.SIGTERM))
 
 

@@ -48,3 +48,18 @@ def test_the_default_data_folder_is_the_documented_one(tmp_path, defaults):
     defaults.delenv("XDG_DATA_HOME", raising=False)
     defaults.setenv("HOME", str(tmp_path))
     assert Settings().data_dir == tmp_path / ".local" / "share" / "syn0"  # README's table
+
+
+def test_an_empty_metrics_token_is_no_token(monkeypatch):
+    monkeypatch.setenv("SYN0_METRICS_TOKEN", "")  # compose's default when it is unset
+    assert Settings().metrics_token is None
+
+
+def test_log_settings_are_checked_and_a_level_may_be_lower_case(monkeypatch):
+    monkeypatch.setenv("SYN0_LOG_LEVEL", "debug")
+    monkeypatch.setenv("SYN0_LOG_FORMAT", "json")
+    settings = Settings()
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    monkeypatch.setenv("SYN0_LOG_FORMAT", "yaml")
+    with pytest.raises(ValueError, match="log_format"):
+        Settings()
