@@ -31,6 +31,7 @@ from syn0.models import endpoints as models
 from syn0.predictions import endpoints as predictions
 from syn0.registry import endpoints as registry
 from syn0.settings import Settings, get_settings
+from syn0.sweeps import endpoints as sweeps
 from syn0.tenants import endpoints as tenants
 from syn0.tenants import repository as tenants_store
 from syn0.tenants.auth import OPEN_TENANT, Authenticate
@@ -117,6 +118,7 @@ def create_app(
         models,
         predictions,
         registry,
+        sweeps,
         webhooks,
         architectures,
         tenants,

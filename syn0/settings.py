@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     events_max_streams: int = Field(100, gt=0, description="open event streams per API process")
     cancel_poll_seconds: float = Field(0.5, ge=0)
     max_queued_jobs: int = Field(1000, gt=0, description="queued + running jobs (429 past it)")
+    sweep_max_trials: int = Field(1000, gt=0, description="trials of one sweep (a grid's points)")
 
     # Recovery: heartbeats, the reaper, checkpoints, attempts and time limits.
     heartbeat_seconds: float = Field(5.0, gt=0, description="a running job's heartbeat period")

@@ -7,6 +7,7 @@ import syn0.jobs.orm
 import syn0.models.orm
 import syn0.predictions.orm
 import syn0.registry.orm
+import syn0.sweeps.orm
 import syn0.tenants.orm
 import syn0.webhooks.orm
 import syn0.workers.orm  # noqa: F401  (each import registers its domain's tables)

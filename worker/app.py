@@ -1,6 +1,6 @@
 """The Celery app of the workers, built by ``create_celery`` (``syn0 worker``, tests);
 nothing here is built at import time. The tasks are the domains' (``syn0.jobs.tasks``,
-``syn0.predictions.tasks``)."""
+``syn0.predictions.tasks``, ``syn0.sweeps.tasks``)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from syn0.kit import logs, metrics
 from syn0.kit.db import Database
 from syn0.predictions import tasks as prediction_tasks
 from syn0.settings import Settings, get_settings
+from syn0.sweeps import tasks as sweep_tasks
 
 # Celery's own time limits back up the per-job limit that the training loop enforces.
 TIME_LIMIT_MARGIN_SECONDS = 60
@@ -68,6 +69,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
     app.syn0 = WorkerContext(settings, Database(settings.database_url), Dispatcher.using(app))
     tasks.register(app)
     prediction_tasks.register(app)
+    sweep_tasks.register(app)
     worker_process_init.connect(_fresh_process, weak=False, dispatch_uid="syn0.fresh_process")
     worker_ready.connect(_announce, weak=False, dispatch_uid="syn0.announce")
     for exited in (worker_process_shutdown, worker_shutdown):  # a pool child; the main process

@@ -24,7 +24,16 @@ from syn0.kit.orm import utcnow
 JOB_QUEUED, JOB_RUNNING = "job.queued", "job.running"
 JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED = "job.succeeded", "job.failed", "job.cancelled"
 ALIAS_MOVED = "model.alias_moved"
-EVENT_TYPES = (JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, ALIAS_MOVED)
+SWEEP_COMPLETED = "sweep.completed"  # a sweep ended: succeeded (with its best) or failed
+EVENT_TYPES = (
+    JOB_QUEUED,
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    JOB_FAILED,
+    JOB_CANCELLED,
+    ALIAS_MOVED,
+    SWEEP_COMPLETED,
+)
 
 PENDING = "syn0.events.pending"  # the session's ``info`` key of the events kept
 LOCK_KEY = int.from_bytes(b"syn0evts", "big")  # the advisory lock's id

@@ -79,10 +79,11 @@ def list_jobs(
     page: PageDep,
     status: Annotated[JobStatus | None, Query()] = None,
     dataset_id: Annotated[str | None, Query()] = None,
+    sweep_id: Annotated[str | None, Query(description="a sweep's trials")] = None,
 ) -> Page[JobOut]:
-    """Newest first, optionally filtered by status and dataset."""
+    """Newest first, optionally filtered by status, dataset and sweep."""
     rows, next_cursor = store.list_jobs(
-        session, principal.tenant_id, page.limit, page.cursor, status, dataset_id
+        session, principal.tenant_id, page.limit, page.cursor, status, dataset_id, sweep_id
     )
     items = job_service.present(session, rows, settings)
     return Page[JobOut](items=items, next_cursor=next_cursor)

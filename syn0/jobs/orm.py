@@ -36,7 +36,12 @@ CPU, GPU = "cpu", "gpu"
 class Job(Base):
     __tablename__ = "jobs"
     # An Idempotency-Key names one request of one tenant.
-    __table_args__ = (UniqueConstraint("tenant_id", "idempotency_key"),)
+    # A sweep's trial ``sweep_trial`` is one job: two processes advancing the sweep at
+    # once cannot both make it.
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        UniqueConstraint("sweep_id", "sweep_trial"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = tenant_column()
@@ -67,6 +72,9 @@ class Job(Base):
     resumed_from: Mapped[str | None] = mapped_column(String(32))
     # The model whose spec and dataset this job trains again (``POST .../replay``).
     replay_of: Mapped[str | None] = mapped_column(String(32))
+    # The sweep this job is trial number ``sweep_trial`` of (``syn0.sweeps``).
+    sweep_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    sweep_trial: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )

@@ -1,8 +1,9 @@
 """The reaper: every ``SYN0_REAP_INTERVAL_SECONDS`` a thread in each worker's main
 process runs it (``reap_forever``), or run it by hand with ``python -m syn0.jobs.reaper``.
 It requeues running jobs whose heartbeat stopped (their worker died), fails those that
-used up ``max_attempts``, and sends again queued jobs whose message is lost (between
-commit and send, or dropped by a broker restart).
+used up ``max_attempts``, sends again queued jobs whose message is lost (between
+commit and send, or dropped by a broker restart), and advances running sweeps whose
+trials ended without making the next (``syn0.sweeps.advancing``).
 
 It runs beside the worker's consumer, never as a task through the broker: a message
 would wait behind the training jobs it is meant to rescue, which is exactly when it is
@@ -24,6 +25,7 @@ from syn0.kit import metrics
 from syn0.kit.db import Database, session_scope
 from syn0.kit.orm import utcnow
 from syn0.settings import Settings, get_settings
+from syn0.sweeps.advancing import advance_running
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,10 @@ def reap_once(factory: sessionmaker[Session], settings: Settings, dispatch: Disp
         )
     for job_id, device in reaped.to_send.items():  # after the commit, like every send
         dispatch.train(job_id, device)
+    # The backstop of the sweeps: a trial whose worker died before it advanced its sweep.
+    made = advance_running(factory, settings, dispatch)
+    if made:
+        log.warning("reaper: made trials %s of running sweeps", made)
     acted = {
         "requeued": reaped.requeued,
         "failed": reaped.failed,

@@ -73,8 +73,11 @@ def list_jobs(
     cursor: str | None,
     status: str | None = None,
     dataset_id: str | None = None,
+    sweep_id: str | None = None,
 ):
     query = select(Job).where(Job.tenant_id == tenant_id)
+    if sweep_id:
+        query = query.where(Job.sweep_id == (sweep_id if is_id(sweep_id) else None))
     if status:
         query = query.where(Job.status == status)
     if dataset_id:

@@ -88,6 +88,8 @@ class JobOut(Out):
         description="the stopped job whose last checkpoint this job continues from"
     )
     replay_of: str | None = Field(description="the model whose spec and dataset it trains again")
+    sweep_id: str | None = Field(None, description="the sweep this job is a trial of")
+    sweep_trial: int | None = Field(None, description="its trial number in that sweep, from 0")
     error: JobError | None
     evaluation: Evaluation | None = Field(
         description="a succeeded job with a validation split: the report of its model on "

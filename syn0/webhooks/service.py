@@ -14,7 +14,6 @@ from syn0.webhooks import urls
 from syn0.webhooks.orm import PENDING, Delivery, Webhook
 from syn0.webhooks.schemas import (
     EVENT_TYPES,
-    NOT_YET,
     AttemptOut,
     DeliveryOut,
     WebhookCreated,
@@ -25,14 +24,9 @@ from syn0.webhooks.signing import MESSAGE_PREFIX, message_id, new_secret
 
 def check_events(events: list[str]) -> list[str]:
     """The event types asked for, each once, in the order given; 422 naming the first
-    one that is not (yet) an event type, with the allowed ones."""
+    one that is not an event type, with the allowed ones."""
     allowed = ", ".join(EVENT_TYPES)
     for index, name in enumerate(events):
-        if name in NOT_YET:
-            raise InvalidInput(
-                f"{name!r} cannot be asked for yet: {NOT_YET[name]}; the event types are {allowed}",
-                f"events.{index}",
-            )
         if name not in EVENT_TYPES:
             raise InvalidInput(
                 f"unknown event type {name!r}; the event types are {allowed}", f"events.{index}"

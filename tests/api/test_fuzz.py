@@ -157,7 +157,7 @@ FITTING_BODIES = {
                 ["https://93.184.215.14/hooks", "http://93.184.215.14:8080/", "http://10.0.0.1/"]
             ),
             "events": st.lists(
-                st.sampled_from([*WEBHOOK_EVENTS, "sweep.completed", "job.queued"]), max_size=5
+                st.sampled_from([*WEBHOOK_EVENTS, "sweep.done", "job.queued"]), max_size=5
             ),
         }
     ),

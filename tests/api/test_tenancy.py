@@ -27,6 +27,7 @@ HOOK_URL = "https://93.184.215.14/hooks"  # a public address: no DNS needed
 # registered model (an operation's "path" option names another).
 PATHS = {"name": "lenet5", "alias": "production"}
 JOB = {"network": mlp(), "training": training()}
+SWEEP = {**JOB, "parameters": {"training.epochs": {"values": [2]}}, "metric": "loss"}
 IMPORT = {
     "data": {"network": json.dumps(mlp())},
     "files": {"file": ("w.npz", Network(NetworkSpec.model_validate(mlp())).to_bytes())},
@@ -94,6 +95,11 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "GET /v1/tenants/{tenant_id}/keys": (FORBIDDEN, {}),
     "POST /v1/keys/{prefix}/revoke": (FORBIDDEN, {}),
     "POST /v1/keys/{prefix}/rotate": (FORBIDDEN, {}),
+    "POST /v1/sweeps": (NO_DATASET, {"json": {"dataset_id": "{dataset_id}", **SWEEP}}),
+    "GET /v1/sweeps": (LIST, {}),
+    "GET /v1/sweeps/{sweep_id}": (NOT_FOUND, {}),
+    "POST /v1/sweeps/{sweep_id}/cancel": (NOT_FOUND, {}),
+    "POST /v1/sweeps/{sweep_id}/register": (NOT_FOUND, {"json": {"name": "b-best"}}),
     "POST /v1/webhooks": (OWN, {"json": {"url": HOOK_URL, "events": ["job.failed"]}}),
     "GET /v1/webhooks": (LIST, {}),
     "GET /v1/webhooks/{webhook_id}": (NOT_FOUND, {}),
@@ -105,14 +111,15 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
 
 @pytest.fixture
 def world(make_key, make_client, sessions):
-    """Tenant A (an admin key, a queued job on a dataset, a model, a registered model
-    whose alias points at it, a batch prediction, a second key, a webhook with the
-    delivery of the model's job) and tenant B (a train + predict key)."""
+    """Tenant A (an admin key, a queued job on a dataset, a sweep of one trial, a model,
+    a registered model whose alias points at it, a batch prediction, a second key, a
+    webhook with the delivery of the model's job) and tenant B (a train + predict key)."""
     a, b = make_key("tenant-a"), make_key("tenant-b", ("train", "predict"))
     as_a, as_b = make_client(a), make_client(b)
     hook = as_a.post("/v1/webhooks", json={"url": HOOK_URL, "events": ["job.succeeded"]}).json()
     dataset = create_dataset(as_a)
     job = queued_job(as_a, dataset["id"])
+    sweep = as_a.post("/v1/sweeps", json={"dataset_id": dataset["id"], **SWEEP}).json()
     X, y = points(40)
     model = train_model(sessions, as_a, X, y, mlp(), training(epochs=3))
     as_a.put("/v1/registry/a-model", json={})
@@ -133,6 +140,7 @@ def world(make_key, make_client, sessions):
         "webhook_id": hook["id"],
         "delivery_id": delivery["id"],
         "prediction_id": prediction["id"],
+        "sweep_id": sweep["id"],
     }
     return as_a, as_b, ids
 

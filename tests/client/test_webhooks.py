@@ -38,7 +38,7 @@ def test_refusals_are_typed_errors(syn0: Client):
         syn0.webhooks.create("http://127.0.0.1:9/hook", ["job.succeeded"])
     assert private.value.errors[0]["loc"] == "url"
     assert "a loopback address" in private.value.detail
-    with pytest.raises(ValidationFailed, match="sweeps do not exist yet"):
-        syn0.webhooks.create(PUBLIC, ["sweep.completed"])
+    with pytest.raises(ValidationFailed, match=r"unknown event type 'sweep\.done'"):
+        syn0.webhooks.create(PUBLIC, ["sweep.done"])
     with pytest.raises(NotFound):
         syn0.webhooks.resend("0" * 32, "msg_" + "0" * 32)

@@ -21,6 +21,7 @@ TABLES = {
     "api_keys",
     "registered_models",
     "predictions",
+    "sweeps",
     "prediction_chunks",
     "model_versions",
     "model_aliases",

@@ -1,0 +1,1 @@
+"""Hyperparameter sweeps: many jobs over a search space, sent as room allows."""

@@ -1,0 +1,60 @@
+"""Sweep rows and their trials (jobs with the sweep's id), scoped by tenant for the API;
+``lock`` and ``running_ids`` serve the processes that advance sweeps."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from syn0.jobs.orm import Job, JobMetric
+from syn0.kit.lookups import owned
+from syn0.kit.paging import page
+from syn0.sweeps.orm import RUNNING, Sweep
+
+
+def add(session: Session, sweep: Sweep) -> Sweep:
+    session.add(sweep)
+    session.flush()
+    return sweep
+
+
+def get(session: Session, tenant_id: str, sweep_id: str, *, lock: bool = False) -> Sweep | None:
+    return owned(session, Sweep, tenant_id, sweep_id, lock=lock)
+
+
+def lock(session: Session, sweep_id: str) -> Sweep | None:
+    """The sweep, ``FOR UPDATE`` until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time): the advances of one sweep never interleave."""
+    query = select(Sweep).where(Sweep.id == sweep_id).with_for_update()
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def list_sweeps(session: Session, tenant_id: str, limit: int, cursor: str | None):
+    return page(session, select(Sweep).where(Sweep.tenant_id == tenant_id), Sweep, limit, cursor)
+
+
+def trials(session: Session, sweep_id: str) -> list[Job]:
+    """The sweep's jobs in trial order (a trial the client deleted is absent)."""
+    query = select(Job).where(Job.sweep_id == sweep_id).order_by(Job.sweep_trial)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def trials_of(session: Session, sweep_ids: list[str]) -> list[Job]:
+    query = select(Job).where(Job.sweep_id.in_(sweep_ids)).order_by(Job.sweep_trial)
+    return list(session.scalars(query))
+
+
+def running_ids(session: Session) -> list[str]:
+    """Every tenant's running sweeps (the reaper's backstop advances them)."""
+    return list(session.scalars(select(Sweep.id).where(Sweep.status == RUNNING)))
+
+
+def metric_at(session: Session, job_ids: list[str], epoch: int, metric: str) -> dict[str, float]:
+    """The value of ``metric`` at ``epoch`` of each job that stored that epoch."""
+    column = getattr(JobMetric, metric)
+    rows = session.execute(
+        select(JobMetric.job_id, column).where(
+            JobMetric.job_id.in_(job_ids), JobMetric.epoch == epoch, column.is_not(None)
+        )
+    )
+    return {job_id: value for job_id, value in rows}
