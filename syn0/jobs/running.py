@@ -20,6 +20,7 @@ from syn0.jobs.shutdown import SHUTDOWN
 from syn0.kit import metrics as counted
 from syn0.kit.db import session_scope
 from syn0.settings import Settings
+from syn0.sweeps import asha
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ class Attempt:
     saved_at: float = float("-inf")
     # The last checkpoint fit handed over, stored or not: what a stopped job keeps.
     latest: Checkpoint | None = None
+    # An asha trial's rung epochs, where it asks whether it goes on (``syn0.sweeps.asha``),
+    # and the error it ends with once pruned.
+    rungs: frozenset[int] = frozenset()
+    pruned: dict | None = None
 
     def _write(self, action: Callable[[Session], bool]) -> bool:
         """Run a fenced write; False while the database is down (it is tried again later)."""
@@ -71,8 +76,22 @@ class Attempt:
         counted.EPOCHS.labels(device=device).inc()
         counted.TRAINING_SECONDS.labels(device=device).inc(metrics.get("seconds", 0.0))
         self.rows.append(finite(metrics))
-        if time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
+        if metrics.get("epoch") in self.rungs:
+            self._at_rung(metrics["epoch"])
+        elif time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
             self.flush()
+
+    def _at_rung(self, epoch: int) -> None:
+        """Store the epochs so far and ask the sweep whether this trial goes on past the
+        rung, in one transaction; pruned, it stops before the next batch. While the
+        database is down it goes on (the next rung asks again)."""
+
+        def judge(session: Session) -> bool:
+            self.pruned = asha.verdict(session, self.job_id, epoch).error
+            return True
+
+        if self._write_with_metrics(judge):
+            self.flushed_at = time.monotonic()
 
     def checkpoint_due(self, epoch: int) -> bool:
         """Whether the checkpoint fit made (every ``checkpoint_every_epochs``) is stored: at
@@ -103,6 +122,8 @@ class Attempt:
         """Asked between batches: the time limit, a heartbeat every ``heartbeat_seconds``,
         the cancel flag every ``cancel_poll_seconds``, and a shutdown whose epoch did not
         end in time (``worker.shutdown``)."""
+        if self.pruned is not None:
+            return True
         now = time.monotonic()
         if now >= self.deadline:
             self.stopped_for_time = True

@@ -43,6 +43,7 @@ from syn0.kit.db import session_scope
 from syn0.models import repository as models
 from syn0.models.lineage import compare_replay
 from syn0.settings import Settings, get_settings
+from syn0.sweeps import asha
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
         )
         resume = _checkpoint(session, job_id)
         earlier = _earlier_metrics(session, job_id, resume)
+        rungs = asha.rungs_of(session, job)
     attempt = Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
+    attempt.rungs = rungs
     # A cancel that came before the claim stops the job at its first batch.
     attempt.cancelled = cancel_requested
     if resume is not None:
@@ -74,8 +77,8 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
             raise TimeLimit(runtime)
         if history.stop_reason == "paused" or attempt.stopped_for_shutdown:
             return _give_back(attempt)
-        if history.stop_reason == "cancelled":
-            return _stop(attempt, run, CANCELLED, None)
+        if history.stop_reason == "cancelled":  # by its client, or pruned by its sweep
+            return _stop(attempt, run, CANCELLED, attempt.pruned)
         model = finished_model(run, net, history)
         evaluation = _evaluation(job_id, report) if report else None
         attempt.finish(

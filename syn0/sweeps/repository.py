@@ -49,12 +49,15 @@ def running_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Sweep.id).where(Sweep.status == RUNNING)))
 
 
-def metric_at(session: Session, job_ids: list[str], epoch: int, metric: str) -> dict[str, float]:
-    """The value of ``metric`` at ``epoch`` of each job that stored that epoch."""
+def rung_values(
+    session: Session, sweep_id: str, epoch: int, metric: str
+) -> dict[str, tuple[float, int]]:
+    """``{job_id: (value of metric at epoch, trial number)}`` of the sweep's trials that
+    stored that epoch with a value."""
     column = getattr(JobMetric, metric)
     rows = session.execute(
-        select(JobMetric.job_id, column).where(
-            JobMetric.job_id.in_(job_ids), JobMetric.epoch == epoch, column.is_not(None)
-        )
+        select(Job.id, column, Job.sweep_trial)
+        .join(JobMetric, JobMetric.job_id == Job.id)
+        .where(Job.sweep_id == sweep_id, JobMetric.epoch == epoch, column.is_not(None))
     )
-    return {job_id: value for job_id, value in rows}
+    return {job_id: (value, trial) for job_id, value, trial in rows}

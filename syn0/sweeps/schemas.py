@@ -60,7 +60,10 @@ class SweepIn(In):
         None, description="min or max the metric (default: min for losses and mae, else max)"
     )
     max_trials: int | None = Field(
-        None, gt=0, description="random and asha: trials to draw (default 10); grid: every point"
+        None,
+        gt=0,
+        description="random and asha: trials to draw (default 10); grid, and asha over "
+        "`values` only with max_trials left out: every point of the grid, in order",
     )
     max_parallel: int = Field(2, gt=0, description="trials queued or running at once")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random and asha draws")

@@ -89,6 +89,8 @@ def _check(
                 "would leave some out (leave max_trials out, or use method random)",
                 "max_trials",
             )
+    elif body.method == ASHA and body.max_trials is None and _all_values(parameters):
+        trials = space.grid_size(parameters)  # the grid's points, pruned as they go
     else:
         trials = body.max_trials or DEFAULT_TRIALS
     if trials > settings.sweep_max_trials:
@@ -117,11 +119,16 @@ def _check(
     base = _base(body)
     for path, value, point in space.ends(parameters):
         _check_point(session, tenant_id, base, point, settings, f"`{path}` = {value!r}", path)
-    if body.method == GRID:  # every combination too: some fail only together
+    # The grid's points, every combination: some values fail only together.
+    if space.enumerates(parameters, body.method, trials):
         for point in space.grid(parameters):
             what = ", ".join(f"`{p}` = {v!r}" for p, v in point.items())
             _check_point(session, tenant_id, base, point, settings, what, None)
     return trials
+
+
+def _all_values(parameters: dict) -> bool:
+    return all(space.VALUES in domain for domain in parameters.values())
 
 
 def _check_metric(body: SweepIn, task: str) -> None:
@@ -196,7 +203,7 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
     made: list[Job] = []
     while active + len(made) < sweep.max_parallel and sweep.trials_created < sweep.max_trials:
         number = sweep.trials_created
-        point = space.point(sweep.parameters, sweep.method, sweep.seed, number)
+        point = space.point(sweep.parameters, sweep.method, sweep.seed, number, sweep.max_trials)
         base = {
             "dataset_id": sweep.dataset_id,
             "network": sweep.network,
@@ -299,7 +306,9 @@ def trial_out(sweep: Sweep, job: Job) -> TrialOut:
     return TrialOut(
         trial=job.sweep_trial,
         job_id=job.id,
-        parameters=space.point(sweep.parameters, sweep.method, sweep.seed, job.sweep_trial),
+        parameters=space.point(
+            sweep.parameters, sweep.method, sweep.seed, job.sweep_trial, sweep.max_trials
+        ),
         status=PRUNED if pruned else job.status,
         metric=metric_of(job, sweep.metric),
         epochs=job.epoch,

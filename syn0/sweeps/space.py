@@ -130,9 +130,20 @@ def _first(domain: dict[str, Any]) -> Any:
     return int(low) if domain["distribution"] == INT_UNIFORM else low
 
 
-def point(parameters: dict[str, dict[str, Any]], method: str, seed: int, trial: int) -> dict:
+def enumerates(parameters: dict[str, dict[str, Any]], method: str, max_trials: int) -> bool:
+    """Whether the trials are the grid's points in order: a grid, or an asha sweep whose
+    domains are all ``values`` with as many trials as the grid has points."""
+    if method == "grid":
+        return True
+    every_values = all(VALUES in domain for domain in parameters.values())
+    return method == "asha" and every_values and max_trials == grid_size(parameters)
+
+
+def point(
+    parameters: dict[str, dict[str, Any]], method: str, seed: int, trial: int, max_trials: int
+) -> dict:
     """Trial ``trial``'s point: the grid's ``trial``-th, or the seeded draw."""
-    if method != "grid":
+    if not enumerates(parameters, method, max_trials):
         return draw(parameters, seed, trial)
     sizes = [len(domain[VALUES]) for domain in parameters.values()]
     indices = np.unravel_index(trial, sizes)

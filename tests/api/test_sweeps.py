@@ -330,3 +330,53 @@ def test_unknown_sweep_ids(client):
         response = method(f"/v1/sweeps/{'0' * 32}{path}")
         problem = assert_problem(response, 404, "not-found")
         assert problem["detail"] == f"no sweep with id '{'0' * 32}'"
+
+
+def test_asha_prunes_at_its_rungs_and_keeps_the_best(client, sessions, settings):
+    # given: a good learning rate, a better one, then two too small to learn in time
+    dataset = create_dataset(client)
+    body = sweep_body(
+        dataset["id"],
+        method="asha",
+        metric="loss",
+        parameters={"training.optimizer.learning_rate": {"values": [0.2, 0.5, 1e-4, 1e-5]}},
+        training=training(epochs=4, optimizer={"type": "sgd"}),
+        min_epochs=1,
+        eta=2,
+        max_parallel=1,
+    )
+    sweep = start(client, body)
+    assert sweep["max_trials"] == 4 and (sweep["min_epochs"], sweep["eta"]) == (1, 2)
+
+    # when
+    run_all_any(client, sessions, settings, sweep["id"])
+
+    # then: the first two go the whole way; the two slow ones stop at rung 1 or 2
+    done = client.get(f"/v1/sweeps/{sweep['id']}").json()
+    by_trial = {row["trial"]: row for row in done["leaderboard"]}
+    assert [by_trial[i]["status"] for i in range(4)] == [
+        "succeeded",
+        "succeeded",
+        "pruned",
+        "pruned",
+    ]
+    assert [by_trial[i]["epochs"] for i in range(4)] == [4, 4, 1, 1]
+    assert done["status"] == "succeeded"
+    assert done["best"]["trial"] == min((0, 1), key=lambda i: by_trial[i]["metric"])
+    (pruned,) = [j for j in trials(client, sweep["id"]) if j["sweep_trial"] == 3]
+    assert pruned["status"] == "cancelled"
+    assert pruned["error"]["type"] == "pruned" and pruned["error"]["epoch"] == 1
+    assert pruned["error"]["detail"].startswith(
+        "pruned by its asha sweep at rung epoch 1: its loss "
+    )
+    assert pruned["error"]["detail"].endswith(
+        "ranked 4 of the 4 trials that reached it, and only the top 2 (1/2) go on"
+    )
+
+
+def run_all_any(client, sessions, settings, sweep_id: str) -> None:
+    """``run_all`` for trials that may end pruned (``cancelled``)."""
+    dispatch = Dispatcher(settings.broker_url)
+    while queued := [t for t in trials(client, sweep_id) if t["status"] == "queued"]:
+        assert run_job(queued[0]["id"], sessions, settings) in ("succeeded", "cancelled")
+        after_trial(sessions, settings, dispatch, queued[0]["id"])
