@@ -13,6 +13,7 @@ from syn0.cli import (
     models,
     registry,
     server,
+    sweeps,
     train,
     webhooks,
 )
@@ -60,6 +61,7 @@ for command in (
     evaluate.evaluate,
     models.models,
     registry.registry,
+    sweeps.sweep,
     webhooks.webhooks,
     server.serve,
     server.worker,

@@ -50,6 +50,12 @@ class SpecFile:
             line = key.start_mark.line + 1
         return ".".join(kept), line
 
+    def key_line(self, section: str, key: str) -> int | None:
+        """The 1-based line of ``key`` (taken whole, dots and all) in mapping ``section``."""
+        found = _child(self.root, section)
+        inner = _child(found[1], key) if found else None
+        return inner[0].start_mark.line + 1 if inner else None
+
     def where(self, loc: str) -> str:
         """``path:line: field`` for a message about field ``loc``."""
         field, line = self.locate(loc)
@@ -74,8 +80,9 @@ def _is_tag(node: Node | None, part: str) -> bool:
     return found is not None and isinstance(found[1], ScalarNode) and found[1].value == part
 
 
-def load(path: Path) -> SpecFile:
-    """Read and parse a spec file; ``SpecFileError`` names the line of a syntax error."""
+def load(path: Path, also: tuple[str, ...] = ()) -> SpecFile:
+    """Read and parse a spec file; ``SpecFileError`` names the line of a syntax error.
+    ``also``: sections allowed besides ``network`` and ``training`` (a sweep's)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -90,11 +97,13 @@ def load(path: Path) -> SpecFile:
             f"{path}: a spec file holds a mapping with `network` and `training`; found {found}"
         )
     spec = SpecFile(path, data, root)
-    unknown = [key for key in data if key not in SECTIONS]
+    unknown = [key for key in data if key not in (*SECTIONS, *also)]
     if unknown:
+        names = [f"`{name}`" for name in (*SECTIONS, *also)]
+        allowed = ", ".join(names[:-1]) + " and " + names[-1]
         raise SpecFileError(
             f"{spec.where(str(unknown[0]))}: unknown section; a spec file holds only "
-            "`network` and `training` (the dataset is given with --data)"
+            f"{allowed} (the dataset is given with --data)"
         )
     return spec
 

@@ -20,7 +20,8 @@ def webhooks() -> None:
     "--events",
     required=True,
     metavar="A,B",
-    help="Comma-separated: job.succeeded, job.failed, job.cancelled, model.alias_moved.",
+    help="Comma-separated: job.succeeded, job.failed, job.cancelled, model.alias_moved, "
+    "sweep.completed.",
 )
 @click.option("--description", help="What the endpoint is for.")
 @json_option

@@ -1,8 +1,8 @@
 """syn0's Python client, built on the HTTP API (``httpx``).
 
 ``Client(base_url, api_key=None)`` with ``.datasets``, ``.jobs``, ``.models``,
-``.predictions``, ``.registry``, ``.architectures`` and ``.webhooks``; errors are the typed
-exceptions below, each carrying the problem+json fields.
+``.predictions``, ``.registry``, ``.architectures``, ``.webhooks`` and ``.sweeps``;
+errors are the typed exceptions below, each carrying the problem+json fields.
 """
 
 from syn0.client.client import DEFAULT_URL, Client
@@ -22,6 +22,7 @@ from syn0.client.errors import (
     ValidationFailed,
 )
 from syn0.client.http import RetryPolicy
+from syn0.client.sweeps import Sweep, SweepDetail, Trial
 from syn0.client.types import (
     Alias,
     AliasMove,
@@ -77,9 +78,12 @@ __all__ = [
     "ServerError",
     "ServiceUnavailable",
     "Signature",
+    "Sweep",
+    "SweepDetail",
     "Syn0Error",
     "Template",
     "TooManyJobs",
+    "Trial",
     "Unauthorized",
     "Validation",
     "ValidationFailed",

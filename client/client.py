@@ -15,6 +15,7 @@ from syn0.client.jobs import Jobs
 from syn0.client.models import Models
 from syn0.client.predictions import Predictions
 from syn0.client.registry import Registry
+from syn0.client.sweeps import Sweeps
 from syn0.client.webhooks import Webhooks
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -53,6 +54,7 @@ class Client:
         self.registry = Registry(self._http)
         self.architectures = Architectures(self._http)
         self.webhooks = Webhooks(self._http)
+        self.sweeps = Sweeps(self._http)
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Client:

@@ -94,12 +94,19 @@ class Jobs:
         *,
         status: str | None = None,
         dataset_id: str | None = None,
+        sweep_id: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Page[Job]:
-        """One page, newest first, optionally filtered by status and dataset."""
+        """One page, newest first, optionally filtered by status, dataset and sweep."""
         params = given(
-            {"status": status, "dataset_id": dataset_id, "limit": limit, "cursor": cursor}
+            {
+                "status": status,
+                "dataset_id": dataset_id,
+                "sweep_id": sweep_id,
+                "limit": limit,
+                "cursor": cursor,
+            }
         )
         reply = self._http.json("GET", "/v1/jobs", repeatable=True, params=params)
         return Page[Job].model_validate(reply)

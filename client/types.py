@@ -269,7 +269,9 @@ class RegisteredDetail(Registered):
 
 
 # The event types a webhook may ask for, and a delivery's statuses (WebhookIn, DeliveryOut).
-WebhookEvent = Literal["job.succeeded", "job.failed", "job.cancelled", "model.alias_moved"]
+WebhookEvent = Literal[
+    "job.succeeded", "job.failed", "job.cancelled", "model.alias_moved", "sweep.completed"
+]
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 
 

@@ -82,7 +82,7 @@ class TrialOut(Out):
     model_id: str | None
 
 
-class Progress(Out):
+class SweepProgress(Out):
     trials: int = Field(description="the sweep's trials in all")
     created: int
     queued: int
@@ -103,7 +103,7 @@ class SweepOut(Out):
     seed: int
     min_epochs: int | None
     eta: int | None
-    progress: Progress
+    progress: SweepProgress
     best: TrialOut | None = Field(description="the succeeded trial with the best metric")
     created_at: Timestamp
     finished_at: Timestamp | None

@@ -29,7 +29,14 @@ from syn0.sweeps import space
 from syn0.sweeps.orm import ASHA, CANCELLED, FAILED, GRID, PRUNED, Sweep
 from syn0.sweeps.orm import RUNNING as SWEEP_RUNNING
 from syn0.sweeps.orm import SUCCEEDED as SWEEP_SUCCEEDED
-from syn0.sweeps.schemas import LOWER_IS_BETTER, Progress, SweepDetail, SweepIn, SweepOut, TrialOut
+from syn0.sweeps.schemas import (
+    LOWER_IS_BETTER,
+    SweepDetail,
+    SweepIn,
+    SweepOut,
+    SweepProgress,
+    TrialOut,
+)
 
 DEFAULT_TRIALS = 10
 REGRESSION_METRICS = ("mae", "val_mae", "r2", "val_r2")
@@ -117,8 +124,9 @@ def _check(
                 "min_epochs",
             )
     base = _base(body)
-    for path, value, point in space.ends(parameters):
-        _check_point(session, tenant_id, base, point, settings, f"`{path}` = {value!r}", path)
+    for path, value in space.ends(parameters):
+        what = f"`{path}` = {value!r}"
+        _check_point(session, tenant_id, base, {path: value}, settings, what, path)
     # The grid's points, every combination: some values fail only together.
     if space.enumerates(parameters, body.method, trials):
         for point in space.grid(parameters):
@@ -320,7 +328,7 @@ def present(sweep: Sweep, trials: list[Job]) -> SweepOut:
     best = next((t for t in trials if t.id == sweep.best_job_id), None)
     if sweep.status == SWEEP_RUNNING:
         best = best_trial(sweep, trials)
-    progress = Progress(
+    progress = SweepProgress(
         trials=sweep.max_trials,
         created=sweep.trials_created,
         queued=sum(t.status == QUEUED for t in trials),

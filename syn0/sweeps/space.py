@@ -109,25 +109,16 @@ def _sample(rng: np.random.Generator, domain: dict[str, Any]) -> Any:
     return int(rng.integers(int(low), int(high) + 1))
 
 
-def ends(parameters: dict[str, dict[str, Any]]) -> list[tuple[str, Any, dict[str, Any]]]:
-    """The points a submit checks: for each path, each of its values (or a random
-    domain's two ends), the other paths at their first value (or lower end); as
-    ``(path, value, point)``."""
-    base = {path: _first(domain) for path, domain in parameters.items()}
+def ends(parameters: dict[str, dict[str, Any]]) -> list[tuple[str, Any]]:
+    """The values a submit checks one path at a time (the others as the base spec has
+    them): each of a path's values, or a random domain's two ends; ``(path, value)``."""
     checks = []
     for path, domain in parameters.items():
         candidates = domain[VALUES] if VALUES in domain else [domain["min"], domain["max"]]
         if domain.get("distribution") == INT_UNIFORM:
             candidates = [int(c) for c in candidates]
-        checks.extend((path, value, {**base, path: value}) for value in candidates)
+        checks.extend((path, value) for value in candidates)
     return checks
-
-
-def _first(domain: dict[str, Any]) -> Any:
-    if VALUES in domain:
-        return domain[VALUES][0]
-    low = domain["min"]
-    return int(low) if domain["distribution"] == INT_UNIFORM else low
 
 
 def enumerates(parameters: dict[str, dict[str, Any]], method: str, max_trials: int) -> bool:

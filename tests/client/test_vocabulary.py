@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import get_args
 
+from syn0.client.sweeps import Sweep, SweepDetail, SweepProgress, SweepStatus, Trial
 from syn0.client.types import (
     FINISHED,
     Alias,
@@ -58,6 +59,14 @@ def test_the_registry_replies_have_the_servers_fields():
     assert set(Alias.model_fields) == set(properties("AliasOut"))
     assert set(AliasMove.model_fields) == set(properties("AliasMoveOut"))
     assert Version.model_fields["task"].annotation == Task
+
+
+def test_the_sweep_replies_are_the_servers():
+    assert set(Sweep.model_fields) == set(properties("SweepOut"))
+    assert set(SweepDetail.model_fields) == set(properties("SweepDetail"))
+    assert set(Trial.model_fields) == set(properties("TrialOut"))
+    assert set(SweepProgress.model_fields) == set(properties("SweepProgress"))
+    assert set(get_args(SweepStatus)) == set(properties("SweepOut")["status"]["enum"])
 
 
 def test_the_webhook_replies_and_vocabularies_are_the_servers():
