@@ -82,16 +82,19 @@ class Attempt:
             self.flush()
 
     def _at_rung(self, epoch: int) -> None:
-        """Store the epochs so far and ask the sweep whether this trial goes on past the
-        rung, in one transaction; pruned, it stops before the next batch. While the
-        database is down it goes on (the next rung asks again)."""
+        """Store the epochs so far, then ask the sweep whether this trial goes on past the
+        rung; pruned, it stops before the next batch. While the database is down it goes
+        on (the next rung asks again). Two transactions: the verdict takes the sweep's
+        row lock first and no job's, as a sweep's cancel does (sweep, then its jobs)."""
+        self.flush()
+        if self.rows:  # not stored: no verdict on a rung whose value is not there
+            return
 
         def judge(session: Session) -> bool:
             self.pruned = asha.verdict(session, self.job_id, epoch).error
             return True
 
-        if self._write_with_metrics(judge):
-            self.flushed_at = time.monotonic()
+        self._write(judge)
 
     def checkpoint_due(self, epoch: int) -> bool:
         """Whether the checkpoint fit made (every ``checkpoint_every_epochs``) is stored: at
