@@ -1,0 +1,219 @@
+"""A syn0 sweep against scikit-learn's ``GridSearchCV`` on the same grid and machine.
+
+Run by hand, never by the tests: ``make bench`` installs the ``bench`` extra, then
+``.venv/bin/python bench/sweep.py [--stack postgres-redis|embedded] [--epochs N]
+[--repeats N] [--quick] [--json PATH]``. The Markdown on stdout is meant for
+docs/benchmarks.md; progress and the stacks' logs on failure go to stderr.
+
+Data: scikit-learn's digits (1,797 images of 8x8 = 64 features, 10 classes), scaled to
+[0, 1]: the issue's "64-feature, 10-class image-like set", bundled with scikit-learn.
+
+The grid: 3 learning rates x 3 widths (one hidden ReLU layer) x 2 L2 penalties = 18
+points, SGD with momentum 0.9, batch 32, ``--epochs`` epochs, one validation split of
+20 %. scikit-learn: ``GridSearchCV(MLPClassifier(solver="sgd", momentum=0.9,
+batch_size=32, max_iter=epochs, n_iter_no_change=epochs, tol=0), cv=ShuffleSplit(1,
+test_size=0.2), n_jobs=2)``, ``alpha`` for the L2 penalty (its own scaling), scored by
+accuracy. syn0: ``POST /v1/sweeps`` with ``metric: val_accuracy`` on a real stack (an
+API and worker processes, ``tests/e2e/conftest.Stack``), timed from the POST until the
+sweep has ended (polled every 50 ms).
+
+Measured, interleaved per repeat in an order that rotates: the syn0 grid and the syn0
+ASHA sweep (``min_epochs = epochs / 9``, ``eta = 3``) on a stack of two worker
+processes, the same ASHA sweep on a stack of one worker, and scikit-learn. The table
+quotes medians (min-max) and the goals of issue 17: the grid in at most 1.0x
+scikit-learn's time with a best score within 0.01 of it; ASHA within 0.01 of the grid's
+best in at most 0.5x the grid's time; two workers at least 1.7x faster than one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
+
+import numpy as np  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.model_selection import GridSearchCV, ShuffleSplit  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+
+from tests.e2e.conftest import Stack  # noqa: E402
+
+RATES, WIDTHS, PENALTIES = [0.1, 0.03, 0.01], [32, 64, 128], [0.0, 1e-4]
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32), y
+
+
+def sweep_body(dataset_id: str, epochs: int, **fields) -> dict:
+    return {
+        "dataset_id": dataset_id,
+        "network": {
+            "input_shape": [64],
+            "layers": [
+                {"type": "dense", "units": WIDTHS[0], "activation": "relu"},
+                {"type": "dense", "units": 10, "activation": "softmax"},
+            ],
+        },
+        "training": {
+            "loss": "cross_entropy",
+            "epochs": epochs,
+            "batch_size": 32,
+            "validation_split": 0.2,
+            "optimizer": {"type": "sgd", "momentum": 0.9},
+            "device": "cpu",
+        },
+        "parameters": {
+            "training.optimizer.learning_rate": {"values": RATES},
+            "network.layers[0].units": {"values": WIDTHS},
+            "training.regularization.l2": {"values": PENALTIES},
+        },
+        "metric": "val_accuracy",
+        "max_parallel": 2,
+        **fields,
+    }
+
+
+def run_sweep(stack: Stack, body: dict) -> tuple[float, float]:
+    """Seconds from the POST until the sweep ended, and its best metric."""
+    started = time.perf_counter()
+    made = stack.client.post("/v1/sweeps", json=body)
+    if made.status_code != 202:
+        raise SystemExit(f"POST /v1/sweeps: {made.status_code} {made.text}")
+    while True:
+        sweep = stack.client.get(f"/v1/sweeps/{made.json()['id']}").json()
+        if sweep["status"] != "running":
+            break
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    if sweep["status"] != "succeeded":
+        raise SystemExit(f"sweep ended {sweep['status']}:\n{stack.logs()}")
+    return seconds, sweep["best"]["metric"]
+
+
+def run_sklearn(X: np.ndarray, y: np.ndarray, epochs: int) -> tuple[float, float]:
+    search = GridSearchCV(
+        MLPClassifier(
+            solver="sgd",
+            momentum=0.9,
+            batch_size=32,
+            max_iter=epochs,
+            n_iter_no_change=epochs,
+            tol=0.0,
+            random_state=0,
+        ),
+        {
+            "learning_rate_init": RATES,
+            "hidden_layer_sizes": [(w,) for w in WIDTHS],
+            "alpha": PENALTIES,
+        },
+        cv=ShuffleSplit(n_splits=1, test_size=0.2, random_state=0),
+        n_jobs=2,
+        refit=False,
+    )
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    return time.perf_counter() - started, float(search.best_score_)
+
+
+def upload(stack: Stack, X: np.ndarray, y: np.ndarray) -> str:
+    body = {"name": "digits", "features": X.tolist(), "targets": y.tolist()}
+    made = stack.client.post("/v1/datasets", json=body)
+    if made.status_code != 201:
+        raise SystemExit(f"POST /v1/datasets: {made.status_code} {made.text}")
+    return made.json()["id"]
+
+
+def stack_of(kind: str, workers: int, directory: Path) -> Stack:
+    directory.mkdir()
+    stack = Stack(kind, directory)
+    for number in range(2, workers + 1):
+        stack.start_worker(f"worker{number}")
+    return stack
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stack", choices=["postgres-redis", "embedded"], default="postgres-redis")
+    parser.add_argument("--epochs", type=int, default=27)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="3 epochs, 1 repeat: a smoke run")
+    parser.add_argument("--json", type=Path, help="write the raw numbers here")
+    args = parser.parse_args()
+    epochs, repeats = (3, 1) if args.quick else (args.epochs, args.repeats)
+    X, y = digits()
+    runs: dict[str, list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        two = stack_of(args.stack, 2, Path(tmp) / "two")
+        one = stack_of(args.stack, 1, Path(tmp) / "one")
+        try:
+            data_two, data_one = upload(two, X, y), upload(one, X, y)
+            asha = {"method": "asha", "min_epochs": max(1, epochs // 9), "eta": 3}
+            peers = {
+                "syn0 grid, 2 workers": lambda: run_sweep(two, sweep_body(data_two, epochs)),
+                "syn0 asha, 2 workers": lambda: run_sweep(
+                    two, sweep_body(data_two, epochs, **asha)
+                ),
+                "syn0 asha, 1 worker": lambda: run_sweep(
+                    one, sweep_body(data_one, epochs, **asha, max_parallel=1)
+                ),
+                "scikit-learn GridSearchCV, n_jobs=2": lambda: run_sklearn(X, y, epochs),
+            }
+            names = list(peers)
+            for repeat in range(repeats):
+                order = names[repeat % len(names) :] + names[: repeat % len(names)]
+                for name in order:
+                    time.sleep(0.5)
+                    print(f"repeat {repeat + 1}/{repeats}: {name}", file=sys.stderr)
+                    runs.setdefault(name, []).append(peers[name]())
+        finally:
+            two.stop()
+            one.stop()
+    report(runs, epochs, repeats)
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=2))
+
+
+def report(runs: dict[str, list[tuple[float, float]]], epochs: int, repeats: int) -> None:
+    def median(name: str, index: int) -> float:
+        return statistics.median(run[index] for run in runs[name])
+
+    print(f"{len(RATES) * len(WIDTHS) * len(PENALTIES)} points, {epochs} epochs, ", end="")
+    print(f"{repeats} repeat(s), {os.cpu_count()} CPUs\n")
+    print("| run | wall s, median (min-max) | best validation accuracy |")
+    print("|---|---|---|")
+    for name, values in runs.items():
+        seconds = [v[0] for v in values]
+        print(
+            f"| {name} | {median(name, 0):.2f} ({min(seconds):.2f}-{max(seconds):.2f}) "
+            f"| {median(name, 1):.4f} |"
+        )
+    grid, asha = "syn0 grid, 2 workers", "syn0 asha, 2 workers"
+    sk, single = "scikit-learn GridSearchCV, n_jobs=2", "syn0 asha, 1 worker"
+    goals = [
+        ("grid time / scikit-learn's (goal <= 1.0)", median(grid, 0) / median(sk, 0)),
+        ("grid best - scikit-learn's (goal >= -0.01)", median(grid, 1) - median(sk, 1)),
+        ("asha time / grid's (goal <= 0.5)", median(asha, 0) / median(grid, 0)),
+        ("asha best - grid's (goal >= -0.01)", median(asha, 1) - median(grid, 1)),
+        ("asha 1 worker / 2 workers (goal >= 1.7)", median(single, 0) / median(asha, 0)),
+    ]
+    print("\n| goal | measured |\n|---|---|")
+    for what, value in goals:
+        print(f"| {what} | {value:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
