@@ -90,11 +90,12 @@ def tenant_events(
     follow: Follow = True,
 ) -> streams.EventStream:
     """Every event of the tenant as it happens: job status changes (`job.queued`,
-    `job.running`, `job.succeeded`, `job.failed`, `job.cancelled`) and alias moves
-    (`model.alias_moved`), each named by its type, its `id` the event's id; per-epoch
-    metrics are only in a job's own stream. Without `Last-Event-ID` or `after` it starts
-    with the next event; it never ends (a comment line keeps it open while quiet), unless
-    `follow=false`: then it sends the events stored now and closes."""
+    `job.running`, `job.succeeded`, `job.failed`, `job.cancelled`), alias moves
+    (`model.alias_moved`) and sweeps' ends (`sweep.completed`), each named by its type,
+    its `id` the event's id; per-epoch metrics are only in a job's own stream. Without
+    `Last-Event-ID` or `after` it starts with the next event; it never ends (a comment
+    line keeps it open while quiet), unless `follow=false`: then it sends the events
+    stored now and closes."""
     if last_event_id is not None:
         start = service.tenant_cursor(last_event_id, "header.Last-Event-ID")
     else:

@@ -17,7 +17,9 @@ class EventOut(Out):
     alias move (``data``: name, alias, action, version, previous, moved_by)."""
 
     id: int = Field(description="the event's id: the order of every event of the tenant")
-    type: str = Field(description="job.queued, job.running, ..., model.alias_moved")
+    type: str = Field(
+        description="job.queued, job.running, ..., model.alias_moved, sweep.completed"
+    )
     job_id: str | None
     data: dict[str, Any]
     created_at: Timestamp

@@ -14,7 +14,9 @@ from sqlalchemy import select
 from syn0.dispatch import Dispatcher
 from syn0.events.orm import Event
 from syn0.jobs.training import run_job
+from syn0.kit.db import session_scope
 from syn0.sweeps.advancing import advance_running, after_trial
+from syn0.webhooks.delivery import fan_out
 from tests.api.factories import assert_problem, create_dataset, mlp, training
 
 LRS = [0.5, 0.05]
@@ -60,8 +62,10 @@ def run_all(client, sessions, settings, sweep_id: str) -> list[str]:
 
 
 def test_a_grid_runs_exactly_its_points_max_parallel_at_a_time(client, sessions, settings, broker):
-    # given
+    # given: a dataset, and a webhook for sweeps' ends
     dataset = create_dataset(client)
+    hook = {"url": "https://93.184.215.14/hooks", "events": ["sweep.completed"]}
+    webhook = client.post("/v1/webhooks", json=hook).json()
 
     # when
     sweep = start(client, sweep_body(dataset["id"]))
@@ -108,6 +112,11 @@ def test_a_grid_runs_exactly_its_points_max_parallel_at_a_time(client, sessions,
     assert len(completed) == 1
     assert completed[0].data["best_model_id"] == board[0]["model_id"]
     assert completed[0].data["status"] == "succeeded" and completed[0].data["trials"] == 4
+    # and the webhook asking for it gets one delivery
+    with session_scope(sessions) as session:
+        assert fan_out(session, schedule_length=1).deliveries == 1
+    (delivery,) = client.get(f"/v1/webhooks/{webhook['id']}/deliveries").json()["items"]
+    assert delivery["event_type"] == "sweep.completed"
 
 
 def test_advancing_again_makes_nothing(client, sessions, settings):
