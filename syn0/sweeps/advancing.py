@@ -26,6 +26,8 @@ def advance_and_send(
     """Advance one sweep; the ids of the trials made (committed, then sent)."""
     with session_scope(factory) as session:
         made = [(job.id, job.device) for job in service.advance(session, sweep_id, settings)]
+    if made:
+        log.info("sweep %s: made trials %s", sweep_id, [job_id for job_id, _ in made])
     for job_id, device in made:
         try:
             dispatch.train(job_id, device)

@@ -14,12 +14,15 @@ Goal = Literal["min", "max"]
 # What a trial is ranked by: its last epoch's value of one of the job's metrics.
 Metric = Literal["loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "r2", "val_r2"]
 LOWER_IS_BETTER = ("loss", "val_loss", "mae", "val_mae")
+MAX_PARAMETERS, MAX_VALUES = 32, 1000  # each value is checked before anything is stored
 SweepStatus = Literal["running", "succeeded", "failed", "cancelled"]
 TrialStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "pruned"]
 
 
 class Values(In):
-    values: list[Any] = Field(min_length=1, description="the values to try, in order")
+    values: list[Any] = Field(
+        min_length=1, max_length=MAX_VALUES, description="the values to try, in order"
+    )
 
 
 class Distribution(In):
@@ -48,6 +51,7 @@ class SweepIn(In):
     training: TrainingSpec = Field(description="each trial's; `epochs` is a trial's budget")
     parameters: dict[str, Values | Distribution] = Field(
         min_length=1,
+        max_length=MAX_PARAMETERS,
         description="a path in the job body (`training.optimizer.learning_rate`, "
         "`network.layers[0].units`) -> its domain: `{values: [...]}` or "
         "`{distribution: uniform|log_uniform|int_uniform, min, max}`",

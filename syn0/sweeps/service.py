@@ -200,8 +200,9 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
     and end the sweep once every trial has ended; the jobs made, to send after the
     commit. Idempotent: a second call with nothing changed makes nothing.
 
-    ``strict`` (the submit): a trial refused for room is the client's 429. Otherwise
-    (a worker, the reaper) it is made on a later advance, once room frees.
+    ``strict`` (the submit): no room for even the first trial is the client's 429, and
+    a trial the spec no longer admits a 422. Otherwise (a worker, the reaper), a trial
+    refused for room is made on a later advance, once room frees.
     """
     sweep = store.lock(session, sweep_id)
     if sweep is None or sweep.status != SWEEP_RUNNING:
@@ -223,7 +224,7 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
                 session, sweep.tenant_id, _job_body(base, point), None, settings
             )
         except TooManyJobs:
-            if strict:
+            if strict and not made:
                 raise
             break
         except (InvalidInput, ValidationError, space.BadPath):

@@ -389,3 +389,20 @@ def run_all_any(client, sessions, settings, sweep_id: str) -> None:
     while queued := [t for t in trials(client, sweep_id) if t["status"] == "queued"]:
         assert run_job(queued[0]["id"], sessions, settings) in ("succeeded", "cancelled")
         after_trial(sessions, settings, dispatch, queued[0]["id"])
+
+
+def test_room_for_fewer_trials_than_max_parallel_makes_those(make_client, sessions, settings):
+    # given: room for two more active jobs in the tenant
+    client = make_client(tenant_max_active_jobs=2)
+    dataset = create_dataset(client)
+
+    # when
+    sweep = start(client, sweep_body(dataset["id"], max_parallel=4))
+
+    # then: two trials now, the others as room frees; a full tenant is a 429
+    assert sweep["progress"]["created"] == 2
+    full = client.post("/v1/sweeps", json=sweep_body(dataset["id"]))
+    assert_problem(full, 429, "too-many-jobs")
+    assert len(client.get("/v1/sweeps").json()["items"]) == 1
+    run_all(client, sessions, settings, sweep["id"])
+    assert client.get(f"/v1/sweeps/{sweep['id']}").json()["status"] == "succeeded"
