@@ -27,8 +27,8 @@ class Values(In):
 
 class Distribution(In):
     distribution: Literal["uniform", "log_uniform", "int_uniform"]
-    min: float
-    max: float
+    min: float = Field(allow_inf_nan=False)
+    max: float = Field(allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> Distribution:
