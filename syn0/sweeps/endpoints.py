@@ -11,7 +11,7 @@ from syn0.kit.schemas import Page, keyed
 from syn0.registry import service as registry
 from syn0.registry.schemas import RegisteredIn, VersionOut
 from syn0.sweeps import repository as store
-from syn0.sweeps import service
+from syn0.sweeps import service, views
 from syn0.sweeps.schemas import RegisterIn, SweepDetail, SweepIn, SweepOut
 from syn0.tenants.auth import TrainKey
 
@@ -36,21 +36,21 @@ def create_sweep(
     for job in trials:
         job_service.send(dispatch, job)
     response.headers["Location"] = f"/v1/sweeps/{sweep.id}"
-    return service.detail(session, sweep)
+    return views.detail(session, sweep)
 
 
 @router.get("", responses=keyed(422))
 def list_sweeps(session: SessionDep, page: PageDep, principal: TrainKey) -> Page[SweepOut]:
     """Newest first, each with its progress and best trial so far."""
     rows, next_cursor = store.list_sweeps(session, principal.tenant_id, page.limit, page.cursor)
-    return Page[SweepOut](items=service.summaries(session, rows), next_cursor=next_cursor)
+    return Page[SweepOut](items=views.summaries(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/{sweep_id}", responses=keyed(404))
 def get_sweep(sweep_id: str, session: SessionDep, principal: TrainKey) -> SweepDetail:
     """Status, progress, the best trial and its model, and the leaderboard: each trial's
     parameters, metric, epochs and status, best first."""
-    return service.detail(session, service.get(session, principal.tenant_id, sweep_id))
+    return views.detail(session, service.get(session, principal.tenant_id, sweep_id))
 
 
 @router.post("/{sweep_id}/cancel", responses=keyed(404, 409))
@@ -59,7 +59,7 @@ def cancel_sweep(sweep_id: str, session: SessionDep, principal: TrainKey) -> Swe
     running ones stop at their next batch. A finished sweep is a 409."""
     sweep = service.cancel(session, principal.tenant_id, sweep_id)
     session.commit()
-    return service.detail(session, sweep)
+    return views.detail(session, sweep)
 
 
 @router.post("/{sweep_id}/register", status_code=201, responses=keyed(404, 409, 422))
