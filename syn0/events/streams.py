@@ -101,14 +101,14 @@ def tenant_events(
 
 
 async def _stream(poll, state: Any, every: float, follow: bool) -> AsyncIterator[ServerSentEvent]:
-    """Poll and send until the stream ends; without ``follow``, until the events
-    stored now are sent."""
+    """Poll and send until the stream ends; without ``follow``, until a poll finds
+    nothing more (the events stored now are sent, and ``end`` if the job has ended)."""
     yield ServerSentEvent(retry=RETRY_MS, comment="syn0 events")
     while True:
         batch, state = await poll(state)
         for item in batch.items:
             yield ServerSentEvent(orjson.dumps(item.data).decode(), event=item.name, id=item.id)
-        if batch.ended or not (follow or batch.more):
+        if batch.ended or not (follow or batch.more or batch.items):
             return
-        if not batch.more:
+        if follow and not batch.more:
             await anyio.sleep(every)
