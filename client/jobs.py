@@ -152,7 +152,7 @@ class Jobs:
         watched = _Watched(on_update)
         if stream:
             try:
-                return self._wait_streaming(job_id, watched, poll_interval, deadline, timeout)
+                return self._wait_streaming(job_id, watched, deadline, timeout)
             except (ConnectionFailed, ServiceUnavailable, NotFound):
                 pass  # an older server, a cap on streams, a proxy that drops them: poll
         return self._wait_polling(job_id, watched, poll_interval, deadline, timeout)
@@ -161,14 +161,12 @@ class Jobs:
         self,
         job_id: str,
         watched: _Watched,
-        poll_interval: float,
         deadline: float | None,
         timeout: float | None,
     ) -> Job:
         job = watched.saw(self.get(job_id))
         if job.finished:
             return job
-        fetched = time.monotonic()
         read = sse.READ_TIMEOUT_SECONDS
         if deadline is not None:
             read = max(0.05, min(read, deadline - time.monotonic()))
@@ -180,8 +178,8 @@ class Jobs:
                 continue
             if event.event == "end":
                 return watched.saw(Job.model_validate(event.data))
-            if event.event == "status" or time.monotonic() - fetched >= poll_interval:
-                job, fetched = self.get(job_id), time.monotonic()  # fresh: ETA, notice
+            if event.event == "status":
+                job = self.get(job_id)  # the whole job: its model, error, notice
             elif event.event == "epoch" and event.data["epoch"] > job.progress.epoch:
                 job = _with_epoch(job, event.data)  # (a replay's older epochs are skipped)
             job = watched.saw(job)
@@ -219,10 +217,17 @@ class _Watched:
 
 
 def _with_epoch(job: Job, row: dict[str, Any]) -> Job:
-    """``job`` as of the finished epoch ``row`` (an ``epoch`` event's data)."""
-    epochs = job.progress.epochs
+    """``job`` as of the finished epoch ``row`` (an ``epoch`` event's data), its ETA
+    as the server computes it: the epoch's time x the epochs left."""
+    epochs, epoch = job.progress.epochs, row["epoch"]
+    seconds = row.get("seconds")
+    eta = round(seconds * max(epochs - epoch, 0), 3) if seconds is not None else None
     progress = job.progress.model_copy(
-        update={"epoch": row["epoch"], "fraction": row["epoch"] / epochs if epochs else 0.0}
+        update={
+            "epoch": epoch,
+            "fraction": epoch / epochs if epochs else 0.0,
+            "eta_seconds": eta if job.status == "running" else None,
+        }
     )
     metrics = {k: v for k, v in row.items() if v is not None}
     return job.model_copy(update={"progress": progress, "latest_metrics": metrics})

@@ -52,7 +52,7 @@ def test_wait_follows_the_stream(stack):
     with Client(stack.url, api_key=stack.key, transport=transport) as syn0:
         job_id = _job(syn0, epochs=30)
         seen = []
-        done = syn0.jobs.wait(job_id, seen.append, poll_interval=5.0)
+        done = syn0.jobs.wait(job_id, seen.append, poll_interval=0.05)
     assert done.status == "succeeded" and done.progress.epoch == 30
     assert transport.paths.count(f"/v1/jobs/{job_id}/events") == 1
     polls = transport.paths.count(f"/v1/jobs/{job_id}")
