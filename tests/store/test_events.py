@@ -64,7 +64,7 @@ def _model(session, job_id: str) -> Model:
         tenant_id=job.tenant_id,
         job_id=job_id,
         dataset_id=job.dataset_id,
-        network={},
+        network={"input_shape": [1], "layers": []},  # what a signature reads
         training={},
         task="regression",
         classes=None,
