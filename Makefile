@@ -41,7 +41,7 @@ chromium:
 
 test: $(VENV)/.test-installed $(if $(filter true,$(CI)),chromium)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -1,26 +1,43 @@
-"""``syn0 evaluate``: a model's report on a stored dataset."""
+"""``syn0 evaluate``: a model's report on a stored dataset or a CSV."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 from rich.table import Table
 
-from syn0.cli.common import State, console, dump, echo_json, json_option, pass_state
+from syn0.cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
 from syn0.cli.render import fields, listing, number
 
 
 @click.command()
 @click.argument("model_id", metavar="MODEL")
-@click.option("--dataset", "dataset_id", required=True, metavar="ID", help="A stored dataset.")
+@click.argument("file", type=click.File("rb"), required=False, metavar="[FILE.csv|-]")
+@click.option("--dataset", "dataset_id", metavar="ID", help="A stored dataset.")
+@click.option(
+    "--target", metavar="COLUMN", help="FILE's target column (default: the model's own name)."
+)
 @json_option
 @pass_state
-def evaluate(state: State, model_id: str, dataset_id: str, as_json: bool) -> None:
-    """Evaluate MODEL on every sample of a dataset: accuracy, log loss, the confusion
-    matrix, per-class precision, recall and F1 (and ROC AUC for two classes); or MSE,
-    RMSE, MAE and R² for a regression."""
-    evaluation = state.client.models.evaluate(model_id, dataset_id)
+def evaluate(
+    state: State,
+    model_id: str,
+    file: BinaryIO | None,
+    dataset_id: str | None,
+    target: str | None,
+    as_json: bool,
+) -> None:
+    """Evaluate MODEL on every sample of a stored dataset (--dataset ID) or of a CSV
+    (FILE, or - for stdin: a header naming the features, in any order, and the target
+    column): accuracy, log loss, the confusion matrix, per-class precision, recall and F1
+    (and ROC AUC for two classes); or MSE, RMSE, MAE and R² for a regression."""
+    if (dataset_id is None) == (file is None):
+        raise BadInput("give a CSV FILE (or - for stdin), or --dataset ID, one of the two")
+    if file is None:
+        evaluation = state.client.models.evaluate(model_id, dataset_id)
+    else:
+        evaluation = state.client.models.evaluate(model_id, csv=file.read(), target=target)
     if as_json:
         echo_json(dump(evaluation))
         return

@@ -62,6 +62,11 @@ class Http:
             base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
         )
 
+    @property
+    def client(self) -> httpx.Client:
+        """The underlying client, for streams (``syn0.client.events``)."""
+        return self._client
+
     def close(self) -> None:
         self._client.close()
 

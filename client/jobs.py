@@ -8,7 +8,10 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from syn0.client import events as sse
 from syn0.client.common import given, pages, path
+from syn0.client.errors import ConnectionFailed, NotFound, ServiceUnavailable
+from syn0.client.events import Event
 from syn0.client.http import Http
 from syn0.client.types import Job, Metric, Page, Validation
 
@@ -120,6 +123,21 @@ class Jobs:
             )
         )
 
+    def events(
+        self, job_id: str, last_event_id: str | None = None, *, follow: bool = True
+    ) -> Iterator[Event]:
+        """The job's server-sent events after ``last_event_id`` (all of them without):
+        ``status`` (``data``: the outbox event, ``data["data"]`` the job's summary),
+        ``epoch`` (``data``: that epoch's metrics row) and last ``end`` (``data``: the
+        job). A dropped connection is resumed where it stopped. ``follow=False``: only
+        what is stored now."""
+        params = None if follow else {"follow": "false"}
+        for event in sse.stream(
+            self._http, path("/v1/jobs", job_id, "/events"), last_event_id, params=params
+        ):
+            if event is not None:
+                yield event
+
     def wait(
         self,
         job_id: str,
@@ -127,26 +145,99 @@ class Jobs:
         *,
         poll_interval: float = 0.5,
         timeout: float | None = None,
+        stream: bool = True,
     ) -> Job:
-        """Poll until the job has finished and return it, whatever its status.
+        """Follow the job until it has finished and return it, whatever its status: by
+        its event stream, or by polling every ``poll_interval`` seconds when the stream
+        cannot be had (or ``stream=False``).
 
         ``on_update(job)`` is called with the first snapshot, then whenever the status or
         the epoch changes, the finished job included. ``TimeoutError`` after ``timeout``
         seconds (the job goes on; cancel it if you no longer want it).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        seen = None
+        watched = _Watched(on_update)
+        if stream:
+            try:
+                return self._wait_streaming(job_id, watched, deadline, timeout)
+            except (ConnectionFailed, ServiceUnavailable, NotFound):
+                pass  # an older server, a cap on streams, a proxy that drops them: poll
+        return self._wait_polling(job_id, watched, poll_interval, deadline, timeout)
+
+    def _wait_streaming(
+        self,
+        job_id: str,
+        watched: _Watched,
+        deadline: float | None,
+        timeout: float | None,
+    ) -> Job:
+        job = watched.saw(self.get(job_id))
+        if job.finished:
+            return job
+        read = sse.READ_TIMEOUT_SECONDS
+        if deadline is not None:
+            read = max(0.05, min(read, deadline - time.monotonic()))
+        where = path("/v1/jobs", job_id, "/events")
+        for event in sse.stream(self._http, where, read_timeout=read, deadline=deadline):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"job {job_id} is still {job.status} after {timeout} s")
+            if event is None:
+                continue
+            if event.event == "end":
+                return watched.saw(Job.model_validate(event.data))
+            if event.event == "status":
+                job = self.get(job_id)  # the whole job: its model, error, notice
+            elif event.event == "epoch" and event.data["epoch"] > job.progress.epoch:
+                job = _with_epoch(job, event.data)  # (a replay's older epochs are skipped)
+            job = watched.saw(job)
+        raise ConnectionFailed(f"the event stream of job {job_id} ended without its end")
+
+    def _wait_polling(
+        self,
+        job_id: str,
+        watched: _Watched,
+        poll_interval: float,
+        deadline: float | None,
+        timeout: float | None,
+    ) -> Job:
         while True:
-            job = self.get(job_id)
-            state = (job.status, job.progress.epoch)
-            if on_update is not None and state != seen:
-                on_update(job)
-                seen = state
+            job = watched.saw(self.get(job_id))
             if job.finished:
                 return job
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"job {job_id} is still {job.status} after {timeout} s")
             time.sleep(poll_interval)
+
+
+class _Watched:
+    """Calls ``on_update`` with each snapshot whose status or epoch is new."""
+
+    def __init__(self, on_update: Callable[[Job], None] | None) -> None:
+        self.on_update, self.seen = on_update, None
+
+    def saw(self, job: Job) -> Job:
+        state = (job.status, job.progress.epoch)
+        if self.on_update is not None and state != self.seen:
+            self.on_update(job)
+        self.seen = state
+        return job
+
+
+def _with_epoch(job: Job, row: dict[str, Any]) -> Job:
+    """``job`` as of the finished epoch ``row`` (an ``epoch`` event's data), its ETA
+    as the server computes it: the epoch's time x the epochs left."""
+    epochs, epoch = job.progress.epochs, row["epoch"]
+    seconds = row.get("seconds")
+    eta = round(seconds * max(epochs - epoch, 0), 3) if seconds is not None else None
+    progress = job.progress.model_copy(
+        update={
+            "epoch": epoch,
+            "fraction": epoch / epochs if epochs else 0.0,
+            "eta_seconds": eta if job.status == "running" else None,
+        }
+    )
+    metrics = {k: v for k, v in row.items() if v is not None}
+    return job.model_copy(update={"progress": progress, "latest_metrics": metrics})
 
 
 def _body(dataset_id: str, network: Spec, training: Spec) -> dict[str, Any]:

@@ -57,15 +57,27 @@ class Models:
         )
         return Prediction.from_reply(reply)
 
-    def evaluate(self, model_id: str, dataset_id: str) -> Evaluation:
+    def evaluate(
+        self,
+        model_id: str,
+        dataset_id: str | None = None,
+        *,
+        csv: bytes | None = None,
+        target: str | None = None,
+    ) -> Evaluation:
         """The model's report on a stored dataset of its task (``ValidationFailed``
-        naming ``dataset_id`` for one that does not fit it)."""
-        reply = self._http.json(
-            "POST",
-            path("/v1/models", model_id, "/evaluate"),
-            repeatable=True,  # it changes nothing
-            json={"dataset_id": dataset_id},
-        )
+        naming ``dataset_id`` for one that does not fit it), or on ``csv``: a header of
+        its features (any order) and the target column (``target``, default the model's
+        own target name), then rows."""
+        if (dataset_id is None) == (csv is None):
+            raise ValueError("evaluate on a dataset_id or on csv bytes, one of the two")
+        route = path("/v1/models", model_id, "/evaluate")
+        if csv is None:
+            body: dict[str, Any] = {"json": {"dataset_id": dataset_id}}
+        else:
+            body = {"content": csv, "headers": {"Content-Type": "text/csv"}}
+            body["params"] = {"target": target} if target else {}
+        reply = self._http.json("POST", route, repeatable=True, **body)  # it changes nothing
         return Evaluation.model_validate(reply)
 
     def weights(self, model_id: str) -> bytes:

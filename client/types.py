@@ -157,7 +157,7 @@ class Evaluation(_Reply):
     weighted_avg, roc_auc; regression: mse, rmse, mae, r2)."""
 
     model_id: str
-    dataset_id: str
+    dataset_id: str | None  # None: a CSV sent with the request
     report: dict[str, Any]
 
 

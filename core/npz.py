@@ -37,12 +37,18 @@ def shapes(data: bytes) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
             with archive.open(name) as member:
-                version = np.lib.format.read_magic(member)
-                read = (
-                    np.lib.format.read_array_header_1_0
-                    if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0
-                )
-                shape, _, dtype = read(member)
-            found[name.removesuffix(".npy")] = (shape, dtype)
+                found[name.removesuffix(".npy")] = npy_header(member)
     return found
+
+
+def npy_header(member: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype in an ``.npy`` stream's header, its data left unread. Raises
+    ``ValueError`` for a header NumPy cannot read."""
+    version = np.lib.format.read_magic(member)
+    read = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else np.lib.format.read_array_header_2_0
+    )
+    shape, _, dtype = read(member)
+    return shape, dtype

@@ -14,6 +14,9 @@ from syn0.kit.db import make_engine
 from tests.services import migrate, private_schema, require_postgres
 
 os.environ["SYN0_DATA_DIR"] = DATA_DIR = tempfile.mkdtemp(prefix="syn0-tests-data-")
+# pytest-xdist's workers set COLUMNS=80, which the CLI honours; the CLI's tests read its
+# piped output, as wide as a script sees it, whether the run is split over processes or not.
+os.environ.pop("COLUMNS", None)
 
 
 def pytest_unconfigure(config) -> None:

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from syn0.core.npz import npy_header
 from syn0.datasets.limits import check_cells
 from syn0.kit.errors import InvalidInput
 from syn0.kit.features import MAX_NAME_CHARS
@@ -78,14 +79,7 @@ def _check_header(key: str, shape: tuple[int, ...], dtype: np.dtype, settings: S
 def _npy_header(member) -> tuple[tuple[int, ...], np.dtype]:
     """Read only an ``.npy`` header, so a compressed archive cannot expand unchecked."""
     try:
-        version = np.lib.format.read_magic(member)
-        read = (
-            np.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else np.lib.format.read_array_header_2_0
-        )
-        shape, _, dtype = read(member)
-        return shape, dtype
+        return npy_header(member)
     except ValueError as exc:
         raise InvalidInput(f"the .npz file holds an unreadable array: {exc}", "file") from exc
 

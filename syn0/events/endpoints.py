@@ -68,7 +68,13 @@ def job_events(
         service.check_job(session, principal.tenant_id, job_id)
     release = runtime.streams.take()
     events = streams.job_events(
-        runtime.sessions, runtime.settings, principal.tenant_id, job_id, cursor, follow
+        runtime.streams,
+        runtime.sessions,
+        runtime.settings,
+        principal.tenant_id,
+        job_id,
+        cursor,
+        follow,
     )
     return streams.EventStream(events, release, runtime.settings)
 
@@ -102,6 +108,6 @@ def tenant_events(
         start = service.tenant_cursor(after, "query.after")
     release = runtime.streams.take()
     events = streams.tenant_events(
-        runtime.sessions, runtime.settings, principal.tenant_id, start, follow
+        runtime.streams, runtime.sessions, runtime.settings, principal.tenant_id, start, follow
     )
     return streams.EventStream(events, release, runtime.settings)

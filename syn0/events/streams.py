@@ -25,6 +25,7 @@ PAGE = 100  # events, and metrics rows, read per poll at most
 RETRY_MS = 2000  # the reconnection delay a client is told
 SEND_TIMEOUT_SECONDS = 30.0  # a reader that takes no bytes this long is dropped
 RETRY_AFTER_SECONDS = 5
+POLL_THREADS = 8  # streams' polls at once per process: the rest of the API keeps its threads
 
 
 class Streams:
@@ -33,6 +34,14 @@ class Streams:
     def __init__(self, limit: int):
         self.limit, self.open = limit, 0
         self._lock = threading.Lock()
+        self._polls: anyio.CapacityLimiter | None = None
+
+    @property
+    def polls(self) -> anyio.CapacityLimiter:
+        """The worker threads the streams' polls share (made in the serving loop)."""
+        if self._polls is None:
+            self._polls = anyio.CapacityLimiter(POLL_THREADS)
+        return self._polls
 
     def take(self) -> Callable[[], None]:
         """A slot, or ``TooManyStreams``; returns its release (safe to call twice)."""
@@ -72,6 +81,7 @@ class EventStream(EventSourceResponse):
 
 
 def job_events(
+    streams: Streams,
     sessions: sessionmaker[Session],
     settings: Settings,
     tenant_id: str,
@@ -81,13 +91,14 @@ def job_events(
 ) -> AsyncIterator[ServerSentEvent]:
     async def poll(state: Cursor) -> tuple[Batch, Any]:
         return await anyio.to_thread.run_sync(
-            service.poll_job, sessions, tenant_id, job_id, state, PAGE
+            service.poll_job, sessions, tenant_id, job_id, state, PAGE, limiter=streams.polls
         )
 
     return _stream(poll, cursor, settings.events_poll_seconds, follow)
 
 
 def tenant_events(
+    streams: Streams,
     sessions: sessionmaker[Session],
     settings: Settings,
     tenant_id: str,
@@ -95,20 +106,22 @@ def tenant_events(
     follow: bool = True,
 ) -> AsyncIterator[ServerSentEvent]:
     async def poll(state: int | None) -> tuple[Batch, Any]:
-        return await anyio.to_thread.run_sync(service.poll_tenant, sessions, tenant_id, state, PAGE)
+        return await anyio.to_thread.run_sync(
+            service.poll_tenant, sessions, tenant_id, state, PAGE, limiter=streams.polls
+        )
 
     return _stream(poll, after, settings.events_poll_seconds, follow)
 
 
 async def _stream(poll, state: Any, every: float, follow: bool) -> AsyncIterator[ServerSentEvent]:
-    """Poll and send until the stream ends; without ``follow``, until the events
-    stored now are sent."""
+    """Poll and send until the stream ends; without ``follow``, until a poll finds
+    nothing more (the events stored now are sent, and ``end`` if the job has ended)."""
     yield ServerSentEvent(retry=RETRY_MS, comment="syn0 events")
     while True:
         batch, state = await poll(state)
         for item in batch.items:
             yield ServerSentEvent(orjson.dumps(item.data).decode(), event=item.name, id=item.id)
-        if batch.ended or not (follow or batch.more):
+        if batch.ended or not (follow or batch.more or batch.items):
             return
-        if not batch.more:
+        if follow and not batch.more:
             await anyio.sleep(every)

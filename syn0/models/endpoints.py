@@ -3,23 +3,28 @@ delete, replay."""
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from syn0.api.body_limit import read_body
 from syn0.api.deps import DispatchDep, PageDep, RuntimeDep, SessionDep, SettingsDep
 from syn0.jobs import lifecycle
 from syn0.jobs import service as job_service
 from syn0.jobs.schemas import JobOut
+from syn0.kit import csv_io
 from syn0.kit.errors import InvalidInput, UnsupportedMediaType
 from syn0.kit.lookups import found
 from syn0.kit.schemas import Page, keyed
 from syn0.models import repository as store
 from syn0.models import service as model_service
-from syn0.models.evaluating import evaluate
-from syn0.models.evaluation_schemas import EvaluateIn, EvaluationOut
+from syn0.models.evaluating import evaluate, evaluate_csv
+from syn0.models.evaluation_schemas import EVALUATE_BODIES, EvaluateIn, EvaluationOut
 from syn0.models.exporting import check_format, export
 from syn0.models.importing import import_model
 from syn0.models.loader import read_weights
@@ -220,18 +225,52 @@ def download_weights(model_id: str, session: SessionDep, principal: TrainKey) ->
     )
 
 
-@router.post("/{model_id}/evaluate", responses=keyed(404, 422))
-def evaluate_model(
-    model_id: str, body: EvaluateIn, session: SessionDep, principal: TrainKey
+@router.post("/{model_id}/evaluate", responses=keyed(404, 415, 422), openapi_extra=EVALUATE_BODIES)
+async def evaluate_model(
+    model_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: TrainKey,
+    target: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="a CSV body's target column"),
+    ] = None,
 ) -> EvaluationOut:
-    """The model's metrics on every sample of a dataset: for classifiers accuracy, log
-    loss, the confusion matrix labelled with the classes, per-class precision, recall,
-    F1 and support, their macro and weighted averages, and ROC AUC for two classes; for
-    regressions MSE, RMSE, MAE and R² (scikit-learn's numbers on the same predictions).
-    A dataset of another task, input shape or target width, or with labels the model
-    does not know, is a 422 naming ``dataset_id``."""
-    report = evaluate(session, principal.tenant_id, model_id, body.dataset_id)
-    return EvaluationOut(model_id=model_id, dataset_id=body.dataset_id, report=report)
+    """The model's metrics on every sample of a stored dataset (`{"dataset_id"}`) or of a
+    `text/csv` body (its features by name, in any order, and the target column): for
+    classifiers accuracy, log loss, the confusion matrix labelled with the classes,
+    per-class precision, recall, F1 and support, their macro and weighted averages, and
+    ROC AUC for two classes; for regressions MSE, RMSE, MAE and R² (scikit-learn's
+    numbers on the same predictions). A dataset of another task, input shape or target
+    width, or with labels the model does not know, is a 422 naming ``dataset_id``; a CSV
+    that does not fit, one naming ``body`` (or ``target``)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await read_body(request)
+    if media_type == csv_io.MEDIA_TYPE:
+        report = await run_in_threadpool(
+            evaluate_csv,
+            session,
+            principal.tenant_id,
+            model_id,
+            io.BytesIO(body.bytes()),
+            target,
+            settings,
+        )
+        return EvaluationOut(model_id=model_id, dataset_id=None, report=report)
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            'send {"dataset_id": ...} as application/json, or a CSV as text/csv; received '
+            f"{media_type or 'no Content-Type'}"
+        )
+    try:
+        asked = EvaluateIn.model_validate_json(body.bytes())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    report = await run_in_threadpool(
+        evaluate, session, principal.tenant_id, model_id, asked.dataset_id
+    )
+    return EvaluationOut(model_id=model_id, dataset_id=asked.dataset_id, report=report)
 
 
 @router.get(

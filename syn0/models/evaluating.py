@@ -1,19 +1,22 @@
-"""Evaluate a stored model on a stored dataset of the tenant: the report of
-``syn0.core.evaluation`` on every sample."""
+"""Evaluate a stored model on a stored dataset of the tenant, or on a CSV sent with the
+request: the report of ``syn0.core.evaluation`` on every sample."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
 from syn0.core import DataError
 from syn0.core.evaluation import evaluate as report_of
 from syn0.datasets import repository as datasets
+from syn0.datasets import tabular
 from syn0.kit.errors import InvalidInput
+from syn0.kit.features import names_of, order
 from syn0.kit.lookups import found
 from syn0.models import repository as models
 from syn0.models.loader import network_of, read_weights
+from syn0.settings import Settings
 
 
 def evaluate(session: Session, tenant_id: str, model_id: str, dataset_id: str) -> dict[str, Any]:
@@ -41,3 +44,38 @@ def evaluate(session: Session, tenant_id: str, model_id: str, dataset_id: str) -
         raise InvalidInput(
             f"dataset {dataset_id} does not fit model {model_id}: {exc.message}", "dataset_id"
         ) from exc
+
+
+def evaluate_csv(
+    session: Session,
+    tenant_id: str,
+    model_id: str,
+    body: BinaryIO,
+    target: str | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """The model's report on a CSV of its features (by name, in any order) and the target
+    column ``target`` (default: the model's own target name), read as a dataset upload
+    reads one, within the same limits. Models of images take a ``dataset_id`` instead."""
+    model = found(models.get_model(session, tenant_id, model_id), "model", model_id)
+    expected = names_of(model.feature_names, model.network["input_shape"])
+    if expected is None:
+        raise InvalidInput(
+            f"model {model_id} reads images; evaluate it on a stored dataset (`dataset_id`)",
+            "body",
+        )
+    target = target or model.target_name
+    if not target:
+        raise InvalidInput(
+            f"model {model_id} keeps no target column name; name the CSV's with `?target=`",
+            "target",
+        )
+    X, y, names = tabular.parse_csv(
+        body, target, settings.max_dataset_cells, settings.max_label_chars
+    )
+    X = X[:, order(names, expected, "the CSV header", "body")]
+    net = network_of(model_id, read_weights(session, tenant_id, model_id)[1])
+    try:
+        return report_of(net, X, y)
+    except DataError as exc:
+        raise InvalidInput(f"the CSV does not fit model {model_id}: {exc.message}", "body") from exc

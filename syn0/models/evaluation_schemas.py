@@ -16,6 +16,24 @@ class EvaluateIn(BaseModel):
     )
 
 
+# Evaluate's two bodies, for the OpenAPI document (the route reads the request itself).
+EVALUATE_BODIES = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": EvaluateIn.model_json_schema()},
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "a header row naming the model's features (any order) and "
+                    "the target column (the model's target name, or `?target=`), then rows",
+                }
+            },
+        },
+    }
+}
+
+
 class ClassMetrics(BaseModel):
     label: Any = Field(description="the class, in the user's own value")
     precision: float
@@ -63,5 +81,5 @@ Evaluation = Annotated[ClassificationReport | RegressionReport, Field(discrimina
 
 class EvaluationOut(BaseModel):
     model_id: str
-    dataset_id: str
+    dataset_id: str | None = Field(description="null for a CSV sent with the request")
     report: Evaluation

@@ -121,3 +121,59 @@ def test_another_tenants_model_or_dataset_is_not_found(client, classifier, make_
         f"/v1/models/{classifier.model_id}/evaluate", json={"dataset_id": theirs}
     )
     assert_problem(response, 422, "validation-error", "dataset_id")
+
+
+def csv_of(columns: dict[str, list]) -> bytes:
+    names = list(columns)
+    rows = zip(*columns.values(), strict=True)
+    return "\n".join([",".join(names), *(",".join(map(str, row)) for row in rows)]).encode()
+
+
+def test_a_csv_body_is_evaluated_as_the_same_samples_stored(client, classifier):
+    # given: the samples as a stored dataset, and as a CSV whose columns are in another order
+    X, y = points(60, seed=5, labels=("no", "yes"))
+    stored = evaluated(client, classifier.model_id, upload(client, X, y.tolist()))
+    body = csv_of({"label": y.tolist(), "x1": X[:, 1].tolist(), "x0": X[:, 0].tolist()})
+    # when
+    response = client.post(
+        f"/v1/models/{classifier.model_id}/evaluate",
+        params={"target": "label"},
+        content=body,
+        headers={"Content-Type": "text/csv"},
+    )
+    # then: the same report, of no stored dataset
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "model_id": classifier.model_id,
+        "dataset_id": None,
+        "report": stored,
+    }
+
+
+def test_a_csv_body_that_does_not_fit_is_a_422_naming_it(client, classifier):
+    X, y = points(10, labels=("no", "yes"))
+    url = f"/v1/models/{classifier.model_id}/evaluate"
+    csv = {"Content-Type": "text/csv"}
+    body = csv_of({"x0": X[:, 0].tolist(), "x1": X[:, 1].tolist(), "label": y.tolist()})
+
+    untargeted = client.post(url, content=body, headers=csv)
+    detail = assert_problem(untargeted, 422, "validation-error", "target")["detail"]
+    assert detail == (
+        f"model {classifier.model_id} keeps no target column name; name the CSV's with `?target=`"
+    )
+    elsewhere = client.post(url, params={"target": "y"}, content=body, headers=csv)
+    assert (
+        "the CSV has no column 'y'"
+        in assert_problem(elsewhere, 422, "validation-error", "target")["detail"]
+    )
+    unknown = csv_of({"x0": X[:, 0].tolist(), "age": X[:, 1].tolist(), "label": y.tolist()})
+    refused = client.post(url, params={"target": "label"}, content=unknown, headers=csv)
+    assert "'x1'" in assert_problem(refused, 422, "validation-error", "body")["detail"]
+    labels = csv_of({"x0": X[:, 0].tolist(), "x1": X[:, 1].tolist(), "label": ["maybe"] * 10})
+    other = client.post(url, params={"target": "label"}, content=labels, headers=csv)
+    assert assert_problem(other, 422, "validation-error", "body")["detail"] == (
+        f"the CSV does not fit model {classifier.model_id}: label 'maybe' is not one of the "
+        "classes ['no', 'yes']"
+    )
+    plain = client.post(url, content=body, headers={"Content-Type": "text/plain"})
+    assert_problem(plain, 415, "unsupported-media-type")

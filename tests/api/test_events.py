@@ -177,3 +177,23 @@ def test_streams_past_the_cap_are_a_503_with_retry_after(client, sessions, job_i
     events, _ = _stream(client, job_id)
     assert events[-1].event == "end"
     assert streams.open == streams.limit - 1
+
+
+def test_a_long_job_streams_whole_across_pages(client, sessions, job_id):
+    # given: more epochs than a poll reads (100), the last ones in the final transaction
+    with session_scope(sessions) as session:
+        attempt = attempts.claim_job(session, job_id)
+    for start in range(1, 201, 50):
+        with session_scope(sessions) as session:
+            rows = [_row(epoch, 1 / epoch) for epoch in range(start, start + 50)]
+            assert attempts.record_metrics(session, job_id, attempt, rows)
+    with session_scope(sessions) as session:
+        rows = [_row(epoch, 1 / epoch) for epoch in range(201, 251)]
+        assert attempts.record_metrics(session, job_id, attempt, rows)
+        assert attempts.finish_succeeded(session, job_id, attempt, _model(session, job_id))
+    # then
+    events, _ = _stream(client, job_id)
+    assert [e.data["epoch"] for e in events if e.event == "epoch"] == list(range(1, 251))
+    assert [e.event for e in events[-2:]] == ["status", "end"]
+    rest, _ = _stream(client, job_id, **{"Last-Event-ID": events[150].id})
+    assert rest == events[151:]

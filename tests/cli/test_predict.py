@@ -178,3 +178,25 @@ def test_predict_a_stored_dataset_through_the_queue(syn0, api, named, tmp_path):
     assert [line["label"] for line in lines] == expected.labels.tolist()
     both = syn0("predict", named.model_id, "-", "--dataset", data.id, input="1,2\n")
     assert both.code == 2 and "either FILE or --dataset" in both.err
+
+
+def test_evaluate_a_csv_by_its_header(syn0, api, named):
+    # given: new samples, stored and as a CSV whose columns are in another order
+    X, y = datasets.generate("spiral", 40, 0.1, 7)
+    stored = api.datasets.upload_arrays(X, y, feature_names=["age", "income"])
+    rows = ["label,income,age"] + [f"{c},{b},{a}" for (a, b), c in zip(X, y, strict=True)]
+    # when: the model's own target name, then another column named with --target
+    shown = syn0("evaluate", named.model_id, "-", "--json", input="\n".join(rows))
+    renamed = "\n".join(["y" + rows[0].removeprefix("label"), *rows[1:]])
+    targeted = syn0("evaluate", named.model_id, "-", "--target", "y", "--json", input=renamed)
+    # then: the stored dataset's report, of no dataset
+    expected = api.models.evaluate(named.model_id, stored.id).report
+    for result in (shown, targeted):
+        assert result.code == 0, result.err
+        assert json.loads(result.out) == {
+            "model_id": named.model_id,
+            "dataset_id": None,
+            "report": expected,
+        }
+    neither = syn0("evaluate", named.model_id)
+    assert neither.code == 2 and "or --dataset ID, one of the two" in neither.err

@@ -13,10 +13,11 @@ from sqlalchemy import func, select, update
 
 from syn0.datasets import repository as datasets
 from syn0.events import repository as events
+from syn0.events import service
 from syn0.events.orm import Event
 from syn0.jobs import attempts, recovery
 from syn0.jobs import repository as jobs
-from syn0.jobs.orm import CANCELLED, FAILED, Job
+from syn0.jobs.orm import CANCELLED, FAILED, Job, JobMetric
 from syn0.kit import blobs
 from syn0.kit.orm import utcnow
 from syn0.models.orm import Model
@@ -63,7 +64,7 @@ def _model(session, job_id: str) -> Model:
         tenant_id=job.tenant_id,
         job_id=job_id,
         dataset_id=job.dataset_id,
-        network={},
+        network={"input_shape": [1], "layers": []},  # what a signature reads
         training={},
         task="regression",
         classes=None,
@@ -271,3 +272,41 @@ def test_a_reader_never_sees_ids_out_of_order(any_factory):
         stored = session.scalars(select(Event.id).order_by(Event.id)).all()
         assert session.scalar(select(func.count()).select_from(Event)) == writers * per_writer
     assert seen == list(stored)
+
+
+def _event(event_id: int, type: str, **data) -> Event:
+    return Event(id=event_id, type=type, job_id="j", data=data, created_at=utcnow())
+
+
+def _metric(epoch: int) -> JobMetric:
+    return JobMetric(epoch=epoch, loss=1.0, penalty=0.0, learning_rate=0.1, seconds=0.1)
+
+
+def test_rows_of_a_claim_not_yet_read_wait_for_its_running_event():
+    # given: the reader saw epoch 7 of attempt 1 (after event 2); attempt 2 was claimed
+    # from the checkpoint of epoch 5 after the reader's status events were read
+    cursor = service.Cursor(2, 7)
+    batch, after = service.merge(cursor, [], [_metric(8)], truncated=False, later=5)
+    # then: nothing is sent yet (epoch 8 belongs after attempt 2's running event)
+    assert (batch.items, after) == ([], cursor)
+    # when: the next poll reads the requeue and the claim
+    news = [_event(3, "job.queued"), _event(4, "job.running", from_epoch=5)]
+    rows = [_metric(6), _metric(7), _metric(8)]
+    batch, after = service.merge(cursor, news, rows, truncated=False, later=None)
+    # then: the events, then the epochs attempt 2 trains again, ids resuming exactly
+    assert [(item.name, item.id) for item in batch.items] == [
+        ("status", "3-7"),
+        ("status", "4-5"),
+        ("epoch", "4-6"),
+        ("epoch", "4-7"),
+        ("epoch", "4-8"),
+    ]
+    assert after == service.Cursor(4, 8)
+
+
+def test_a_full_page_of_rows_holds_the_events_after_it_back():
+    news = [_event(5, "job.succeeded")]
+    rows = [_metric(epoch) for epoch in range(11, 14)]
+    batch, after = service.merge(service.Cursor(4, 10), news, rows, truncated=True, later=None)
+    assert [item.id for item in batch.items] == ["4-11", "4-12", "4-13"] and batch.more
+    assert after == service.Cursor(4, 13)

@@ -47,16 +47,22 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """The one Playwright of the session: a second ``sync_playwright()`` started while one
+    runs is refused ("Sync API inside the asyncio loop"), so every browser comes from it."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("Playwright is not installed", "make test")
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        running = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with sync_playwright() as running:
         yield running
-        running.close()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    running = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield running
+    running.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.conftest import CHROMIUM_ARGS, VIEWPORT, _missing, chromium_path
+from tests.web.conftest import CHROMIUM_ARGS, VIEWPORT, chromium_path
 
 OFFLINE_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
@@ -19,18 +19,12 @@ OFFLINE_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def offline_browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright is not installed", "make test")
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=[*CHROMIUM_ARGS, *OFFLINE_ARGS]
-        )
-        yield browser
-        browser.close()
+def offline_browser(playwright):
+    browser = playwright.chromium.launch(
+        executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *OFFLINE_ARGS]
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -271,3 +271,25 @@ def test_the_key_is_asked_for_once_then_kept_by_the_browser(keyless_context, sta
         assert problems == []
     finally:
         page.screenshot(path=screenshots / "test_the_key_is_asked_for_once.png")
+
+
+def test_a_run_is_followed_by_its_event_stream_and_by_polling_without_one(page):
+    # given: the page's requests, recorded
+    paths: list[str] = []
+    page.on("request", lambda request: paths.append(request.url.split("?")[0]))
+    open_page(page)
+    enter(page, "#epochs", "40")
+
+    # when it trains, the run follows the job's event stream: no metrics polling
+    job_id = train_and_wait(page)
+    assert sum(p.endswith(f"/v1/jobs/{job_id}/events") for p in paths) == 1
+    assert not [p for p in paths if p.endswith(f"/v1/jobs/{job_id}/metrics")]
+    assert int(loss_curve(page)["epochs"]) == 40
+
+    # and where event streams are dropped on the way, it polls
+    page.route("**/events", lambda route: route.abort())
+    paths.clear()
+    job_id = train_and_wait(page)
+    assert [p for p in paths if p.endswith(f"/v1/jobs/{job_id}/metrics")]
+    assert int(loss_curve(page)["epochs"]) == 40
+    assert page.inner_text("#epoch") == "40 / 40"

@@ -82,6 +82,50 @@ export const job = (jobId) => request("GET", `/v1/jobs/${id(jobId)}`);
 // Rows of epochs after `after`; a reply with `next_after` has more.
 export const metrics = (jobId, after) =>
   request("GET", `/v1/jobs/${id(jobId)}/metrics?after=${after}`);
+// The job's server-sent events, read with fetch() so that the key goes in a header (an
+// EventSource cannot send one): yields {id, event, data} for `status`, `epoch` and `end`
+// until the server closes the stream. A reply that is not a stream throws its ApiError.
+export async function* events(jobId, signal) {
+  const headers = { accept: "text/event-stream" };
+  const key = currentKey();
+  if (key) headers.authorization = `Bearer ${key}`;
+  const response = await fetch(`/v1/jobs/${id(jobId)}/events`, { headers, signal });
+  if (!response.ok || !response.body) {
+    const problem = await response.json().catch(() => ({}));
+    throw new ApiError(response.status, problem);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let event = { id: null, event: "message", data: [] };
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      for (;;) {
+        const cut = buffer.search(/\r\n|\r|\n/);
+        // A line ends at \r, \n or \r\n: a lone \r at the end may be half of a \r\n.
+        if (cut < 0 || (buffer[cut] === "\r" && cut === buffer.length - 1)) break;
+        const line = buffer.slice(0, cut);
+        buffer = buffer.slice(buffer.startsWith("\r\n", cut) ? cut + 2 : cut + 1);
+        if (line === "") {
+          if (event.data.length) yield { ...event, data: JSON.parse(event.data.join("\n")) };
+          event = { id: null, event: "message", data: [] };
+        } else if (!line.startsWith(":")) {
+          const colon = line.indexOf(":");
+          const name = colon < 0 ? line : line.slice(0, colon);
+          const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+          if (name === "data") event.data.push(text);
+          else if (name === "id") event.id = text;
+          else if (name === "event") event.event = text;
+        }
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 export const cancel = (jobId) => request("POST", `/v1/jobs/${id(jobId)}/cancel`);
 export const jobs = (limit) => request("GET", `/v1/jobs?limit=${limit}`);
 

@@ -1,6 +1,7 @@
-// Following one job: its status every POLL_MS, its metrics when a new epoch is done, and
-// its surface at most every SURFACE_MS while it runs (each reply is a whole grid), once
-// more when it ends.
+// Following one job: its event stream while it runs (status changes and each finished
+// epoch's metrics as they happen), or, when the stream cannot be had, its status every
+// POLL_MS and its metrics when a new epoch is done; its surface at most every SURFACE_MS
+// while it runs (each reply is a whole grid), once more when it ends.
 
 import * as api from "./api.js";
 
@@ -11,28 +12,116 @@ export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// The job as of a finished epoch: its ETA as the API computes it, the epoch's seconds
+// times the epochs left.
+function atEpoch(job, epoch, seconds) {
+  const left = Math.max(job.progress.epochs - epoch, 0);
+  const eta = job.status === "running" && seconds != null ? seconds * left : null;
+  const progress = { ...job.progress, epoch, eta_seconds: eta };
+  return { ...job, progress };
+}
+
+// The job as a status event tells it (`summary`: the event's data); a running attempt
+// starts after `from_epoch`, its checkpoint's.
+function withStatus(job, summary) {
+  const epoch = summary.status === "running" ? (summary.from_epoch ?? 0) : summary.epoch;
+  const progress = { ...job.progress, epoch, eta_seconds: null };
+  const { status, model_id, error } = summary;
+  return { ...job, status, model_id, error, progress };
+}
+
 export class Run {
   // hooks: job(job), metrics(items), surface(reply), surfaceError(err), end(job), error(err)
   constructor(hooks) {
     this.hooks = hooks;
     this.token = null;
+    this.abort = null;
   }
 
   stop() {
     this.token = null;
+    this.abort?.abort();
+    this.abort = null;
   }
 
   // `domain()` is asked at each surface request: the plane can change while a job runs.
   // A null `domain`: the job's network has no plane to draw; no surface is asked for.
   async follow(jobId, domain) {
+    this.stop();
     const token = Symbol(jobId);
     this.token = token;
     const live = () => this.token === token;
+    // every epoch's metrics so far, and what the surface shows
+    const view = { rows: [], surfaceEpoch: -1, surfaceAt: 0, surfaceWanted: domain !== null };
+    try {
+      const job = await api.job(jobId);
+      if (!live()) return;
+      if (!TERMINAL.has(job.status) && (await this.streamed(jobId, job, domain, live, view))) {
+        return;
+      }
+    } catch (err) {
+      if (live()) this.hooks.error(err);
+      return;
+    }
+    await this.polled(jobId, domain, live, view);
+  }
+
+  // The running job's event stream: true once the run is over for this view (its end
+  // shown, or stopped), false when the stream failed (a proxy that drops it, the API's
+  // cap on streams) and polling takes over.
+  async streamed(jobId, job, domain, live, view) {
+    const abort = new AbortController();
+    this.abort = abort;
+    let current = job;
+    let fetchedAt = Date.now();
+    this.hooks.job(current);
+    try {
+      for await (const event of api.events(jobId, abort.signal)) {
+        if (!live()) return true;
+        if (event.event === "end") {
+          this.hooks.job(event.data);
+          this.hooks.metrics(view.rows);
+          await this.surfaceIfDue(jobId, event.data, domain, live, view);
+          if (live()) this.hooks.end(event.data);
+          return true;
+        }
+        if (event.event === "epoch") {
+          const row = event.data;
+          // An attempt resumed from a checkpoint trains the epochs after it again.
+          while (view.rows.length && view.rows[view.rows.length - 1].epoch >= row.epoch) {
+            view.rows.pop();
+          }
+          view.rows.push(row);
+          this.hooks.metrics(view.rows);
+          current = atEpoch(current, row.epoch, row.seconds);
+        } else if (event.event === "status") {
+          current = withStatus(current, event.data.data);
+        }
+        // The stream may run behind the job: only what it cannot tell comes from the
+        // job itself (a cancel requested, a notice), at most every SURFACE_MS.
+        if (Date.now() - fetchedAt >= SURFACE_MS) {
+          const now = await api.job(jobId);
+          fetchedAt = Date.now();
+          if (!live()) return true;
+          current = { ...current, cancel_requested: now.cancel_requested, notice: now.notice };
+        }
+        this.hooks.job(current);
+        // the final surface comes with `end`, right after the final status
+        if (!TERMINAL.has(current.status)) {
+          await this.surfaceIfDue(jobId, current, domain, live, view);
+        }
+      }
+    } catch {
+      // stopped (the fetch aborted), or the stream failed: polling takes over and
+      // reports whatever keeps failing
+    } finally {
+      if (this.abort === abort) this.abort = null;
+    }
+    return !live();
+  }
+
+  async polled(jobId, domain, live, view) {
     let metricsEpoch = -1;
-    const rows = []; // every epoch's metrics so far, fetched incrementally
-    let surfaceEpoch = -1;
-    let surfaceAt = 0;
-    let surfaceWanted = domain !== null;
     while (live()) {
       let job;
       try {
@@ -42,22 +131,16 @@ export class Run {
         const done = TERMINAL.has(job.status);
         if (done || job.progress.epoch !== metricsEpoch) {
           metricsEpoch = job.progress.epoch;
-          let after = rows.length ? rows[rows.length - 1].epoch : 0;
+          let after = view.rows.length ? view.rows[view.rows.length - 1].epoch : 0;
           while (after !== null) {
             const reply = await api.metrics(jobId, after);
             if (!live()) return;
-            rows.push(...reply.items);
+            view.rows.push(...reply.items);
             after = reply.next_after;
           }
-          this.hooks.metrics(rows);
+          this.hooks.metrics(view.rows);
         }
-        const due = Date.now() - surfaceAt >= SURFACE_MS && job.progress.epoch > surfaceEpoch;
-        if (surfaceWanted && (done || (job.status === "running" && due))) {
-          surfaceAt = Date.now();
-          surfaceWanted = await this.surface(jobId, domain(), live, (epoch) => {
-            surfaceEpoch = epoch;
-          });
-        }
+        await this.surfaceIfDue(jobId, job, domain, live, view);
         if (done) {
           if (live()) this.hooks.end(job);
           return;
@@ -67,6 +150,19 @@ export class Run {
         return;
       }
       await sleep(POLL_MS);
+    }
+  }
+
+  // A new surface while the job runs (at most every SURFACE_MS, once a newer epoch is
+  // done), and once more when it has ended.
+  async surfaceIfDue(jobId, job, domain, live, view) {
+    const done = TERMINAL.has(job.status);
+    const due = Date.now() - view.surfaceAt >= SURFACE_MS && job.progress.epoch > view.surfaceEpoch;
+    if (view.surfaceWanted && (done || (job.status === "running" && due))) {
+      view.surfaceAt = Date.now();
+      view.surfaceWanted = await this.surface(jobId, domain(), live, (epoch) => {
+        view.surfaceEpoch = epoch;
+      });
     }
   }
 
