@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session
 
 from syn0.cli.common import BadInput, console
 from syn0.cli.render import listing, when
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SCOPE = click.Choice(["admin", "train", "predict"])
 

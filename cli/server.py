@@ -84,10 +84,13 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     # In a session of its own, so that Ctrl-C reaches only this process, which stops the
     # worker with one SIGTERM (a second SIGINT would be Celery's cold shutdown), and so
     # that the worker's children (its pool) can be ended with it as one process group.
+    # And told to stop (SIGTERM, a warm shutdown) when this process dies, even by SIGKILL
+    # or a crash: otherwise, in a session of its own, it would train on, orphaned.
     worker = (
         subprocess.Popen(
             [sys.executable, "-m", "syn0.cli", "worker", "--quiet", "-l", settings.log_level],
             start_new_session=True,
+            preexec_fn=_stop_with_parent(os.getpid()),
         )
         if start
         else None
@@ -110,6 +113,25 @@ def serve(host: str, port: int, with_worker: bool | None) -> None:
     finally:
         if worker is not None:
             _stop(worker)
+
+
+def _stop_with_parent(parent: int):
+    """For ``preexec_fn``: on Linux, a child that gets SIGTERM when ``parent`` dies
+    (``PR_SET_PDEATHSIG``), and exits at once if it already has; elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+
+    def arm() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # died before the signal was armed
+            os._exit(1)
+
+    return arm
 
 
 def count_together(settings: Settings) -> Settings:

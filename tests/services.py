@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import socket
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
@@ -95,3 +98,31 @@ def private_schema(base_url: str, prefix: str = "t") -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+REDIS_LEASE_SECONDS = 3600  # a run that died without releasing its database frees it then
+
+
+@contextmanager
+def private_redis_db(base_url: str, seconds: float = 120) -> Iterator[str]:
+    """The URL of a Redis database (1 to 15) that no other stack of any test run on this
+    machine holds meanwhile, leased with a key in database 0 and released afterwards.
+    Two stacks on one database would take each other's messages (a job id that is not
+    in a worker's store is dropped). Waits up to ``seconds`` while all 15 are held."""
+    root = base_url.rsplit("/", 1)[0]
+    owner = f"{os.getpid()}-{uuid.uuid4().hex}"
+    deadline = time.monotonic() + seconds
+    with redis.Redis.from_url(f"{root}/0") as server:
+        while True:
+            for db in random.sample(range(1, 16), 15):
+                key = f"syn0-tests:redis-db:{db}"
+                if server.set(key, owner, nx=True, ex=REDIS_LEASE_SECONDS):
+                    try:
+                        yield f"{root}/{db}"
+                    finally:
+                        if server.get(key) == owner.encode():
+                            server.delete(key)
+                    return
+            if time.monotonic() > deadline:
+                pytest.fail(f"all 15 Redis databases were held for {seconds} s")
+            time.sleep(0.5)

@@ -54,3 +54,9 @@ def test_the_client_imports_none_of_the_server():
     state = _imported_after("import syn0.client")
     server = {"syn0.api", "syn0.worker", "syn0.jobs", "syn0.kit", "syn0.datasets", "syn0.models"}
     assert [m for m in state["modules"] if _within(m, server)] == []
+
+
+def test_the_command_line_imports_no_server_code_until_a_server_command_runs():
+    state = _imported_after("import syn0.cli.main")
+    heads = {module.split(".")[0] for module in state["modules"]}
+    assert heads.isdisjoint({"sqlalchemy", "fastapi", "celery", "alembic", "uvicorn"})

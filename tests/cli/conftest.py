@@ -65,27 +65,46 @@ class Served:
     key: str  # the API key `syn0 serve` printed at its first start
 
 
+START_SECONDS = 60  # two cores shared by a parallel run: an unloaded start takes ~7 s
+
+
 def start_serve(directory: Path, env: dict[str, str], **popen) -> tuple[subprocess.Popen, str]:
     """``syn0 serve`` on a free port, run in ``directory`` (its output appended to
-    ``serve.log`` there), once it answers: the process and its URL."""
-    port = free_port()
-    with (directory / "serve.log").open("ab") as log:
-        server = subprocess.Popen(
-            command("serve", "--port", str(port)),
-            cwd=directory,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            **popen,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _ready(base):
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail(f"syn0 serve did not start:\n{(directory / 'serve.log').read_text()}")
-        time.sleep(0.2)
-    return server, base
+    ``serve.log`` there), once it answers: the process and its URL. A port taken between
+    ``free_port`` and serve's bind (by a process of a parallel test) is tried again on
+    another one."""
+    for _ in range(3):
+        port = free_port()
+        log = directory / "serve.log"
+        logged = log.stat().st_size if log.exists() else 0
+        with log.open("ab") as output:
+            server = subprocess.Popen(
+                command("serve", "--port", str(port)),
+                cwd=directory,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                **popen,
+            )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_SECONDS
+        while not _ready(base):
+            if server.poll() is not None and b"address already in use" in _since(log, logged):
+                break  # serve stopped its worker on the way out
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()  # its worker is told to stop when it dies
+                server.wait()
+                pytest.fail(f"syn0 serve did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        else:
+            return server, base
+    pytest.fail(f"syn0 serve found no free port in 3 tries:\n{log.read_text()}")
+
+
+def _since(path: Path, offset: int) -> bytes:
+    with path.open("rb") as file:
+        file.seek(offset)
+        return file.read()
 
 
 def printed_key(directory: Path) -> str:

@@ -204,3 +204,17 @@ def test_a_signal_to_serve_alone_stops_every_process_and_requeues_the_job(stack,
     stopped = stored(stack, job_id)
     assert stopped["status"] == "queued" and stopped["outcomes"] == ["worker-shutdown"]
     assert stopped["checkpoint"] == stopped["epoch"] >= 3
+
+
+def test_a_killed_serve_takes_its_worker_with_it(stack):
+    # given: syn0 serve and its worker, idle
+    server, _ = start_serve(stack, stack_env(stack), start_new_session=True)
+    (worker,) = (pid for pid in processes_of(stack) if pid != server.pid)
+    # when: serve dies without a chance to stop it (SIGKILL, the OOM killer, a crash)
+    server.kill()
+    server.wait(timeout=5)
+    # then: the worker, in a session of its own, is told to stop and does
+    deadline = time.monotonic() + 15
+    while (left := processes_of(stack)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"still running 15 s after serve was killed: {left} (worker {worker})"

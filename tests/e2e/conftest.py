@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import ExitStack, closing
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.services import (
     ROOT,
     free_port,
     migrate,
+    private_redis_db,
     private_schema,
     require_postgres,
     require_redis,
@@ -38,16 +38,19 @@ class Stack:
         """``env`` and ``settings``: SYN0_* variables for both processes, over the tests' own."""
         self.kind, self.tmp = kind, tmp
         self.resources = ExitStack()  # released by stop()
-        if kind == "postgres-redis":
-            database = self.resources.enter_context(
-                private_schema(require_postgres(), prefix="e2e")
-            )
-            queue_db = 1 + uuid.uuid4().int % 14  # keep clear of db 0 and of other runs
-            broker = f"{require_redis().rsplit('/', 1)[0]}/{queue_db}"
-        else:
-            database = f"sqlite:///{tmp / 'syn0.db'}"
-            broker = f"sqla+sqlite:///{tmp / 'broker.db'}"
-        migrate(database)
+        try:  # a skip or failure here releases what was already taken
+            if kind == "postgres-redis":
+                database = self.resources.enter_context(
+                    private_schema(require_postgres(), prefix="e2e")
+                )
+                broker = self.resources.enter_context(private_redis_db(require_redis()))
+            else:
+                database = f"sqlite:///{tmp / 'syn0.db'}"
+                broker = f"sqla+sqlite:///{tmp / 'broker.db'}"
+            migrate(database)
+        except BaseException:
+            self.resources.close()
+            raise
         # The API stores this key at start (the SYN0_ADMIN_KEY bootstrap); every call
         # below sends it.
         self.key = new_key()
