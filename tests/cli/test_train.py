@@ -217,9 +217,11 @@ def test_a_gpu_job_with_no_gpu_worker_says_why_it_waits(syn0, env, api, spiral, 
     watching = subprocess.Popen(
         command("jobs", "watch", job_id), stderr=subprocess.PIPE, text=True, env=env
     )
-    time.sleep(2)  # a few polls
+    # the job is cancelled once watch has said why it waits (its start is slow under load)
+    first = watching.stderr.readline()
     api.jobs.cancel(job_id)
-    _, err = watching.communicate(timeout=30)
+    _, rest = watching.communicate(timeout=30)
+    err = first + rest
     # then: show and watch both say why the job waits, and watch reports how it ended
     assert shown.code == 0 and "gpu" in shown.out
     assert "no GPU worker has been seen in the last 60 s" in " ".join(shown.out.split())
