@@ -28,9 +28,7 @@ from syn0.client.types import (
     AliasMove,
     Architecture,
     BatchPrediction,
-    CreatedWebhook,
     Dataset,
-    Delivery,
     Evaluation,
     Job,
     Knob,
@@ -44,9 +42,8 @@ from syn0.client.types import (
     Template,
     Validation,
     Version,
-    Webhook,
-    WebhookAttempt,
 )
+from syn0.client.webhooks import CreatedWebhook, Delivery, Webhook, WebhookAttempt
 
 __all__ = [
     "DEFAULT_URL",

@@ -3,12 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Literal
 
 from syn0.client.common import given, pages, path
 from syn0.client.http import Http
-from syn0.client.types import CreatedWebhook, Delivery, DeliveryStatus, Page, Webhook
+from syn0.client.types import Page, _Reply
 
 _WEBHOOKS = "/v1/webhooks"
+
+# The event types a webhook may ask for, and a delivery's statuses (WebhookIn, DeliveryOut).
+WebhookEvent = Literal[
+    "job.succeeded", "job.failed", "job.cancelled", "model.alias_moved", "sweep.completed"
+]
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+
+
+class Webhook(_Reply):
+    id: str
+    url: str
+    events: list[str]
+    description: str | None = None
+    created_at: datetime
+
+
+class CreatedWebhook(Webhook):
+    """The reply of ``Webhooks.create``: the one that shows the signing ``secret``."""
+
+    secret: str
+
+
+class WebhookAttempt(_Reply):
+    """One try of a delivery: the reply's ``status_code``, or the ``error`` that left none."""
+
+    number: int
+    sent_at: datetime
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int
+
+
+class Delivery(_Reply):
+    """One event to one webhook; ``id`` is the ``webhook-id`` header of every try."""
+
+    id: str
+    webhook_id: str
+    event_id: int
+    event_type: str
+    status: DeliveryStatus
+    next_attempt_at: datetime | None = None
+    last_status_code: int | None = None
+    attempts: list[WebhookAttempt]
+    created_at: datetime
+    updated_at: datetime
 
 
 class Webhooks:

@@ -5,12 +5,11 @@ compressed archive cannot expand unchecked; never unpickled."""
 from __future__ import annotations
 
 import zipfile
-import zlib
 from typing import BinaryIO
 
 import numpy as np
 
-from syn0.core.npz import npy_header
+from syn0.core.npz import ZIP_ERRORS, npy_header
 from syn0.datasets.limits import check_cells
 from syn0.kit.errors import InvalidInput
 from syn0.kit.features import MAX_NAME_CHARS
@@ -18,8 +17,6 @@ from syn0.settings import Settings
 
 # What an .npz array may hold: numbers, or (for y) class labels of bounded length.
 _NPZ_KINDS = {"X": "iufb", "y": "iufbU"}
-# Reading a damaged or unusual zip member raises any of these.
-_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error)
 
 
 def read(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray, list | None]:
@@ -36,7 +33,7 @@ def read(file: BinaryIO, settings: Settings) -> tuple[np.ndarray, np.ndarray, li
                     _check_header(key, *_npy_header(member), settings)
             arrays = {key: _load_npy(archive, members[key], key) for key in ("X", "y")}
             names = _npz_names(archive, members.get("feature_names"), settings)
-    except _ZIP_ERRORS as exc:
+    except ZIP_ERRORS as exc:
         raise InvalidInput(f"the file is not a readable .npz archive: {exc}", "file") from exc
     return arrays["X"], arrays["y"], names
 

@@ -11,10 +11,7 @@ from syn0.client.types import (
     Alias,
     AliasMove,
     Architecture,
-    CreatedWebhook,
     Dataset,
-    Delivery,
-    DeliveryStatus,
     Knob,
     Metric,
     Model,
@@ -24,6 +21,11 @@ from syn0.client.types import (
     Task,
     Template,
     Version,
+)
+from syn0.client.webhooks import (
+    CreatedWebhook,
+    Delivery,
+    DeliveryStatus,
     Webhook,
     WebhookAttempt,
     WebhookEvent,
