@@ -47,6 +47,9 @@ json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print the API's reply as JSON (for scripts)."
 )
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only the new id.")
+limit_option = click.option(
+    "--limit", default=20, show_default=True, help="Newest first, at most this many."
+)
 
 
 class CommandError(click.ClickException):

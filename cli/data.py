@@ -13,6 +13,7 @@ from syn0.cli.common import (
     dump,
     echo_json,
     json_option,
+    limit_option,
     pass_state,
     quiet_option,
 )
@@ -136,7 +137,7 @@ def images(
 
 
 @data.command("ls")
-@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@limit_option
 @json_option
 @pass_state
 def list_datasets(state: State, limit: int, as_json: bool) -> None:

@@ -9,7 +9,16 @@ from typing import get_args
 import click
 
 from syn0.cli import plot
-from syn0.cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
+from syn0.cli.common import (
+    BadInput,
+    State,
+    console,
+    dump,
+    echo_json,
+    json_option,
+    limit_option,
+    pass_state,
+)
 from syn0.cli.render import job_fields, listing, metrics_line, metrics_table, when
 from syn0.cli.watch import follow, outcome
 from syn0.client.types import Status
@@ -25,7 +34,7 @@ def jobs() -> None:
 @jobs.command("ls")
 @click.option("--status", type=STATUSES, help="Only jobs in this status.")
 @click.option("--data", "dataset_id", metavar="ID", help="Only jobs on this dataset.")
-@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@limit_option
 @json_option
 @pass_state
 def list_jobs(

@@ -22,6 +22,7 @@ from syn0.cli.common import (
     dump,
     echo_json,
     json_option,
+    limit_option,
     pass_state,
     quiet_option,
     report,
@@ -142,7 +143,7 @@ def models() -> None:
 
 
 @models.command("ls")
-@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@limit_option
 @json_option
 @pass_state
 def list_models(state: State, limit: int, as_json: bool) -> None:

@@ -14,6 +14,7 @@ from syn0.cli.common import (
     dump,
     echo_json,
     json_option,
+    limit_option,
     pass_state,
     quiet_option,
 )
@@ -29,7 +30,7 @@ def registry() -> None:
 
 
 @registry.command("ls")
-@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@limit_option
 @json_option
 @pass_state
 def list_registered(state: State, limit: int, as_json: bool) -> None:

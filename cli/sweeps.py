@@ -22,6 +22,7 @@ from syn0.cli.common import (
     dump,
     echo_json,
     json_option,
+    limit_option,
     pass_state,
     quiet_option,
     report,
@@ -154,7 +155,7 @@ def _value(value: Any) -> str:
 
 
 @sweep.command("ls")
-@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@limit_option
 @json_option
 @pass_state
 def list_sweeps(state: State, limit: int, as_json: bool) -> None:

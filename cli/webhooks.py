@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from syn0.cli.common import BadInput, State, console, dump, echo_json, json_option, pass_state
+from syn0.cli.common import (
+    BadInput,
+    State,
+    console,
+    dump,
+    echo_json,
+    json_option,
+    limit_option,
+    pass_state,
+)
 from syn0.cli.render import listing, when
 from syn0.client import Delivery
 
@@ -40,7 +49,7 @@ def create(state: State, url: str, events: str, description: str | None, as_json
 
 
 @webhooks.command("list")
-@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@limit_option
 @json_option
 @pass_state
 def list_webhooks(state: State, limit: int, as_json: bool) -> None:
@@ -65,7 +74,7 @@ def delete(state: State, webhook_id: str) -> None:
 @webhooks.command()
 @click.argument("webhook_id", metavar="ID")
 @click.option("--status", type=click.Choice(["pending", "succeeded", "failed"]))
-@click.option("--limit", default=20, show_default=True, help="Newest first, at most this many.")
+@limit_option
 @json_option
 @pass_state
 def deliveries(
