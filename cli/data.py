@@ -17,7 +17,7 @@ from syn0.cli.common import (
     pass_state,
     quiet_option,
 )
-from syn0.cli.render import dataset_fields, dataset_line, listing, when
+from syn0.cli.render import dataset_fields, dataset_line, show_page, when
 from syn0.client import Dataset
 
 TASKS = click.Choice(["classification", "regression"])
@@ -143,15 +143,20 @@ def images(
 def list_datasets(state: State, limit: int, as_json: bool) -> None:
     """List datasets, newest first."""
     page = state.client.datasets.list(limit=limit)
-    if as_json:
-        echo_json(dump(page))
-        return
-    rows = (
-        [d.id, d.name, d.task, d.n_samples, d.input_shape, d.n_outputs, when(d.created_at)]
-        for d in page.items
+    show_page(
+        page,
+        as_json,
+        ["id", "name", "task", "samples", "input", "outputs", "created"],
+        lambda d: [
+            d.id,
+            d.name,
+            d.task,
+            d.n_samples,
+            d.input_shape,
+            d.n_outputs,
+            when(d.created_at),
+        ],
     )
-    columns = ["id", "name", "task", "samples", "input", "outputs", "created"]
-    console().print(listing(columns, rows))
 
 
 @data.command()

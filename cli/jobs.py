@@ -19,7 +19,7 @@ from syn0.cli.common import (
     limit_option,
     pass_state,
 )
-from syn0.cli.render import job_fields, listing, metrics_line, metrics_table, when
+from syn0.cli.render import job_fields, metrics_line, metrics_table, show_page, when
 from syn0.cli.watch import follow, outcome
 from syn0.client.types import Status
 
@@ -42,20 +42,18 @@ def list_jobs(
 ) -> None:
     """List jobs, newest first."""
     page = state.client.jobs.list(status=status, dataset_id=dataset_id, limit=limit)
-    if as_json:
-        echo_json(dump(page))
-        return
-    rows = (
-        [
+    show_page(
+        page,
+        as_json,
+        ["id", "status", "epoch", "metrics", "created"],
+        lambda job: [
             job.id,
             job.status,
             f"{job.progress.epoch}/{job.progress.epochs}",
             metrics_line(job.latest_metrics),
             when(job.created_at),
-        ]
-        for job in page.items
+        ],
     )
-    console().print(listing(["id", "status", "epoch", "metrics", "created"], rows))
 
 
 @jobs.command()

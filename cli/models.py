@@ -28,7 +28,7 @@ from syn0.cli.common import (
     report,
 )
 from syn0.cli.csvrows import arrange, read_table, shaped
-from syn0.cli.render import listing, metrics_line, model_fields, when
+from syn0.cli.render import metrics_line, model_fields, show_page, when
 from syn0.client import Model, Prediction, ValidationFailed
 
 if TYPE_CHECKING:  # imported by the one command that needs it, so the others start faster
@@ -149,14 +149,12 @@ def models() -> None:
 def list_models(state: State, limit: int, as_json: bool) -> None:
     """List models, newest first."""
     page = state.client.models.list(limit=limit)
-    if as_json:
-        echo_json(dump(page))
-        return
-    rows = (
-        [m.id, m.task, f"{m.n_params:,}", metrics_line(m.metrics), when(m.created_at)]
-        for m in page.items
+    show_page(
+        page,
+        as_json,
+        ["id", "task", "params", "metrics", "created"],
+        lambda m: [m.id, m.task, f"{m.n_params:,}", metrics_line(m.metrics), when(m.created_at)],
     )
-    console().print(listing(["id", "task", "params", "metrics", "created"], rows))
 
 
 @models.command()

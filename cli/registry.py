@@ -20,7 +20,7 @@ from syn0.cli.common import (
 )
 from syn0.cli.csvrows import arrange, read_table, shaped
 from syn0.cli.models import write_rows
-from syn0.cli.render import fields, listing, metrics_line, when
+from syn0.cli.render import fields, listing, metrics_line, show_page, when
 from syn0.client import Alias, RegisteredDetail
 
 
@@ -36,14 +36,18 @@ def registry() -> None:
 def list_registered(state: State, limit: int, as_json: bool) -> None:
     """List registered models, newest first, with their aliases."""
     page = state.client.registry.list(limit=limit)
-    if as_json:
-        echo_json(dump(page))
-        return
-    rows = (
-        [r.name, r.latest_version or "-", _aliases(r.aliases), r.description, when(r.updated_at)]
-        for r in page.items
+    show_page(
+        page,
+        as_json,
+        ["name", "latest", "aliases", "description", "updated"],
+        lambda r: [
+            r.name,
+            r.latest_version or "-",
+            _aliases(r.aliases),
+            r.description,
+            when(r.updated_at),
+        ],
     )
-    console().print(listing(["name", "latest", "aliases", "description", "updated"], rows))
 
 
 @registry.command()

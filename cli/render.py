@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from rich.table import Table
 
-from syn0.client import Dataset, Job, Metric, Model
+from syn0.cli.common import console, dump, echo_json
+from syn0.client import Dataset, Job, Metric, Model, Page
 
 # The fields that say what a layer is; the rest are defaults most of the time.
 LAYER_FIELDS = {
@@ -106,6 +107,17 @@ def fields(rows: Iterable[tuple[str, Any]]) -> Table:
     for name, value in rows:
         table.add_row(name, "-" if value in (None, "") else str(value))
     return table
+
+
+def show_page(
+    page: Page, as_json: bool, columns: Sequence[str], row: Callable[[Any], Sequence[Any]]
+) -> None:
+    """What every ``ls`` prints: the API's page as JSON, or a table of one ``row`` per
+    item under ``columns``."""
+    if as_json:
+        echo_json(dump(page))
+        return
+    console().print(listing(columns, (row(item) for item in page.items)))
 
 
 def listing(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:

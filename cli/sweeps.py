@@ -27,7 +27,7 @@ from syn0.cli.common import (
     quiet_option,
     report,
 )
-from syn0.cli.render import listing, number, when
+from syn0.cli.render import listing, number, show_page, when
 from syn0.client import SweepDetail, ValidationFailed
 
 SWEEP_SECTIONS = (
@@ -161,21 +161,19 @@ def _value(value: Any) -> str:
 def list_sweeps(state: State, limit: int, as_json: bool) -> None:
     """List sweeps, newest first."""
     page = state.client.sweeps.list(limit=limit)
-    if as_json:
-        echo_json(dump(page))
-        return
-    rows = (
-        [
+    show_page(
+        page,
+        as_json,
+        ["id", "status", "method", "finished", "best", "created"],
+        lambda s: [
             s.id,
             s.status,
             s.method,
             f"{s.progress.finished}/{s.progress.trials}",
             number(s.best.metric) if s.best and s.best.metric is not None else "-",
             when(s.created_at),
-        ]
-        for s in page.items
+        ],
     )
-    console().print(listing(["id", "status", "method", "finished", "best", "created"], rows))
 
 
 @sweep.command()

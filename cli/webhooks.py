@@ -7,14 +7,13 @@ import click
 from syn0.cli.common import (
     BadInput,
     State,
-    console,
     dump,
     echo_json,
     json_option,
     limit_option,
     pass_state,
 )
-from syn0.cli.render import listing, when
+from syn0.cli.render import show_page, when
 from syn0.client import Delivery
 
 
@@ -55,11 +54,12 @@ def create(state: State, url: str, events: str, description: str | None, as_json
 def list_webhooks(state: State, limit: int, as_json: bool) -> None:
     """List webhooks, newest first."""
     page = state.client.webhooks.list(limit=limit)
-    if as_json:
-        echo_json(dump(page))
-        return
-    rows = ([w.id, w.url, ", ".join(w.events), when(w.created_at)] for w in page.items)
-    console().print(listing(["id", "url", "events", "created"], rows))
+    show_page(
+        page,
+        as_json,
+        ["id", "url", "events", "created"],
+        lambda w: [w.id, w.url, ", ".join(w.events), when(w.created_at)],
+    )
 
 
 @webhooks.command()
@@ -82,14 +82,19 @@ def deliveries(
 ) -> None:
     """List the deliveries of webhook ID, newest first, with the status code of each try."""
     page = state.client.webhooks.deliveries(webhook_id, status=status, limit=limit)
-    if as_json:
-        echo_json(dump(page))
-        return
-    rows = (
-        [d.id, d.event_type, d.status, _tries(d), when(d.next_attempt_at), when(d.created_at)]
-        for d in page.items
+    show_page(
+        page,
+        as_json,
+        ["delivery", "event", "status", "tries", "next try", "created"],
+        lambda d: [
+            d.id,
+            d.event_type,
+            d.status,
+            _tries(d),
+            when(d.next_attempt_at),
+            when(d.created_at),
+        ],
     )
-    console().print(listing(["delivery", "event", "status", "tries", "next try", "created"], rows))
 
 
 @webhooks.command()
