@@ -146,6 +146,9 @@ class Settings(BaseSettings):
         1.0, gt=0, description="how often each worker fans events out and sends due deliveries"
     )
     webhooks_max_per_tenant: int = Field(20, gt=0, description="webhooks of one tenant")
+    events_retention_days: float = Field(
+        30.0, gt=0, description="events and ended webhook deliveries are kept this long"
+    )
 
     # Operations: Prometheus metrics and logs.
     metrics_token: SecretStr | None = Field(

@@ -34,7 +34,7 @@ from syn0.kit.db import session_scope
 from syn0.kit.orm import utcnow
 from syn0.settings import Settings
 from syn0.webhooks import repository as store
-from syn0.webhooks import sending, signing
+from syn0.webhooks import retention, sending, signing
 from syn0.webhooks.orm import FAILED, PENDING, SUCCEEDED, Attempt, Delivery
 from syn0.webhooks.schemas import EVENT_TYPES
 
@@ -150,10 +150,18 @@ class Sender:
         self.factory, self.settings = factory, settings
         self.http = sending.client(settings.webhooks_timeout_seconds)
         self.pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="syn0-webhook")
+        self.prune_at = time.monotonic()  # the first pass prunes
 
     def run_once(self) -> int:
         """Fan out, then send what is due (each again while it comes back full); the
-        number of tries made."""
+        number of tries made. Once an hour, expired rows are pruned first."""
+        if time.monotonic() >= self.prune_at:
+            self.prune_at = time.monotonic() + retention.PRUNE_EVERY_SECONDS
+            with session_scope(self.factory) as session:
+                pruned = retention.prune(session, utcnow(), self.settings.events_retention_days)
+            if pruned.events or pruned.deliveries:
+                log.info("webhooks: pruned %s events and %s deliveries", pruned.events,
+                         pruned.deliveries)  # fmt: skip
         while True:
             with session_scope(self.factory) as session:
                 read = fan_out(session, len(self.settings.webhooks_retry_schedule)).events

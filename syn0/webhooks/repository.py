@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -151,3 +152,36 @@ def record(session: Session, attempt: Attempt, changes: dict) -> bool:
     session.add(attempt)
     session.flush()
     return True
+
+
+# --- retention ----------------------------------------------------------------------------
+
+
+def prune_events(session: Session, through_id: int, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` of the oldest events created before ``before`` whose ids
+    are at most ``through_id`` (fanned out); how many went."""
+    query = (
+        select(Event.id)
+        .where(Event.id <= through_id, Event.created_at < before)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(sa.delete(Event).where(Event.id.in_(ids)))
+    return len(ids)
+
+
+def prune_deliveries(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` deliveries that ended (succeeded or failed) before
+    ``before``, their tries with them (``ON DELETE CASCADE``); how many went."""
+    query = (
+        select(Delivery.id)
+        .where(Delivery.status != PENDING, Delivery.updated_at < before)
+        .order_by(Delivery.updated_at)
+        .limit(limit)
+    )
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(sa.delete(Delivery).where(Delivery.id.in_(ids)))
+    return len(ids)

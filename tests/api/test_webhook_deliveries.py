@@ -11,16 +11,22 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import standardwebhooks
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
+from sqlalchemy import func, select
 
 from syn0.api.app import create_app
+from syn0.events.orm import Event
+from syn0.kit.db import session_scope
+from syn0.kit.orm import utcnow
 from syn0.webhooks import delivery as sender_module
+from syn0.webhooks import retention
 from syn0.webhooks.delivery import Sender
+from syn0.webhooks.orm import Attempt
 from tests.api.factories import assert_problem, create_key, mlp, points, train_model, training
 from tests.receiver import Receiver
 
@@ -349,3 +355,51 @@ def test_two_workers_never_send_one_try_twice(world, store, receiver, request):
     sent = receiver.wait(6)
     assert len({p.headers["webhook-id"] for p in sent}) == 6
     assert len(receiver.received) == 6
+
+
+def event_ids(store) -> list[int]:
+    with store() as session:
+        return list(session.scalars(select(Event.id).order_by(Event.id)))
+
+
+def prune_at(store, now: datetime) -> retention.Pruned:
+    with session_scope(store) as session:
+        return retention.prune(session, now, retention_days=30)
+
+
+def test_events_and_ended_deliveries_are_pruned_after_the_retention(world, store, receiver):
+    api, passes = world
+    client = api()
+    webhook = hook(client, receiver.url, "job.succeeded")
+    a_job(store, client)
+    passes()
+    receiver.wait(1)
+    kept = event_ids(store)
+    assert kept and len(deliveries(client, webhook)) == 1
+    # when: pruned within the retention, nothing goes
+    assert prune_at(store, utcnow() + timedelta(days=29)) == retention.Pruned(0, 0)
+    assert event_ids(store) == kept
+    # when: pruned past it, the events, the delivery and its tries go
+    assert prune_at(store, utcnow() + timedelta(days=31)) == retention.Pruned(len(kept), 1)
+    assert event_ids(store) == []
+    assert deliveries(client, webhook) == []
+    with store() as session:
+        assert session.scalar(select(func.count()).select_from(Attempt)) == 0
+
+
+def test_an_event_not_fanned_out_and_a_pending_delivery_are_kept(world, store, receiver):
+    api, passes = world
+    client = api()
+    webhook = hook(client, receiver.url, "job.succeeded")
+    receiver.stop()
+    a_job(store, client)
+    later = utcnow() + timedelta(days=31)
+    # given: events no worker has fanned out yet
+    assert prune_at(store, later) == retention.Pruned(0, 0)
+    # given: fanned out, its delivery still pending (the receiver is down)
+    passes()
+    (pending,) = deliveries(client, webhook)
+    assert pending["status"] == "pending"
+    pruned = prune_at(store, later)
+    assert pruned.deliveries == 0 and pruned.events > 0
+    assert [d["id"] for d in deliveries(client, webhook)] == [pending["id"]]
