@@ -28,6 +28,7 @@ from syn0.kit import logs, problems
 from syn0.kit import metrics as counted
 from syn0.kit.db import Database
 from syn0.models import endpoints as models
+from syn0.models import explain_endpoints as explain
 from syn0.predictions import endpoints as predictions
 from syn0.registry import endpoints as registry
 from syn0.settings import Settings, get_settings
@@ -122,6 +123,7 @@ def create_app(
         jobs,
         events,
         models,
+        explain,
         predictions,
         registry,
         sweeps,

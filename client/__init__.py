@@ -21,6 +21,7 @@ from syn0.client.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from syn0.client.explanations import ExplainedLayer, Explanation
 from syn0.client.http import RetryPolicy
 from syn0.client.sweeps import Sweep, SweepDetail, Trial
 from syn0.client.types import (
@@ -58,6 +59,8 @@ __all__ = [
     "Dataset",
     "Delivery",
     "Evaluation",
+    "ExplainedLayer",
+    "Explanation",
     "Forbidden",
     "Job",
     "Knob",

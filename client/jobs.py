@@ -1,5 +1,5 @@
-"""``client.jobs``: submit, validate, get, metrics, cancel, delete, resume, list, and wait
-for a job."""
+"""``client.jobs``: submit, validate, get, metrics, explain, cancel, delete, resume, list,
+and wait for a job."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from syn0.client import events as sse
 from syn0.client.common import given, pages, path
 from syn0.client.errors import ConnectionFailed, NotFound, ServiceUnavailable
 from syn0.client.events import Event
+from syn0.client.explanations import Explanation, explain_body
 from syn0.client.http import Http
 from syn0.client.types import Job, Metric, Page, Validation
 
@@ -70,6 +71,24 @@ class Jobs:
             rows += [Metric.model_validate(row) for row in reply["items"]]
             after = reply.get("next_after")
         return rows
+
+    def explain(
+        self,
+        job_id: str,
+        input: Any = None,
+        *,
+        target: Any,
+        record: dict[str, float] | None = None,
+    ) -> Explanation:
+        """``models.explain`` on the job's model, or while it runs on its latest
+        checkpoint (``epoch``); a ``Conflict`` until it has stored one."""
+        reply = self._http.json(
+            "POST",
+            path("/v1/jobs", job_id, "/explain"),
+            repeatable=True,
+            json=explain_body(input, record, target),
+        )
+        return Explanation.model_validate(reply)
 
     def cancel(self, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one stops at its next batch

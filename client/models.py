@@ -1,4 +1,5 @@
-"""``client.models``: get, list, predict with NumPy arrays, evaluate on a dataset,
+"""``client.models``: get, list, predict with NumPy arrays, explain one sample, evaluate
+on a dataset,
 download the weights, export (ONNX), import, delete, replay."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from syn0.client.common import given, pages, path
+from syn0.client.explanations import Explanation, explain_body
 from syn0.client.http import Http
 from syn0.client.types import Evaluation, Job, Model, Page, Prediction
 
@@ -56,6 +58,26 @@ class Models:
             json=body,
         )
         return Prediction.from_reply(reply)
+
+    def explain(
+        self,
+        model_id: str,
+        input: Any = None,
+        *,
+        target: Any,
+        record: dict[str, float] | None = None,
+    ) -> Explanation:
+        """One sample (``input`` of one sample's shape, or ``record`` by feature name)
+        and its ``target`` (a class label, or the output value(s)) through the model:
+        per layer its values, weights and this sample's gradients, and the loss. A wrong
+        shape or an unknown class is a ``ValidationFailed`` naming it."""
+        reply = self._http.json(
+            "POST",
+            path("/v1/models", model_id, "/explain"),
+            repeatable=True,  # it changes nothing
+            json=explain_body(input, record, target),
+        )
+        return Explanation.model_validate(reply)
 
     def evaluate(
         self,

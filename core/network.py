@@ -46,13 +46,22 @@ class Network:
         ``"float32"`` (default) or ``"float64"`` (for gradient checks).
     backend : str
         The array module: ``"numpy"`` or ``"cupy"``.
+    fuse_layers : bool
+        Compute pairs of layers as one (``core.fuse``; the same outputs and gradients).
+        ``core.explain`` turns it off, as it shows each layer's own values.
     """
 
     def __init__(
-        self, spec: NetworkSpec, *, seed: int = 0, dtype: str = "float32", backend: str = "numpy"
+        self,
+        spec: NetworkSpec,
+        *,
+        seed: int = 0,
+        dtype: str = "float32",
+        backend: str = "numpy",
+        fuse_layers: bool = True,
     ):
         infer_shapes(spec)
-        self.spec, self.dtype = spec, np.dtype(dtype)
+        self.spec, self.dtype, self.fuse_layers = spec, np.dtype(dtype), fuse_layers
         self.output_activation = spec.layers[-1].activation
         self._build(get_backend(backend))
         self._initialize(seed)
@@ -79,7 +88,8 @@ class Network:
             ]
             self.layers.append(LAYERS[node.spec.type](backend, self.dtype, node.spec, shapes))
         self.layers[-1].activation = "linear"  # the logits; see the module docstring
-        fuse(self.layers, self.nodes)
+        if self.fuse_layers:
+            fuse(self.layers, self.nodes)
         self.n_outputs = self.layers[-1].out_shape[0]
         self.n_weights = sum(_size(la.weight_shape) for la in self.layers)
         self.n_trained = self.n_weights + sum(la.bias_size for la in self.layers)

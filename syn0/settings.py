@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     max_epoch_samples: int = Field(200_000_000, gt=0, description="epochs x samples")
     max_classes: int = Field(1000, gt=1, description="distinct labels of one dataset")
     max_label_chars: int = Field(200, gt=0, description="characters of one class label")
+    explain_max_values: int = Field(
+        2_000_000, gt=0, description="numbers in one explain reply (weights, gradients, values)"
+    )
     page_size_max: int = Field(100, gt=0)
     predict_cache_size: int = Field(32, gt=0, description="models kept loaded per process")
     registry_cache_seconds: float = Field(

@@ -1,5 +1,5 @@
 """``/v1/jobs``: submit (checked, then committed, then sent), validate, read, cancel,
-delete, resume."""
+delete, resume; a running job's surface and explain at its latest checkpoint."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from syn0.jobs import repository as store
 from syn0.jobs import service as job_service
 from syn0.jobs.schemas import JobIn, JobOut, JobStatus, MetricOut, Metrics, ResumeIn, Validation
 from syn0.kit.schemas import Page, keyed
+from syn0.models import explaining
+from syn0.models.explain_schemas import ExplainIn, ExplainOut
 from syn0.surface import service as surface
 from syn0.surface.schemas import GridQuery, SurfaceOut
 from syn0.tenants.auth import TrainKey
@@ -124,6 +126,22 @@ def job_surface(
     """The job's model (once it succeeded) or its latest checkpoint (while it runs) on a
     grid over its two inputs; 409 until the first checkpoint is stored."""
     return surface.for_job(session, runtime.models, principal.tenant_id, job_id, query)
+
+
+@router.post("/{job_id}/explain", responses=keyed(404, 409, 422))
+def explain_job(
+    job_id: str,
+    body: ExplainIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    principal: TrainKey,
+) -> ExplainOut:
+    """``POST /v1/models/{id}/explain`` on the job's model (once it has one) or on its
+    latest checkpoint (while it runs); 409 until the first checkpoint is stored."""
+    return explaining.for_job(
+        session, runtime.models, principal.tenant_id, job_id, body, settings.explain_max_values
+    )
 
 
 @router.post(

@@ -10,12 +10,13 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from syn0.core import NetworkSpec, SpecError, check_against_dataset, summary
+from syn0.core import Checkpoint, Network, NetworkSpec, SpecError, check_against_dataset, summary
 from syn0.core.backend import choose_device, step_flops
 from syn0.core.compat import mismatch
 from syn0.datasets import repository as datasets
 from syn0.datasets.orm import Dataset
 from syn0.dispatch import Dispatcher
+from syn0.jobs import attempts
 from syn0.jobs import repository as jobs
 from syn0.jobs.orm import GPU, QUEUED, Job, JobMetric
 from syn0.jobs.schemas import EstimatedWork, JobIn, JobOut, Validation
@@ -240,6 +241,22 @@ def present(session: Session, rows: list[Job], settings: Settings) -> list[JobOu
 def get(session: Session, tenant_id: str, job_id: str) -> Job:
     job = found(jobs.get_job(session, tenant_id, job_id), "job", job_id)
     return job
+
+
+def checkpoint_network(session: Session, job: Job) -> tuple[Network, int]:
+    """The network of the job's latest checkpoint, bound as it was training, and that
+    checkpoint's epoch; a 409 until the job has stored one."""
+    data = attempts.load_checkpoint(session, job.id)
+    if data is None:
+        raise Conflict(
+            f"job {job.id} has no checkpoint yet: it stores one every few epochs "
+            "(SYN0_CHECKPOINT_EVERY_EPOCHS) while it runs, and a model when it succeeds",
+            job_status=job.status,
+        )
+    checkpoint = Checkpoint.from_bytes(data)
+    net = Network(NetworkSpec.model_validate(job.network))
+    net.load_checkpoint(checkpoint)
+    return net, checkpoint.epoch
 
 
 def cancel(session: Session, tenant_id: str, job_id: str) -> Job:

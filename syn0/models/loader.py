@@ -1,5 +1,5 @@
-"""The one way a stored model is read: by predict, by its surface, by the weights
-download and by its export. Its row is found for the tenant (a 404 otherwise), its
+"""The one way a stored model is read: by predict, by its surface, by explain, by the
+weights download and by its export. Its row is found for the tenant (a 404 otherwise), its
 weights are checked against their sha256, and weights that fail the check or cannot be
 read as a network are one error, ``corrupt-data``, whoever asked.
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy.orm import Session
 
-from syn0.core import Checkpoint, Network, NetworkSpec
+from syn0.core import Network
 from syn0.core.prepare import held_out
 from syn0.datasets import repository as datasets
 from syn0.datasets import service as dataset_service
-from syn0.jobs import attempts
 from syn0.jobs import service as job_service
-from syn0.kit.errors import Conflict, InvalidInput
+from syn0.kit.errors import InvalidInput
 from syn0.models.loader import ModelLoader
 from syn0.surface.schemas import GridQuery, PointsOut, PointsQuery, SurfaceOut
 
@@ -33,17 +32,8 @@ def for_job(
     job = job_service.get(session, tenant_id, job_id)
     if job.model_id:
         return for_model(loader, tenant_id, job.model_id, query)
-    data = attempts.load_checkpoint(session, job.id)
-    if data is None:
-        raise Conflict(
-            f"job {job.id} has no weights yet: it stores a checkpoint every few epochs "
-            "(SYN0_CHECKPOINT_EVERY_EPOCHS) while it runs, and a model when it succeeds",
-            job_status=job.status,
-        )
-    checkpoint = Checkpoint.from_bytes(data)
-    net = Network(NetworkSpec.model_validate(job.network))
-    net.load_checkpoint(checkpoint)
-    return evaluate(net, query, source="checkpoint", epoch=checkpoint.epoch)
+    net, epoch = job_service.checkpoint_network(session, job)
+    return evaluate(net, query, source="checkpoint", epoch=epoch)
 
 
 def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> SurfaceOut:

@@ -22,6 +22,7 @@ from tests.api.factories import create_dataset, mlp, points, queued_job, train_m
 
 NOT_FOUND, FORBIDDEN, LIST, NO_DATASET, OWN = "404", "403", "list", "no-dataset", "own"
 PREDICT = {"inputs": [[0.0, 0.0]]}
+EXPLAIN = {"input": [0.0, 0.0], "target": 0}
 HOOK_URL = "https://93.184.215.14/hooks"  # a public address: no DNS needed
 # Path parameters that name no tenant's object; under /v1/registry, {name} is A's
 # registered model (an operation's "path" option names another).
@@ -53,6 +54,7 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "GET /v1/jobs/{job_id}/events": (NOT_FOUND, {"params": {"follow": "false"}}),
     "GET /v1/events": (LIST, {"params": {"after": "0", "follow": "false"}}),
     "GET /v1/jobs/{job_id}/surface": (NOT_FOUND, {}),
+    "POST /v1/jobs/{job_id}/explain": (NOT_FOUND, {"json": EXPLAIN}),
     "POST /v1/jobs/{job_id}/cancel": (NOT_FOUND, {}),
     "DELETE /v1/jobs/{job_id}": (NOT_FOUND, {}),
     "POST /v1/jobs/{job_id}/resume": (NOT_FOUND, {"json": {"epochs": 10}}),
@@ -60,6 +62,7 @@ OPERATIONS: dict[str, tuple[str, dict]] = {
     "GET /v1/models/{model_id}": (NOT_FOUND, {}),
     "POST /v1/models/{model_id}/predict": (NOT_FOUND, {"json": PREDICT}),
     "GET /v1/models/{model_id}/surface": (NOT_FOUND, {}),
+    "POST /v1/models/{model_id}/explain": (NOT_FOUND, {"json": EXPLAIN}),
     "GET /v1/models/{model_id}/weights": (NOT_FOUND, {}),
     "GET /v1/models/{model_id}/export": (NOT_FOUND, {}),
     "POST /v1/models/{model_id}/evaluate": (NOT_FOUND, {"json": {"dataset_id": "{dataset_id}"}}),
