@@ -171,7 +171,10 @@ export class Run {
   // done), and once more when it has ended.
   async surfaceIfDue(jobId, job, domain, live, view) {
     const done = TERMINAL.has(job.status);
-    const due = Date.now() - view.surfaceAt >= SURFACE_MS && job.progress.epoch > view.surfaceEpoch;
+    // no epoch done, no checkpoint: the API would answer 409
+    const due =
+      Date.now() - view.surfaceAt >= SURFACE_MS &&
+      job.progress.epoch > Math.max(view.surfaceEpoch, 0);
     if (view.surfaceWanted && (done || (job.status === "running" && due))) {
       view.surfaceAt = Date.now();
       view.surfaceWanted = await this.surface(jobId, domain(), live, (epoch) => {
