@@ -9,7 +9,6 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from syn0.core import Checkpoint, Network, NetworkSpec
-from syn0.core.layers import Dense
 from syn0.core.prepare import held_out
 from syn0.datasets import repository as datasets
 from syn0.datasets import service as dataset_service
@@ -114,8 +113,8 @@ def _neurons(net: Network, query: GridQuery) -> dict:
             "weights": net.backend.to_numpy(layer.W).tolist(),
             "biases": None if layer.b is None else net.backend.to_numpy(layer.b).tolist(),
         }
-        for index, layer in enumerate(net.layers)
-        if isinstance(layer, Dense)
+        for index, (layer, spec) in enumerate(zip(net.layers, net.spec.layers, strict=True))
+        if spec.type == "dense"
     ]
     return {
         "neurons": [{"layer": index, "units": grids(a)} for index, a in hidden],

@@ -54,10 +54,11 @@ export function stages(reply) {
   for (let k = last - 1; k >= 0; k--) {
     const reached = dense.map((l, j) => (j >= k ? l.weight_gradient : null));
     const badges = [null, ...dense.map((l, j) => (j >= k ? l.output_gradient : null))];
+    const of = dense[k].output_gradient_of === "pre_activation" ? "z" : "a";
     const caption =
       k === last - 1
-        ? "Backward, output: the loss's gradient at the outputs, and on each link into them " +
-          "(∂loss/∂w = the input on the link × the gradient at its end)."
+        ? `Backward, output: the loss's gradient ∂loss/∂${of} at the outputs, and on each link ` +
+          "into them (∂loss/∂w = the value on the link's start × the gradient at its end)."
         : `Backward, layer ${k + 1}: the gradient flows back through the links' weights and ` +
           `${dense[k].activation}'s slope; on the links, ∂loss/∂w for this sample.`;
     out.push({ caption, kind: "gradient", matrices: reached, badges });
