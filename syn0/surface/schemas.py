@@ -17,7 +17,18 @@ class GridQuery(BaseModel):
     x_max: float = 6.0
     y_min: float = -6.0
     y_max: float = 6.0
-    neurons: bool = Field(False, description="also each hidden dense unit's activation")
+    neurons: bool = Field(
+        False,
+        description="also each hidden dense unit's activation, each output's, and every "
+        "dense layer's weights and biases",
+    )
+    neuron_grid: int | None = Field(
+        None,
+        ge=2,
+        le=200,
+        description="points per axis of the neurons' and outputs' maps (default: grid); "
+        "a fine boundary with coarse neuron maps keeps the reply small",
+    )
 
     @field_validator("x_max", "y_max")
     @classmethod
@@ -43,6 +54,12 @@ class Neurons(BaseModel):
     units: list[list[list[float]]] = Field(description="one grid per unit")
 
 
+class DenseWeights(BaseModel):
+    layer: int = Field(description="index of the dense layer in the spec")
+    weights: list[list[float]] = Field(description="W, shape (inputs, units): row i is input i")
+    biases: list[float] | None = Field(description="b, one per unit; null without a bias")
+
+
 class SurfaceOut(BaseModel):
     """``values[i][j]`` is at ``(x[j], y[i])``. Classification: the probability of the
     last class (of two), or the top probability (of more); regression: the output."""
@@ -57,6 +74,18 @@ class SurfaceOut(BaseModel):
     values: list[list[float]]
     labels: list[list[int]] | None = Field(description="index into classes, per cell")
     neurons: list[Neurons] | None
+    outputs: list[list[list[float]]] | None = Field(
+        None,
+        description="with neurons: one grid per output unit (class probabilities, or the "
+        "regression outputs), on the neurons' grid",
+    )
+    neuron_grid: int | None = Field(None, description="points per axis of neurons and outputs")
+    weights: list[DenseWeights] | None = Field(
+        None,
+        description="with neurons: every dense layer's weights in network order, the output "
+        "layer last; the first layer's inputs are the network's features (after its input "
+        "standardization)",
+    )
 
 
 class PointsQuery(BaseModel):

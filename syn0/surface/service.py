@@ -42,10 +42,7 @@ def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> 
             f"a surface needs a network on two inputs; this one takes {net.spec.input_shape}",
             "input_shape",
         )
-    xs = np.linspace(query.x_min, query.x_max, query.grid)
-    ys = np.linspace(query.y_min, query.y_max, query.grid)
-    gx, gy = np.meshgrid(xs, ys)  # row i is ys[i], column j is xs[j]
-    points = np.column_stack([gx.ravel(), gy.ravel()])
+    xs, ys, points = _grid(query, query.grid)
     shape = (query.grid, query.grid)
     labels = None
     if net.task == "classification":
@@ -55,18 +52,7 @@ def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> 
     else:
         values = net.predict(points)[:, 0]
     _check_finite(values, net)
-    neurons = None
-    if query.neurons:
-        hidden = net.hidden_activations(points)
-        for _, activations in hidden:
-            _check_finite(activations, net)
-        neurons = [
-            {
-                "layer": index,
-                "units": [a[:, unit].reshape(shape).tolist() for unit in range(a.shape[1])],
-            }
-            for index, a in hidden
-        ]
+    views = _neurons(net, query) if query.neurons else {}
     return SurfaceOut(
         source=source,
         epoch=epoch,
@@ -77,8 +63,55 @@ def evaluate(net: Network, query: GridQuery, source: str, epoch: int | None) -> 
         y=ys.tolist(),
         values=values.reshape(shape).tolist(),
         labels=labels,
-        neurons=neurons,
+        neurons=views.get("neurons"),
+        outputs=views.get("outputs"),
+        neuron_grid=views.get("neuron_grid"),
+        weights=views.get("weights"),
     )
+
+
+def _grid(query: GridQuery, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The axes and the ``(n * n, 2)`` points; row i of a grid is ``ys[i]``, column j
+    is ``xs[j]``."""
+    xs = np.linspace(query.x_min, query.x_max, n)
+    ys = np.linspace(query.y_min, query.y_max, n)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _neurons(net: Network, query: GridQuery) -> dict:
+    """What the network drawing shows: each hidden unit's and each output's map (on the
+    neurons' own, usually coarser, grid) and every dense layer's weights and biases, the
+    links between them."""
+    n = query.neuron_grid or query.grid
+    _, _, points = _grid(query, n)
+    hidden = net.hidden_activations(points)
+    for _, activations in hidden:
+        _check_finite(activations, net)
+    if net.task == "classification":
+        outputs = net.predict_proba(points)
+    else:
+        outputs = net.predict(points).reshape(len(points), -1)
+    _check_finite(outputs, net)
+
+    def grids(a: np.ndarray) -> list:
+        return [a[:, unit].reshape(n, n).tolist() for unit in range(a.shape[1])]
+
+    weights = [
+        {
+            "layer": index,
+            "weights": net.backend.to_numpy(layer.W).tolist(),
+            "biases": None if layer.b is None else net.backend.to_numpy(layer.b).tolist(),
+        }
+        for index, (layer, spec) in enumerate(zip(net.layers, net.spec.layers, strict=True))
+        if spec.type == "dense"
+    ]
+    return {
+        "neurons": [{"layer": index, "units": grids(a)} for index, a in hidden],
+        "outputs": grids(outputs),
+        "neuron_grid": n,
+        "weights": weights,
+    }
 
 
 def _check_finite(values: np.ndarray, net: Network) -> None:

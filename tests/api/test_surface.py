@@ -4,6 +4,7 @@ points with the split a job would hold out."""
 import numpy as np
 
 from syn0.core import Network, NetworkSpec, TrainingSpec, fit
+from syn0.core.layers import Dense
 from syn0.jobs import attempts
 from syn0.kit.db import session_scope
 from tests.api.factories import assert_problem, create_dataset, job_body, points, submit
@@ -34,6 +35,35 @@ def test_a_model_on_a_grid_with_its_neurons(client, classifier):
     assert [n["layer"] for n in surface["neurons"]] == [i for i, _ in hidden]
     unit = np.array(surface["neurons"][0]["units"][3])
     np.testing.assert_allclose(unit.ravel(), hidden[0][1][:, 3], rtol=1e-5, atol=1e-6)
+
+
+def test_the_links_weights_are_the_stored_models(client, classifier):
+    # when: a fine boundary with coarse neuron maps, and the weights
+    query = {**GRID, "grid": 9, "neurons": "true", "neuron_grid": 5}
+    response = client.get(f"/v1/models/{classifier.model_id}/surface", params=query)
+    # then: every dense layer's W (inputs, units) and b are the downloaded weights file's
+    assert response.status_code == 200, response.text
+    surface = response.json()
+    stored = Network.from_bytes(client.get(f"/v1/models/{classifier.model_id}/weights").content)
+    dense = [(i, layer) for i, layer in enumerate(stored.layers) if isinstance(layer, Dense)]
+    assert [w["layer"] for w in surface["weights"]] == [i for i, _ in dense]
+    for drawn, (_, layer) in zip(surface["weights"], dense, strict=True):
+        np.testing.assert_array_equal(np.array(drawn["weights"], dtype=np.float32), layer.W)
+        np.testing.assert_array_equal(np.array(drawn["biases"], dtype=np.float32), layer.b)
+    # the boundary on its 9x9 grid, each neuron and each class's probability on 5x5
+    assert (surface["grid"], surface["neuron_grid"]) == (9, 5)
+    assert len(surface["values"]) == 9 and len(surface["neurons"][0]["units"][0]) == 5
+    proba = stored.predict_proba(_grid_points())
+    assert len(surface["outputs"]) == 2
+    for k, grid in enumerate(surface["outputs"]):
+        np.testing.assert_allclose(np.ravel(grid), proba[:, k], rtol=1e-5, atol=1e-7)
+
+
+def test_the_neuron_grid_has_bounds(client, classifier):
+    response = client.get(
+        f"/v1/models/{classifier.model_id}/surface", params={"neurons": "true", "neuron_grid": 1}
+    )
+    assert_problem(response, 422, "validation-error", loc="query.neuron_grid")
 
 
 def test_a_running_job_is_drawn_from_its_latest_checkpoint(client, sessions):

@@ -77,7 +77,7 @@ def test_spiral_trains_and_draws_the_boundary(page):
     assert drawn == ["6", "8", "8"]
     assert page.inner_text("#epoch") == "300 / 300"
     assert f"job={job_id}" in page.url
-    # the runs list catches up with the stream's end on its own refresh
+    # the runs list shows the end as soon as the stream does (run.js's `ended`)
     expect(page.locator(f"#runs tr[data-job='{job_id}'] td[data-status]")).to_have_text(
         "succeeded"
     )

@@ -127,13 +127,22 @@ export async function* events(jobId, signal) {
 }
 
 export const cancel = (jobId) => request("POST", `/v1/jobs/${id(jobId)}/cancel`);
+// A new job that continues a cancelled or failed one from its latest checkpoint, to
+// `epochs` in all.
+export const resume = (jobId, epochs) =>
+  request("POST", `/v1/jobs/${id(jobId)}/resume`, { epochs });
+// One sample's forward and backward pass through the job's latest weights.
+export const explain = (jobId, input, target) =>
+  request("POST", `/v1/jobs/${id(jobId)}/explain`, { input, target });
 export const jobs = (limit) => request("GET", `/v1/jobs?limit=${limit}`);
 
-// The network's output (and each hidden unit's activation) on a grid over `domain`:
-// the job's latest checkpoint while it runs, its model once it succeeded.
-export function surface(jobId, domain, grid) {
+// The network's output on a `grid` over `domain`, each hidden unit's activation and each
+// output on a coarser `neuronGrid`, and its weights: the job's latest checkpoint while it
+// runs, its model once it succeeded.
+export function surface(jobId, domain, grid, neuronGrid) {
   const q = new URLSearchParams({
     grid,
+    neuron_grid: neuronGrid,
     x_min: domain.x[0],
     x_max: domain.x[1],
     y_min: domain.y[0],

@@ -9,18 +9,29 @@ import {
   css,
   diverging,
   drawPoints,
-  paint,
+  paintSmooth,
   pointColour,
   surfaceColour,
 } from "./heatmap.js";
 import { fitsPlayground, onPlane, planeNote } from "./graph.js";
 import { showConfusion } from "./confusion.js";
 import { drawRun } from "./graphview.js";
-import { drawNeurons, layerBar, renderFeatures, renderLayers } from "./network.js";
+import { ExplainView, nearestPoint } from "./explain.js";
+import { followLayout } from "./links.js";
+import {
+  drawNetworkLinks,
+  drawNeurons,
+  drawOutputs,
+  layerBar,
+  renderFeatures,
+  renderLayers,
+  renderOutputs,
+} from "./network.js";
+import { bindPlayback, showPlayback } from "./playback.js";
 import { drawLoss, fmt } from "./plot.js";
 import { Run } from "./run.js";
 import { askForKey } from "./key.js";
-import { renderRuns } from "./runs.js";
+import { markRun, renderRuns } from "./runs.js";
 import { fromHash, fromJob, isPlane, jobBody, toHash } from "./state.js";
 import { showEnd, showJob, showMessage, showProblem, showStatus } from "./status.js";
 
@@ -29,6 +40,9 @@ const $ = (id) => document.getElementById(id);
 // One state object for the page's life; opening a link assigns into it.
 const state = fromHash(location.hash);
 const view = { dataset: null, points: null, domain: data.domainOf(null), surface: null, job: null };
+// Steps (playback.js) chain 1-epoch jobs: the epochs and metric rows of the steps before
+// the followed one, so the readout and the curves count across them.
+const chain = { base: 0, history: [], rows: [] };
 
 // --- drawing ------------------------------------------------------------------------------
 
@@ -38,19 +52,28 @@ function drawPlane() {
   const canvas = $("boundary");
   const surface = view.surface?.datasetId === view.dataset?.id ? view.surface : null;
   const scale = data.scaleOf(view.points);
-  if (surface) paint(canvas, surface.values, surfaceColour(surface, scale, state.discretize));
+  if (surface) paintSmooth(canvas, surface.values, surfaceColour(surface, scale, state.discretize));
   else canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
   if (view.points) {
     const classes = view.dataset.classes ?? [];
     const colour = (y) => pointColour(y, view.dataset.task, classes, scale);
-    drawPoints(canvas, view.points, view.domain, colour, state.showTest);
+    drawPoints(canvas, view.points, view.domain, colour, state.showTest, explain.point);
   }
   canvas.dataset.epoch = surface?.epoch ?? 0;
   canvas.dataset.source = surface?.source ?? "";
   canvas.dataset.points = view.points?.x.length ?? 0;
+  canvas.dataset.grid = surface?.grid ?? 0;
   drawNeurons($("layers"), surface?.neurons ?? null);
+  drawOutputs($("outputs"), surface);
+  drawLinks(surface);
   $("x-min").textContent = fmt(view.domain.x[0]).replace(/\.?0+$/, "");
   $("x-max").textContent = fmt(view.domain.x[1]).replace(/\.?0+$/, "");
+}
+
+// The links of the drawn surface's weights, or the explain view's step.
+function drawLinks(surface = view.surface?.datasetId === view.dataset?.id ? view.surface : null) {
+  const features = view.dataset && isPlane(view.dataset) ? state.features : [];
+  drawNetworkLinks(document.querySelector(".panel.network"), features, surface, explain.stage());
 }
 
 function showDataset() {
@@ -85,6 +108,11 @@ function showOutputLayer() {
   $("output-layer").textContent =
     `Output: ${out.units} ${out.activation} unit${out.units > 1 ? "s" : ""}, ` +
     `${training.loss.replace("_", "-")} loss`;
+  const classes = view.dataset.classes ?? [];
+  const labels = Array.from({ length: out.units }, (_, k) =>
+    out.activation === "softmax" ? String(classes[k] ?? k) : `y${out.units > 1 ? k + 1 : ""}`,
+  );
+  renderOutputs($("outputs"), labels);
 }
 
 // The followed run, while the page shows its dataset, when the controls cannot stand for
@@ -99,6 +127,7 @@ function drawnRun() {
 function showNetwork() {
   const job = drawnRun();
   $("feature-column").hidden = $("layer-column").hidden = Boolean(job);
+  $("output-column").hidden = Boolean(job);
   $("graph").hidden = !job;
   if (view.job && !onPlane(view.job.network)) {
     $("surface-note").textContent = job ? planeNote(job.network) : "";
@@ -107,7 +136,9 @@ function showNetwork() {
 }
 
 function showMetrics(items) {
-  drawLoss($("loss"), items);
+  chain.rows = items;
+  const shifted = items.map((m) => ({ ...m, epoch: m.epoch + chain.base }));
+  drawLoss($("loss"), [...chain.history, ...shifted]);
   const last = items.at(-1);
   $("train-loss").value = fmt(last?.loss);
   $("test-loss").value = fmt(last?.val_loss);
@@ -148,8 +179,15 @@ async function refreshData() {
 const run = new Run({
   job: (job) => {
     view.job = job;
-    showJob(job);
+    const { epoch, epochs } = job.progress;
+    const progress = { ...job.progress, epoch: epoch + chain.base, epochs: epochs + chain.base };
+    showJob({ ...job, progress });
+    showPlayback(job);
     showConfusion($("confusion"), job.evaluation);
+  },
+  ended: (job) => {
+    markRun($("runs"), job);
+    refreshRuns();
   },
   metrics: showMetrics,
   surface: (reply) => {
@@ -167,9 +205,18 @@ const run = new Run({
   error: (err) => showProblem(err, "Lost track of the run"),
 });
 
-function follow(job) {
+// `step`: a Step's job, {from: the run it continues, or null}; anything else starts the
+// count afresh.
+function follow(job, step = null) {
+  if (step?.from) {
+    chain.history.push(...chain.rows.map((m) => ({ ...m, epoch: m.epoch + chain.base })));
+    chain.base += step.from.progress.epoch;
+  } else Object.assign(chain, { base: 0, history: [] });
+  state.job = job.id;
+  save();
   view.job = job;
   view.surface = null;
+  explain.clear();
   showConfusion($("confusion"), null);
   $("surface-note").textContent = "";
   showMetrics([]);
@@ -186,8 +233,6 @@ async function train() {
   try {
     const dataset = await data.resolve(state);
     const job = await api.submit(jobBody(state, dataset, drawnRun()));
-    state.job = job.id;
-    save();
     follow(job);
     refreshRuns();
   } catch (err) {
@@ -247,6 +292,27 @@ async function load() {
   refreshRuns();
 }
 
+// Reset (playback.js): the run is forgotten, the page drawn as before any run.
+function forget() {
+  run.stop();
+  Object.assign(view, { job: null, surface: null });
+  Object.assign(chain, { base: 0, history: [], rows: [] });
+  state.job = null;
+  save();
+  explain.clear();
+  showMessage(null);
+  showMetrics([]);
+  showConfusion($("confusion"), null);
+  drawPlane();
+  $("epoch").value = "0";
+  $("eta").value = "–";
+  $("train").disabled = false;
+  $("cancel").disabled = true;
+  showStatus("idle", "Ready");
+  showPlayback(null);
+  refreshRuns();
+}
+
 function refreshRuns() {
   renderRuns($("runs"), state.job).catch((err) => showProblem(err, "The runs cannot be listed"));
 }
@@ -287,6 +353,31 @@ $("csv-upload").addEventListener("click", async () => {
 
 // --- start --------------------------------------------------------------------------------
 
+const explain = new ExplainView(drawPlane);
+$("boundary").addEventListener("click", async (event) => {
+  const index = nearestPoint($("boundary"), event, view.points, view.domain, state.showTest);
+  if (!view.job || !view.surface || index === null) return;
+  try {
+    await explain.pick(view.job.id, index, view.points.x[index], view.points.y[index]);
+  } catch (err) {
+    showProblem(err, "The point cannot be explained");
+  }
+});
+bindPlayback({
+  job: () => view.job,
+  body: async () => {
+    const dataset = await data.resolve(state);
+    return jobBody(state, dataset, drawnRun());
+  },
+  follow: (job, step) => {
+    showMessage(null);
+    follow(job, step);
+    refreshRuns();
+  },
+  forget,
+  problem: showProblem,
+});
+followLayout(document.querySelector(".panel.network"), () => drawLinks());
 const updateLayerBar = layerBar($("layers"), state, changed);
 // Arrow keys on a slider change it step by step: make the data once it settles.
 let dataTimer;

@@ -31,7 +31,8 @@ export const classColour = (index) => PALETTE[index % PALETTE.length];
 export const css = (rgb) => `rgb(${rgb.join(",")})`;
 
 // Paint `rows` (rows[i] is y[i], bottom to top; columns left to right) onto `canvas`,
-// stretched and smoothed, with `colour(value, i, j)` giving each cell's RGB.
+// stretched and smoothed, with `colour(value, i, j)` giving each cell's RGB. For the small
+// maps: the browser's smoothing blends the cells' colours.
 export function paint(canvas, rows, colour) {
   const h = rows.length;
   const w = rows[0].length;
@@ -49,6 +50,41 @@ export function paint(canvas, rows, colour) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(cells, 0, 0, canvas.width, canvas.height);
+}
+
+// The boundary: every canvas pixel takes the bilinear interpolation of the four grid
+// values around it, then its colour, so a boundary between grid points is drawn where
+// the interpolated value crosses it (crisp when discretized, not a staircase of cells).
+// `colour(value, i, j)` gets the nearest cell's indices too (a multiclass label).
+export function paintSmooth(canvas, rows, colour) {
+  const h = rows.length;
+  const w = rows[0].length;
+  const { width, height } = canvas;
+  const image = new ImageData(width, height);
+  for (let py = 0; py < height; py++) {
+    const gy = ((height - 1 - py) / Math.max(height - 1, 1)) * (h - 1); // y flips
+    const i0 = Math.min(Math.floor(gy), h - 2);
+    const ty = gy - i0;
+    const [low, high] = [rows[i0], rows[i0 + 1]];
+    for (let px = 0; px < width; px++) {
+      const gx = (px / Math.max(width - 1, 1)) * (w - 1);
+      const j0 = Math.min(Math.floor(gx), w - 2);
+      const tx = gx - j0;
+      const bottom = low[j0] + (low[j0 + 1] - low[j0]) * tx;
+      const top = high[j0] + (high[j0 + 1] - high[j0]) * tx;
+      const [r, g, b] = colour(bottom + (top - bottom) * ty, Math.round(gy), Math.round(gx));
+      image.data.set([r, g, b, 160], 4 * (py * width + px));
+    }
+  }
+  canvas.getContext("2d").putImageData(image, 0, 0);
+}
+
+// One output unit's map: a class's probability in its class's colour, or a regression
+// output on its own diverging scale.
+export function drawOutput(canvas, rows, task, index) {
+  if (task !== "classification") return drawUnit(canvas, rows);
+  const colour = classColour(index);
+  paint(canvas, rows, (p) => mix(ZERO, colour, Math.max(0, Math.min(1, p))));
 }
 
 // The colour of a surface cell: the probability (or the output) on the diverging scale;
@@ -77,7 +113,7 @@ export function pointColour(y, task, classes, scale) {
 
 // Data points over the surface: training points with a white ring, test points (shown
 // only when asked) with a black one, as in the Playground.
-export function drawPoints(canvas, data, domain, colourOf, showTest) {
+export function drawPoints(canvas, data, domain, colourOf, showTest, chosen = null) {
   const ctx = canvas.getContext("2d");
   const sx = canvas.width / (domain.x[1] - domain.x[0]);
   const sy = canvas.height / (domain.y[1] - domain.y[0]);
@@ -92,6 +128,15 @@ export function drawPoints(canvas, data, domain, colourOf, showTest) {
     ctx.fill();
     ctx.stroke();
   });
+  if (chosen !== null) {
+    // the point being explained: a ring around it
+    const [x1, x2] = data.x[chosen];
+    ctx.beginPath();
+    ctx.arc((x1 - domain.x[0]) * sx, canvas.height - (x2 - domain.y[0]) * sy, 7, 0, 2 * Math.PI);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "#111";
+    ctx.stroke();
+  }
 }
 
 // The input features, computed here: they are pure functions of (x1, x2), and drawing

@@ -1,7 +1,9 @@
 // The network column: input features (toggles, each with its own small map), the hidden
-// layers (units, activation, dropout) and, in each layer, one small heatmap per neuron.
+// layers (units, activation, dropout) and, in each layer, one small heatmap per neuron,
+// the output units' maps, and the links between them all (links.js).
 
-import { drawFeature, drawUnit } from "./heatmap.js";
+import { drawFeature, drawOutput, drawUnit } from "./heatmap.js";
+import { drawLinks } from "./links.js";
 import { ACTIVATIONS, FEATURES, MAX_LAYERS, MAX_UNITS } from "./state.js";
 
 const FEATURE_LABELS = {
@@ -168,4 +170,60 @@ export function layerBar(container, state, onChange) {
   };
   update();
   return update;
+}
+
+// One tile per output unit: a class's probability, or one regression output.
+export function renderOutputs(container, labels) {
+  const tiles = labels.map((text, k) => {
+    const map = el("canvas", { width: 44, height: 44, className: "output-unit" });
+    map.setAttribute("role", "img");
+    map.setAttribute("aria-label", `output ${text}: no run yet`);
+    map.dataset.unit = k;
+    return el("figure", { className: "output-tile" }, map, el("figcaption", {}, text));
+  });
+  container.replaceChildren(...tiles);
+}
+
+// Each output unit's map from a surface reply's `outputs`; null (or a count that no
+// longer fits) clears them.
+export function drawOutputs(container, surface) {
+  const canvases = container.querySelectorAll("canvas.output-unit");
+  const fits = surface?.outputs?.length === canvases.length;
+  canvases.forEach((canvas, k) => {
+    const caption = canvas.nextElementSibling?.textContent ?? k;
+    if (fits) drawOutput(canvas, surface.outputs[k], surface.task, k);
+    else canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    const what = surface?.task === "classification" ? "probability" : "value";
+    canvas.setAttribute("aria-label", `output ${caption}: ${fits ? what : "no run yet"}`);
+  });
+  container.dataset.drawn = fits ? canvases.length : 0;
+}
+
+// The drawing's columns: the features that go in (in `features` order), each hidden
+// layer's neurons, the outputs; with each node's name for the tooltips.
+export function networkColumns(panel, features) {
+  const inputs = features.map((name) => {
+    const box = panel.querySelector(`#features [data-feature="${name}"]`);
+    return box?.parentElement.querySelector("canvas");
+  });
+  const columns = [inputs.every(Boolean) ? inputs : []];
+  const names = [features.map((f) => FEATURE_LABELS[f])];
+  panel.querySelectorAll("#layers .layer").forEach((card, i) => {
+    const units = [...card.querySelectorAll("canvas.neuron")];
+    columns.push(units);
+    names.push(units.map((_, u) => `layer ${i + 1} neuron ${u + 1}`));
+  });
+  const outputs = [...panel.querySelectorAll("canvas.output-unit")];
+  columns.push(outputs);
+  names.push(outputs.map((c) => `output ${c.nextElementSibling?.textContent ?? ""}`));
+  return { columns, names };
+}
+
+// The links of a surface reply's `weights` (one matrix per dense layer, the output last),
+// or of an explain step (`stage`: its matrices, their kind, the values on the nodes).
+export function drawNetworkLinks(panel, features, surface, stage = null) {
+  const { columns, names } = networkColumns(panel, features);
+  if (stage) return drawLinks(panel, columns, names, stage.matrices, stage.kind, stage.badges);
+  const matrices = surface?.weights?.map((w) => w.weights) ?? [];
+  return drawLinks(panel, columns, names, matrices, "weight");
 }

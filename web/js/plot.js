@@ -1,42 +1,137 @@
-// The loss curves: training loss (dark) and test loss (orange) per epoch on one linear
-// axis from zero. The drawn numbers are also written onto the canvas as data-* attributes
-// and into its accessible label, so tests and screen readers read values, not pixels.
+// The training curves: training loss (dark) and test loss (orange) per epoch on a linear
+// axis from zero (left), and, for a classifier, its training and test accuracy dashed on
+// a 0-1 axis (right); ticks on both axes and on the epochs, a legend on top. The drawn
+// numbers are also written onto the canvas as data-* attributes and into its accessible
+// label, so tests and screen readers read values, not pixels.
 
 const TRAIN = "#333";
 const TEST = "#f59322";
+const AXIS = "#999";
+const FONT = "10px system-ui, sans-serif";
+const SERIES = [
+  { key: "loss", label: "training loss", colour: TRAIN, dash: [] },
+  { key: "val_loss", label: "test loss", colour: TEST, dash: [] },
+  { key: "accuracy", label: "training accuracy", colour: TRAIN, dash: [3, 2], right: true },
+  { key: "val_accuracy", label: "test accuracy", colour: TEST, dash: [3, 2], right: true },
+];
+
+// About `count` round steps (1, 2 or 5 times a power of ten) from 0 to `top`.
+export function ticks(top, count = 4) {
+  if (!(top > 0)) return [0];
+  const raw = top / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const out = [];
+  for (let v = 0; v <= top + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
 
 export function drawLoss(canvas, items) {
   const ctx = canvas.getContext("2d");
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
-  const train = items.map((m) => m.loss);
-  const test = items.map((m) => m.val_loss);
-  describe(canvas, train, test);
-  const finite = [...train, ...test].filter(Number.isFinite);
-  if (items.length === 0 || finite.length === 0) return;
-  const top = Math.max(...finite) || 1;
-  const pad = 2;
-  const x = (i) => pad + ((width - 2 * pad) * i) / Math.max(items.length - 1, 1);
-  const y = (v) => height - pad - ((height - 2 * pad) * v) / top;
-  for (const [series, colour] of [
-    [train, TRAIN],
-    [test, TEST],
-  ]) {
+  const values = Object.fromEntries(SERIES.map((s) => [s.key, items.map((m) => m[s.key])]));
+  describe(canvas, values.loss, values.val_loss);
+  const shown = SERIES.filter((s) => values[s.key].some(Number.isFinite));
+  canvas.dataset.legend = shown.map((s) => s.label).join(",");
+  const losses = [...values.loss, ...values.val_loss].filter(Number.isFinite);
+  if (items.length === 0 || losses.length === 0) return;
+  const right = shown.some((s) => s.right);
+  const box = { left: 34, right: width - (right ? 28 : 8), top: 18, bottom: height - 20 };
+  const yTicks = ticks(Math.max(...losses));
+  const top = yTicks.at(-1) || 1;
+  const first = items[0].epoch ?? 1;
+  const last = items.at(-1).epoch ?? items.length;
+  const x = (epoch) =>
+    box.left + ((box.right - box.left) * (epoch - first)) / Math.max(last - first, 1);
+  const y = (v, scale) => box.bottom - ((box.bottom - box.top) * v) / scale;
+  axes(ctx, box, { x, y, top, yTicks, right, first, last });
+  for (const s of shown) {
     ctx.beginPath();
     let drawing = false;
-    series.forEach((v, i) => {
-      // A gap (no validation loss, a non-finite value) breaks the line.
+    values[s.key].forEach((v, i) => {
+      // A gap (no test loss, a non-finite value) breaks the line.
       if (!Number.isFinite(v)) {
         drawing = false;
         return;
       }
-      if (drawing) ctx.lineTo(x(i), y(v));
-      else ctx.moveTo(x(i), y(v));
+      const px = x(items[i].epoch ?? i + 1);
+      const py = y(Math.min(v, s.right ? 1 : top), s.right ? 1 : top);
+      if (drawing) ctx.lineTo(px, py);
+      else ctx.moveTo(px, py);
       drawing = true;
     });
-    ctx.strokeStyle = colour;
+    ctx.strokeStyle = s.colour;
+    ctx.setLineDash(s.dash);
     ctx.lineWidth = 1.5;
     ctx.stroke();
+  }
+  ctx.setLineDash([]);
+  legend(ctx, shown, box);
+}
+
+function axes(ctx, box, { x, y, top, yTicks, right, first, last }) {
+  ctx.font = FONT;
+  ctx.fillStyle = "#666";
+  ctx.strokeStyle = AXIS;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(box.left, box.top);
+  ctx.lineTo(box.left, box.bottom);
+  ctx.lineTo(box.right, box.bottom);
+  if (right) ctx.lineTo(box.right, box.top);
+  ctx.stroke();
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "right";
+  for (const v of yTicks) {
+    tick(ctx, box.left, y(v, top), -3, 0);
+    ctx.fillText(label(v), box.left - 5, y(v, top));
+  }
+  if (right) {
+    ctx.textAlign = "left";
+    for (const v of [0, 0.5, 1]) {
+      tick(ctx, box.right, y(v, 1), 3, 0);
+      ctx.fillText(label(v), box.right + 5, y(v, 1));
+    }
+  }
+  ctx.textBaseline = "top";
+  ctx.textAlign = "center";
+  const span = last - first;
+  const epochTicks = span > 0 ? ticks(span, 5).map((v) => first + v) : [first];
+  for (const e of epochTicks.filter((e) => e <= last && Number.isInteger(e))) {
+    tick(ctx, x(e), box.bottom, 0, 3);
+    ctx.fillText(String(e), x(e), box.bottom + 4);
+  }
+  ctx.textAlign = "right";
+  ctx.fillText("epoch", box.left - 5, box.bottom + 4);
+}
+
+function tick(ctx, px, py, dx, dy) {
+  ctx.beginPath();
+  ctx.moveTo(px, py);
+  ctx.lineTo(px + dx, py + dy);
+  ctx.stroke();
+}
+
+const label = (v) => (v === 0 ? "0" : Math.abs(v) < 0.01 ? v.toExponential(0) : String(v));
+
+function legend(ctx, shown, box) {
+  ctx.font = FONT;
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  let at = box.left;
+  for (const s of shown) {
+    ctx.beginPath();
+    ctx.setLineDash(s.dash);
+    ctx.strokeStyle = s.colour;
+    ctx.lineWidth = 1.5;
+    ctx.moveTo(at, 7);
+    ctx.lineTo(at + 14, 7);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#444";
+    ctx.fillText(s.label.replace("training", "train"), at + 17, 7);
+    at += 22 + ctx.measureText(s.label.replace("training", "train")).width;
   }
 }
 

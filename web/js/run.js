@@ -7,6 +7,9 @@ import * as api from "./api.js";
 
 const POLL_MS = 400;
 const SURFACE_MS = 1000;
+// The boundary's grid (painted smooth, heatmap.js) and the small neuron maps' coarser one.
+const GRID = 100;
+const NEURON_GRID = 32;
 // JobStatus's x-finished in the OpenAPI document (tests/web/test_vocabulary.py checks it).
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -31,11 +34,22 @@ function withStatus(job, summary) {
 }
 
 export class Run {
-  // hooks: job(job), metrics(items), surface(reply), surfaceError(err), end(job), error(err)
+  // hooks: job(job), metrics(items), surface(reply), surfaceError(err), end(job), error(err),
+  // and ended(job): the moment the job is first seen finished, before its last surface is
+  // fetched and `end` runs (the runs list catches up then, not on its next refresh)
   constructor(hooks) {
     this.hooks = hooks;
     this.token = null;
     this.abort = null;
+    this.ended = null;
+  }
+
+  seen(job) {
+    this.hooks.job(job);
+    if (TERMINAL.has(job.status) && this.ended !== job.id) {
+      this.ended = job.id;
+      this.hooks.ended?.(job);
+    }
   }
 
   stop() {
@@ -74,12 +88,12 @@ export class Run {
     this.abort = abort;
     let current = job;
     let fetchedAt = Date.now();
-    this.hooks.job(current);
+    this.seen(current);
     try {
       for await (const event of api.events(jobId, abort.signal)) {
         if (!live()) return true;
         if (event.event === "end") {
-          this.hooks.job(event.data);
+          this.seen(event.data);
           this.hooks.metrics(view.rows);
           await this.surfaceIfDue(jobId, event.data, domain, live, view);
           if (live()) this.hooks.end(event.data);
@@ -105,7 +119,7 @@ export class Run {
           if (!live()) return true;
           current = { ...current, cancel_requested: now.cancel_requested, notice: now.notice };
         }
-        this.hooks.job(current);
+        this.seen(current);
         // the final surface comes with `end`, right after the final status
         if (!TERMINAL.has(current.status)) {
           await this.surfaceIfDue(jobId, current, domain, live, view);
@@ -127,7 +141,7 @@ export class Run {
       try {
         job = await api.job(jobId);
         if (!live()) return;
-        this.hooks.job(job);
+        this.seen(job);
         const done = TERMINAL.has(job.status);
         if (done || job.progress.epoch !== metricsEpoch) {
           metricsEpoch = job.progress.epoch;
@@ -157,7 +171,10 @@ export class Run {
   // done), and once more when it has ended.
   async surfaceIfDue(jobId, job, domain, live, view) {
     const done = TERMINAL.has(job.status);
-    const due = Date.now() - view.surfaceAt >= SURFACE_MS && job.progress.epoch > view.surfaceEpoch;
+    // no epoch done, no checkpoint: the API would answer 409
+    const due =
+      Date.now() - view.surfaceAt >= SURFACE_MS &&
+      job.progress.epoch > Math.max(view.surfaceEpoch, 0);
     if (view.surfaceWanted && (done || (job.status === "running" && due))) {
       view.surfaceAt = Date.now();
       view.surfaceWanted = await this.surface(jobId, domain(), live, (epoch) => {
@@ -170,7 +187,7 @@ export class Run {
   // the server has no surface endpoint (404). A 409 only means no checkpoint yet.
   async surface(jobId, domain, live, seen) {
     try {
-      const reply = await api.surface(jobId, domain, 40);
+      const reply = await api.surface(jobId, domain, GRID, NEURON_GRID);
       if (live()) {
         seen(reply.epoch ?? 0);
         this.hooks.surface(reply);

@@ -21,8 +21,14 @@ function describeNetwork(network) {
   return [inputs, ...parts].join(" → ");
 }
 
+// Replies may come back out of order: only the latest request's is drawn, so an older
+// list (the run still queued) never overwrites a newer one.
+let latest = 0;
+
 export async function renderRuns(tbody, currentJob) {
+  const request = ++latest;
   const page = await api.jobs(20);
+  if (request !== latest) return;
   tbody.replaceChildren();
   if (page.items.length === 0) {
     const empty = cell("No runs yet: press Train.");
@@ -53,4 +59,14 @@ export async function renderRuns(tbody, currentJob) {
     );
     tbody.append(row);
   }
+}
+
+// The followed run's row as the page has just seen it (its stream or poll), before the
+// list is fetched again.
+export function markRun(tbody, job) {
+  const row = tbody.querySelector(`tr[data-job="${CSS.escape(job.id)}"]`);
+  if (!row) return;
+  const status = row.querySelector("td[data-status]");
+  status.textContent = status.dataset.status = job.status;
+  row.cells[3].textContent = `${job.progress.epoch} / ${job.progress.epochs}`;
 }
