@@ -261,7 +261,10 @@ def test_the_key_is_asked_for_once_then_kept_by_the_browser(keyless_context, sta
         # when: the page's first call is refused, it asks for the key
         page.goto("/")
         page.wait_for_selector("#key-dialog[open]")
+        # the API's `markup` is shown as code, not as backticks
         assert "Authorization: Bearer" in page.text_content("#key-reason")
+        assert "`" not in page.text_content("#key-reason")
+        assert page.inner_text("#key-reason code >> nth=0") == "Authorization: Bearer <key>"
         page.fill("#key-input", stack.key)
         page.press("#key-input", "Enter")
         # then: the refused call is made again with it, and the data is drawn
