@@ -67,7 +67,7 @@ function defaults() {
     dataset: null, // a stored dataset's id (an upload, a reopened run) instead of the generator
     normalize: false,
     problem: "auto",
-    // The spiral trains to a test loss of 0.035 with these in about a second of training
+    // The spiral trains to a test loss of 0.035 with these in about a second of fitting
     // (0.02 to 0.07 over data seeds 0-9; raw x1, x2 and 2x8 units at 500 epochs: 0.24).
     features: ["x1", "x2", "sin_x1", "sin_x2"],
     layers: [
