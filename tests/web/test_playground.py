@@ -48,8 +48,8 @@ def train_and_wait(page, status: str = "succeeded") -> str:
 
 
 def test_spiral_trains_and_draws_the_boundary(page):
-    # given: spiral picked, and three hidden layers of 6, 8 and 8 tanh units, set from
-    # the keyboard
+    # given: spiral picked, and three hidden layers of 6 tanh units (the defaults' 8 and
+    # 6, one more of 6, two units fewer in the first), set from the keyboard
     open_page(page)
     page.get_by_label("Circle", exact=True).check()
     page.get_by_label("Spiral", exact=True).check()
@@ -74,7 +74,7 @@ def test_spiral_trains_and_draws_the_boundary(page):
     assert float(curve["lastTestLoss"]) < float(curve["firstTestLoss"])
     assert int(boundary(page)["epoch"]) > 0
     drawn = page.eval_on_selector_all(".layer", "cards => cards.map(c => c.dataset.drawn)")
-    assert drawn == ["6", "8", "8"]
+    assert drawn == ["6", "6", "6"]
     assert page.inner_text("#epoch") == "300 / 300"
     assert f"job={job_id}" in page.url
     # the runs list shows the end as soon as the stream does (run.js's `ended`)
@@ -261,7 +261,10 @@ def test_the_key_is_asked_for_once_then_kept_by_the_browser(keyless_context, sta
         # when: the page's first call is refused, it asks for the key
         page.goto("/")
         page.wait_for_selector("#key-dialog[open]")
+        # the API's `markup` is shown as code, not as backticks
         assert "Authorization: Bearer" in page.text_content("#key-reason")
+        assert "`" not in page.text_content("#key-reason")
+        assert page.inner_text("#key-reason code >> nth=0") == "Authorization: Bearer <key>"
         page.fill("#key-input", stack.key)
         page.press("#key-input", "Enter")
         # then: the refused call is made again with it, and the data is drawn

@@ -113,3 +113,28 @@ def test_metric_names_the_page_reads_are_the_apis():
     read = {"loss", *re.findall(r"\bval_\w+", code)}
     assert "val_loss" in read
     assert read <= set(properties("MetricOut"))
+
+
+def test_optimizer_settings_and_schedules_are_the_apis():
+    # Each optimizer's settings the page offers, under the API's names and defaults.
+    settings = constant("state.js", "OPTIMIZER_SETTINGS")
+    optimizers = properties("TrainingSpec")["optimizer"]["discriminator"]["mapping"]
+    assert set(settings) == set(optimizers)
+    for name, offered in settings.items():
+        schema = optimizers[name].rsplit("/", 1)[-1]
+        assert offered == {field: default(schema, field) for field in offered}
+        assert set(offered) <= set(properties(schema)) - {"type", "learning_rate"}
+    # The schedules: every one the API has, each setting named as the API names it, at its
+    # default where it has one (a step schedule's `every` has none: the page picks 100;
+    # a plateau's `min_delta` stays the API's).
+    schedules = constant("state.js", "SCHEDULES")
+    mapping = properties("TrainingSpec")["lr_schedule"]["discriminator"]["mapping"]
+    assert set(schedules) == set(mapping)
+    assert form().selects["schedule"] == list(schedules)
+    for name, offered in schedules.items():
+        schema = mapping[name].rsplit("/", 1)[-1]
+        published = properties(schema)
+        assert set(offered) <= set(published) - {"type"}
+        for field, value in offered.items():
+            assert value == published[field].get("default", value)
+    assert schedules["step"]["every"] == 100

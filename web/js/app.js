@@ -32,6 +32,7 @@ import { drawLoss, fmt } from "./plot.js";
 import { Run } from "./run.js";
 import { askForKey } from "./key.js";
 import { markRun, renderRuns } from "./runs.js";
+import { bindTeaching } from "./teach.js";
 import { fromHash, fromJob, isPlane, jobBody, toHash } from "./state.js";
 import { showEnd, showJob, showMessage, showProblem, showStatus } from "./status.js";
 
@@ -396,5 +397,6 @@ $("train").addEventListener("click", train);
 $("cancel").addEventListener("click", cancel);
 $("refresh-runs").addEventListener("click", refreshRuns);
 $("key-button").addEventListener("click", () => askForKey(null));
+bindTeaching();
 window.addEventListener("hashchange", load);
 load();

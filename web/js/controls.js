@@ -10,11 +10,22 @@ const typed = (input) => (input.value.trim() === "" ? null : Number(input.value)
 const TRAINING_FIELDS = [
   ["optimizer", "optimizer", (el) => el.value],
   ["lr", "lr", typed],
+  ["momentum", "momentum", typed],
+  ["nesterov", "nesterov", (el) => el.checked],
+  ["beta1", "beta1", typed],
+  ["beta2", "beta2", typed],
+  ["rho", "rho", typed],
+  ["schedule", "schedule", (el) => el.value],
+  ["every", "every", typed],
+  ["factor", "factor", typed],
+  ["plateau-patience", "patience", typed],
+  ["min-lr", "min_lr", typed],
   ["batch", "batch", typed],
   ["epochs", "epochs", typed],
   ["reg", "reg", (el) => el.value],
   ["reg-rate", "regRate", (el) => Number(el.value)],
   ["stop", "stop", (el) => typed(el) ?? 0],
+  ["augment", "augment", (el) => typed(el) ?? 0],
   ["problem", "problem", (el) => el.value],
   ["normalize", "normalize", (el) => el.checked],
 ];
@@ -28,10 +39,12 @@ export function showControls(state) {
   $("samples").value = state.samples;
   $("seed").value = state.seed;
   showSliders(state);
+  for (const [id, key, read] of TRAINING_FIELDS) {
+    if (read === typed) $(id).value = state[key] ?? "";
+  }
   $("optimizer").value = state.optimizer;
-  $("lr").value = state.lr ?? "";
-  $("batch").value = state.batch ?? "";
-  $("epochs").value = state.epochs ?? "";
+  $("nesterov").checked = state.nesterov;
+  $("schedule").value = state.schedule;
   $("reg").value = state.reg;
   const rate = $("reg-rate");
   // A link may carry a rate the list lacks: offer it rather than show another.
@@ -39,12 +52,22 @@ export function showControls(state) {
     rate.append(new Option(String(state.regRate)));
   }
   rate.value = [...rate.options].find((o) => Number(o.value) === state.regRate).value;
-  rate.disabled = state.reg === "none";
   $("stop").value = state.stop;
+  $("augment").value = state.augment;
+  showSettings(state);
   $("problem").value = state.problem;
   $("normalize").checked = state.normalize;
   $("show-test").checked = state.showTest;
   $("discretize").checked = state.discretize;
+}
+
+// Only the chosen optimizer's and schedule's settings are shown (data-for names them).
+function showSettings(state) {
+  for (const label of document.querySelectorAll(".training [data-for]")) {
+    const names = label.dataset.for.split(" ");
+    label.hidden = !names.includes(state.optimizer) && !names.includes(state.schedule);
+  }
+  $("reg-rate").disabled = state.reg === "none";
 }
 
 function showSliders(state) {
@@ -93,7 +116,7 @@ export function bindControls(state, on) {
   for (const [id, key, read] of TRAINING_FIELDS) {
     $(id).addEventListener("change", () => {
       state[key] = read($(id));
-      $("reg-rate").disabled = state.reg === "none";
+      showSettings(state);
       on.training();
     });
   }

@@ -1,6 +1,8 @@
 // The API key the page sends, kept in this browser's localStorage: entered once, in a
 // dialog that opens when the API answers 401 (or from the header's "API key" button).
 
+import { setText } from "./text.js";
+
 const STORAGE = "syn0.apiKey";
 const $ = (id) => document.getElementById(id);
 
@@ -13,7 +15,7 @@ let pending = null;
 export function askForKey(reason) {
   if (pending) return pending;
   const dialog = $("key-dialog");
-  $("key-reason").textContent = reason ?? "";
+  setText($("key-reason"), reason);
   $("key-input").value = currentKey() ?? "";
   pending = new Promise((resolve) => {
     dialog.addEventListener(

@@ -18,6 +18,20 @@ export const FEATURES = ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x
 // Every Activation but softmax, which only an output layer uses.
 export const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu"];
 export const OPTIMIZERS = ["sgd", "adam", "rmsprop"];
+// Each optimizer's settings the page offers besides its learning rate (epsilon is left at
+// the API's), at the API's defaults: a switch to an optimizer starts from these.
+export const OPTIMIZER_SETTINGS = {
+  sgd: { momentum: 0, nesterov: false },
+  adam: { beta1: 0.9, beta2: 0.999 },
+  rmsprop: { rho: 0.9, momentum: 0 },
+};
+// The learning-rate schedules and their settings: the API's defaults, and the page's own
+// where the API has none (a step schedule's `every`).
+export const SCHEDULES = {
+  constant: {},
+  step: { every: 100, factor: 0.5 },
+  plateau: { patience: 5, factor: 0.5, min_lr: 0 },
+};
 // "none" and RegularizationSpec's penalties.
 export const REGULARIZATIONS = ["none", "l1", "l2"];
 // "auto" (the dataset's own) and each Task.
@@ -36,6 +50,13 @@ const RAW = ["x1", "x2"];
 export const MAX_LAYERS = 6;
 export const MAX_UNITS = 64;
 
+// Every optimizer's and schedule's settings, under the API's names (which the state uses:
+// `patience` is the plateau schedule's; early stopping's is `stop`), at their defaults.
+const SETTINGS = Object.assign({}, ...[OPTIMIZER_SETTINGS, SCHEDULES].flatMap(Object.values));
+// `table`'s settings (an optimizer's, a schedule's) with their values in `source`.
+const pick = (table, source) =>
+  Object.fromEntries(Object.keys(table ?? {}).map((name) => [name, source[name]]));
+
 function defaults() {
   return {
     kind: "spiral",
@@ -46,18 +67,23 @@ function defaults() {
     dataset: null, // a stored dataset's id (an upload, a reopened run) instead of the generator
     normalize: false,
     problem: "auto",
-    features: [...RAW],
+    // The spiral trains to a test loss of 0.035 with these in about a second of fitting
+    // (0.02 to 0.07 over data seeds 0-9; raw x1, x2 and 2x8 units at 500 epochs: 0.24).
+    features: ["x1", "x2", "sin_x1", "sin_x2"],
     layers: [
       { units: 8, activation: "tanh", dropout: 0 },
-      { units: 8, activation: "tanh", dropout: 0 },
+      { units: 6, activation: "tanh", dropout: 0 },
     ],
     optimizer: "adam",
-    lr: 0.01,
-    batch: 10,
-    epochs: 500,
-    reg: "none",
+    lr: 0.03,
+    schedule: "constant",
+    ...SETTINGS,
+    batch: 16,
+    epochs: 200,
+    reg: "l2",
     regRate: 0.001,
     stop: 0, // early-stopping patience in epochs; 0 is off
+    augment: 0, // the standard deviation of the noise added to training inputs; 0 is off
     job: null,
     showTest: false,
     discretize: false,
@@ -84,6 +110,13 @@ export function toHash(state) {
   p.set("layers", state.layers.map((l) => `${l.units}:${l.activation}:${l.dropout}`).join(","));
   p.set("optimizer", state.optimizer);
   p.set("lr", state.lr);
+  // An optimizer's or a schedule's settings only with it, under the API's names.
+  const settings = { ...pick(OPTIMIZER_SETTINGS[state.optimizer], state) };
+  if (state.schedule !== "constant") {
+    p.set("schedule", state.schedule);
+    Object.assign(settings, pick(SCHEDULES[state.schedule], state));
+  }
+  for (const [name, value] of Object.entries(settings)) p.set(name, value);
   p.set("batch", state.batch ?? "");
   p.set("epochs", state.epochs);
   if (state.reg !== "none") {
@@ -91,6 +124,7 @@ export function toHash(state) {
     p.set("rate", state.regRate);
   }
   if (state.stop) p.set("stop", state.stop);
+  if (state.augment) p.set("augment", state.augment);
   if (state.showTest) p.set("test", "1");
   if (state.discretize) p.set("discretize", "1");
   if (state.job) p.set("job", state.job);
@@ -123,11 +157,17 @@ export function fromHash(hash) {
   if (layers) s.layers = layers;
   s.optimizer = choice("optimizer", OPTIMIZERS, s.optimizer);
   s.lr = num("lr", s.lr);
+  s.schedule = choice("schedule", Object.keys(SCHEDULES), s.schedule);
+  for (const [name, value] of Object.entries(SETTINGS)) {
+    const flag = typeof value === "boolean";
+    s[name] = flag ? (p.get(name) ?? String(value)) === "true" : num(name, value);
+  }
   s.batch = p.get("batch") === "" ? null : num("batch", s.batch);
   s.epochs = num("epochs", s.epochs);
   s.reg = choice("reg", REGULARIZATIONS, s.reg);
   s.regRate = num("rate", s.regRate);
   s.stop = num("stop", s.stop);
+  s.augment = num("augment", s.augment);
   s.showTest = p.get("test") === "1";
   s.discretize = p.get("discretize") === "1";
   s.job = id("job");
@@ -176,7 +216,11 @@ export function jobBody(state, dataset, run = null) {
   const split = Math.round(100 - state.train) / 100;
   const training = {
     loss: classification ? "cross_entropy" : "mse",
-    optimizer: { type: state.optimizer, learning_rate: state.lr },
+    optimizer: {
+      type: state.optimizer,
+      learning_rate: state.lr,
+      ...pick(OPTIMIZER_SETTINGS[state.optimizer], state),
+    },
     epochs: state.epochs,
     batch_size: state.batch,
     validation_split: split,
@@ -186,6 +230,11 @@ export function jobBody(state, dataset, run = null) {
       l2: state.reg === "l2" ? state.regRate : 0,
     },
   };
+  // A constant rate and no augmentation are the API's defaults: left out, as features are.
+  if (state.schedule !== "constant") {
+    training.lr_schedule = { type: state.schedule, ...pick(SCHEDULES[state.schedule], state) };
+  }
+  if (state.augment) training.augmentation = { gaussian_noise: state.augment };
   if (state.stop) {
     training.early_stopping = { monitor: split > 0 ? "val_loss" : "loss", patience: state.stop };
   }
@@ -211,7 +260,19 @@ export function fromJob(job) {
   const reg = training.regularization ?? {};
   const D = TRAINING_DEFAULTS;
   const optimizer = training.optimizer ?? { type: D.optimizer, learning_rate: D.learning_rate };
+  // Settings the job's optimizer and schedule lack (another one's) keep the defaults.
+  const schedule = training.lr_schedule ?? { type: "constant" };
+  const settings = { ...SETTINGS };
+  for (const [table, given] of [
+    [OPTIMIZER_SETTINGS[optimizer.type], optimizer],
+    [SCHEDULES[schedule.type], schedule],
+  ]) {
+    for (const name of Object.keys(table ?? {})) settings[name] = given[name] ?? settings[name];
+  }
   return {
+    ...settings,
+    schedule: schedule.type in SCHEDULES ? schedule.type : "constant",
+    augment: training.augmentation?.gaussian_noise ?? 0,
     features: network.features ?? [...RAW],
     layers,
     optimizer: optimizer.type,

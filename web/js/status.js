@@ -2,6 +2,7 @@
 // failing fields, and a run's divergence, failure or cancellation in the API's words.
 
 import { TERMINAL } from "./run.js";
+import { setText } from "./text.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,7 +73,7 @@ export function showMessage(kind, title = "", detail = "", errors = []) {
   const head = document.createElement("strong");
   head.textContent = title;
   const text = document.createElement("p");
-  text.textContent = detail;
+  setText(text, detail);
   box.append(head, text);
   if (errors?.length) {
     const list = document.createElement("ul");
@@ -81,7 +82,9 @@ export function showMessage(kind, title = "", detail = "", errors = []) {
       const where = document.createElement("code");
       where.textContent = loc;
       // A lone field whose message is the detail above needs only its path.
-      item.append(where, msg === detail ? "" : `: ${msg}`);
+      const said = document.createElement("span");
+      setText(said, msg === detail ? "" : `: ${msg}`);
+      item.append(where, said);
       list.append(item);
     }
     box.append(list);
