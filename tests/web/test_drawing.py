@@ -45,7 +45,8 @@ def canvas_image(page, selector: str) -> str:
 
 
 def test_links_follow_the_weights_and_the_boundary_is_fine(page, stack):
-    # given: a spiral trained for a few epochs by two hidden layers of 8
+    # given: a spiral trained for a few epochs on the defaults: x₁, x₂, sin x₁, sin x₂
+    # into two hidden layers of 8 and 6
     failures = watch(page)
     open_page(page)
     job_id = trained(page)
@@ -56,7 +57,7 @@ def test_links_follow_the_weights_and_the_boundary_is_fine(page, stack):
         f"/v1/models/{job['model_id']}/surface", params={"neurons": "true", "grid": 2}
     ).json()
     weights = [w for layer in surface["weights"] for row in layer["weights"] for w in row]
-    assert len(weights) == 2 * 8 + 8 * 8 + 8 * 2
+    assert len(weights) == 4 * 8 + 8 * 6 + 6 * 2
     links = page.eval_on_selector_all(
         ".network svg.links path",
         "paths => paths.map(p => [+p.dataset.value, +p.getAttribute('stroke-width')])",
@@ -70,7 +71,7 @@ def test_links_follow_the_weights_and_the_boundary_is_fine(page, stack):
     assert page.get_attribute("#outputs", "data-drawn") == "2"
     assert page.eval_on_selector_all(".layer", "cards => cards.map(c => c.dataset.drawn)") == [
         "8",
-        "8",
+        "6",
     ]
     # and the boundary is painted from a 100x100 grid onto every pixel of its canvas
     assert int(boundary(page)["grid"]) >= 100
@@ -154,16 +155,7 @@ def test_pause_keeps_the_checkpoint_and_play_goes_on(page, stack):
     assert failures == []
 
 
-def _has_explain(stack) -> bool:
-    paths = stack.client.get("/openapi.json").json()["paths"]
-    return "/v1/jobs/{job_id}/explain" in paths
-
-
 def test_the_explain_view_shows_a_points_pass(page, stack):
-    # NEEDS THE EXPLAIN API (branch h-explain): skipped on a tree without its route, it
-    # runs once both branches are merged.
-    if not _has_explain(stack):
-        pytest.skip("SKIPPED LOUDLY: the API has no POST /v1/jobs/{id}/explain yet (h-explain)")
     failures = watch(page)
     open_page(page)
     job_id = trained(page)
@@ -172,8 +164,8 @@ def test_the_explain_view_shows_a_points_pass(page, stack):
     page.click("#boundary", position={"x": 150, "y": 150})
     page.wait_for_selector("#explain:not([hidden])")
 
-    # then the forward pass starts at the input: the values on the two input nodes are
-    # the ones the API gives for that point
+    # then the forward pass starts at the input: the values on the four input nodes (the
+    # default features) are the ones the API gives for that point
     assert page.get_attribute("#explain", "data-step") == "0"
     x, target = json.loads(page.get_attribute("#explain", "data-point"))
     reply = stack.client.post(f"/v1/jobs/{job_id}/explain", json={"input": x, "target": target})
@@ -184,14 +176,14 @@ def test_the_explain_view_shows_a_points_pass(page, stack):
     # step forward through both hidden layers and the output, then backward
     page.click("#explain-next")
     badges = page.locator(".network .badges .badge")
-    assert badges.count() == 2 + 8
+    assert badges.count() == 4 + 8
     for _ in range(2):
         page.click("#explain-next")
-    assert badges.count() == 2 + 8 + 8 + 2
+    assert badges.count() == 4 + 8 + 6 + 2
     assert "loss" in page.inner_text("#explain-caption")
     page.click("#explain-next")
     assert page.get_attribute("#explain", "data-kind") == "gradient"
     assert page.get_attribute(".network svg.links", "data-kind") == "gradient"
-    assert int(page.get_attribute(".network.panel", "data-links")) == 8 * 2
+    assert int(page.get_attribute(".network.panel", "data-links")) == 6 * 2
     assert page.get_attribute("#status", "data-job") == job_id
     assert failures == []
