@@ -67,6 +67,16 @@ def test_links_follow_the_weights_and_the_boundary_is_fine(page, stack):
     assert widths == sorted(widths) and widths[0] < widths[-1]
     title = page.text_content(".network svg.links path title")
     assert title.startswith("x₁ → layer 1 neuron 1: weight ")
+    # no link passes over a feature's name: the names stand left of the maps the links leave
+    names_end, links_start = page.evaluate(
+        """() => [
+          Math.max(...[...document.querySelectorAll('#features .name')].map(
+            (e) => e.getBoundingClientRect().right)),
+          Math.min(...[...document.querySelectorAll('.network svg.links path')].map(
+            (e) => e.getBoundingClientRect().left)),
+        ]"""
+    )
+    assert names_end < links_start
     # the output tiles, one per class, and every neuron's map are drawn
     assert page.get_attribute("#outputs", "data-drawn") == "2"
     assert page.eval_on_selector_all(".layer", "cards => cards.map(c => c.dataset.drawn)") == [
@@ -78,6 +88,8 @@ def test_links_follow_the_weights_and_the_boundary_is_fine(page, stack):
     assert page.eval_on_selector("#boundary", "c => [c.width, c.height]") == [300, 300]
     # the curves have their legend
     assert loss_curve(page)["legend"] == "training loss,test loss,training accuracy,test accuracy"
+    # drawn whole: none of it past the canvas's right edge
+    assert 0 < float(loss_curve(page)["legendRight"]) <= 300
 
     # when the toggles change, so does the canvas
     plain = canvas_image(page, "#boundary")

@@ -71,6 +71,28 @@ def test_a_phone_trains_the_default_spiral_with_every_control_in_reach(page):
     page.locator(".layer").nth(1).locator("select").select_option("relu")
     assert "layers=8:tanh:0,6:relu:0" in unquote(page.url)
 
+    # the header is a compact bar: the five run buttons share one row
+    tops = page.eval_on_selector_all(
+        ".run .controls button", "bs => bs.map(b => Math.round(b.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 5 and len(set(tops)) == 1
+    assert page.locator("header.bar").bounding_box()["height"] <= 120
+    # the network panel, at its start, says it has more to the right; scrolled to its end,
+    # the output tiles lie whole inside it, clear of the last layer's card
+    panel = page.locator(".panel.network")
+    panel.evaluate("e => e.scrollLeft = 0")
+    page.wait_for_selector(".panel.network[data-more='right']")
+    panel.evaluate("e => e.scrollLeft = e.scrollWidth")
+    page.wait_for_selector(".panel.network[data-more='none']")
+    left, right = panel.evaluate(
+        "e => [e.getBoundingClientRect().left, e.getBoundingClientRect().right]"
+    )
+    card = page.locator(".layer").last.bounding_box()
+    tiles = [page.locator("canvas.output-unit").nth(k).bounding_box() for k in range(2)]
+    for tile in tiles:
+        assert left <= tile["x"] and tile["x"] + tile["width"] <= right
+        assert tile["x"] >= card["x"] + card["width"]
+
 
 def test_a_wide_screen_uses_its_width(page):
     page.set_viewport_size(WIDE)
@@ -85,6 +107,12 @@ def test_a_wide_screen_uses_its_width(page):
     assert boxes[1]["width"] >= 450  # the centre panel is the widest
     assert boxes[1]["width"] == max(b["width"] for b in boxes)
     assert overflow(page) == 0
+    # the network's columns fit side by side: no sideways scrolling, the outputs clear of
+    # the last layer's card
+    assert page.eval_on_selector(".panel.network", "e => e.scrollWidth - e.clientWidth") == 0
+    assert page.get_attribute(".panel.network", "data-more") == "none"
+    card = page.locator(".layer").last.bounding_box()
+    assert page.locator("#output-column").bounding_box()["x"] >= card["x"] + card["width"]
 
 
 def test_every_training_option_is_the_jobs_and_comes_back_from_it(page, stack):

@@ -2,7 +2,7 @@
 // remembered) or a stored one (an uploaded CSV, a reopened run's), and its points.
 
 import * as api from "./api.js";
-import { generatorOf, isPlane } from "./state.js";
+import { generatorOf, isPlane } from "./spec.js";
 
 // The Playground's plane; generated data lies within it.
 const PLANE = { x: [-6, 6], y: [-6, 6] };

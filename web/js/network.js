@@ -41,7 +41,10 @@ export function renderFeatures(container, state, domain, enabled, onChange) {
     const map = el("canvas", { width: 32, height: 32 });
     map.setAttribute("aria-hidden", "true");
     drawFeature(map, name, domain);
-    container.append(el("label", { className: "feature" }, box, map, FEATURE_LABELS[name]));
+    // The name before its map, as in the TensorFlow Playground: the links leave the map's
+    // right edge, so none passes over a name.
+    const label = el("span", { className: "name", textContent: FEATURE_LABELS[name] });
+    container.append(el("label", { className: "feature" }, box, label, map));
   }
 }
 
@@ -226,4 +229,17 @@ export function drawNetworkLinks(panel, features, surface, stage = null) {
   if (stage) return drawLinks(panel, columns, names, stage.matrices, stage.kind, stage.badges);
   const matrices = surface?.weights?.map((w) => w.weights) ?? [];
   return drawLinks(panel, columns, names, matrices, "weight");
+}
+
+// Whether the panel, scrolled sideways, has more to the right (`data-more`: "right" or
+// "none"), which the page's style shows as a fade with an arrow. Returns the update, to
+// run whenever the content's width may have changed.
+export function hintScroll(panel) {
+  const update = () => {
+    const rest = panel.scrollWidth - panel.clientWidth - panel.scrollLeft;
+    panel.dataset.more = rest > 1 ? "right" : "none";
+  };
+  panel.addEventListener("scroll", update, { passive: true });
+  update();
+  return update;
 }

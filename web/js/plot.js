@@ -1,6 +1,6 @@
 // The training curves: training loss (dark) and test loss (orange) per epoch on a linear
 // axis from zero (left), and, for a classifier, its training and test accuracy dashed on
-// a 0-1 axis (right); ticks on both axes and on the epochs, a legend on top. The drawn
+// a 0-1 axis (right); ticks on both axes and on the epochs, a legend on top (two rows where one does not fit). The drawn
 // numbers are also written onto the canvas as data-* attributes and into its accessible
 // label, so tests and screen readers read values, not pixels.
 
@@ -37,7 +37,14 @@ export function drawLoss(canvas, items) {
   const losses = [...values.loss, ...values.val_loss].filter(Number.isFinite);
   if (items.length === 0 || losses.length === 0) return;
   const right = shown.some((s) => s.right);
-  const box = { left: 34, right: width - (right ? 28 : 8), top: 18, bottom: height - 20 };
+  const rows = legendRows(ctx, shown, width);
+  canvas.dataset.legendRight = Math.max(...rows.flat().map((item) => item.right));
+  const box = {
+    left: 36,
+    right: width - (right ? 28 : 8),
+    top: 6 + 12 * rows.length,
+    bottom: height - 20,
+  };
   const yTicks = ticks(Math.max(...losses));
   const top = yTicks.at(-1) || 1;
   const first = items[0].epoch ?? 1;
@@ -67,7 +74,7 @@ export function drawLoss(canvas, items) {
     ctx.stroke();
   }
   ctx.setLineDash([]);
-  legend(ctx, shown, box);
+  legend(ctx, rows);
 }
 
 function axes(ctx, box, { x, y, top, yTicks, right, first, last }) {
@@ -102,8 +109,8 @@ function axes(ctx, box, { x, y, top, yTicks, right, first, last }) {
     tick(ctx, x(e), box.bottom, 0, 3);
     ctx.fillText(String(e), x(e), box.bottom + 4);
   }
-  ctx.textAlign = "right";
-  ctx.fillText("epoch", box.left - 5, box.bottom + 4);
+  ctx.textAlign = "left";
+  ctx.fillText("epoch", 0, box.bottom + 4);
 }
 
 function tick(ctx, px, py, dx, dy) {
@@ -115,24 +122,55 @@ function tick(ctx, px, py, dx, dy) {
 
 const label = (v) => (v === 0 ? "0" : Math.abs(v) < 0.01 ? v.toExponential(0) : String(v));
 
-function legend(ctx, shown, box) {
+// The legend's items placed in rows from the left edge: one row when all fit the canvas,
+// else the losses on one and the accuracies on the next (and any row still too wide
+// wrapped), so no label is cut off at the right.
+function legendRows(ctx, shown, width) {
+  ctx.font = FONT;
+  const items = shown.map((s) => {
+    const text = s.label.replace("training", "train");
+    return { s, text, width: 17 + ctx.measureText(text).width };
+  });
+  const GAP = 10;
+  const place = (group) => {
+    const rows = [[]];
+    let at = 4;
+    for (const item of group) {
+      if (rows.at(-1).length && at + item.width > width - 4) {
+        rows.push([]);
+        at = 4;
+      }
+      rows.at(-1).push({ ...item, left: at, right: at + item.width });
+      at += item.width + GAP;
+    }
+    return rows;
+  };
+  const one = place(items);
+  if (one.length === 1) return one;
+  return [items.filter((i) => !i.s.right), items.filter((i) => i.s.right)]
+    .filter((group) => group.length)
+    .flatMap(place);
+}
+
+function legend(ctx, rows) {
   ctx.font = FONT;
   ctx.textBaseline = "middle";
   ctx.textAlign = "left";
-  let at = box.left;
-  for (const s of shown) {
-    ctx.beginPath();
-    ctx.setLineDash(s.dash);
-    ctx.strokeStyle = s.colour;
-    ctx.lineWidth = 1.5;
-    ctx.moveTo(at, 7);
-    ctx.lineTo(at + 14, 7);
-    ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.fillStyle = "#444";
-    ctx.fillText(s.label.replace("training", "train"), at + 17, 7);
-    at += 22 + ctx.measureText(s.label.replace("training", "train")).width;
-  }
+  rows.forEach((row, r) => {
+    const y = 7 + 12 * r;
+    for (const { s, text, left } of row) {
+      ctx.beginPath();
+      ctx.setLineDash(s.dash);
+      ctx.strokeStyle = s.colour;
+      ctx.lineWidth = 1.5;
+      ctx.moveTo(left, y);
+      ctx.lineTo(left + 14, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = "#444";
+      ctx.fillText(text, left + 17, y);
+    }
+  });
 }
 
 function describe(canvas, train, test) {
