@@ -26,7 +26,7 @@ def keys() -> None:
 
 @contextmanager
 def _store() -> Iterator[Session]:
-    from syn0.cli.server import migrated_or_exit, settings_or_exit
+    from syn0.cli.database import migrated_or_exit, settings_or_exit
     from syn0.kit.db import Database, session_scope
 
     settings = settings_or_exit()

@@ -7,6 +7,7 @@ import click
 from syn0.cli import (
     architectures,
     data,
+    database,
     evaluate,
     jobs,
     keys,
@@ -65,7 +66,7 @@ for command in (
     webhooks.webhooks,
     server.serve,
     server.worker,
-    server.db,
+    database.db,
     keys.keys,
 ):
     syn0.add_command(command)
