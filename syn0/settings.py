@@ -118,7 +118,7 @@ class Settings(BaseSettings):
         120.0, ge=0, description="how long a worker retries writes while the database is down"
     )
     worker_blas_threads: int | None = Field(
-        None, gt=0, description="BLAS threads per worker process (default: the library's)"
+        None, gt=0, description="BLAS threads per training process (unset: CPUs / processes)"
     )
 
     # Devices: where a worker trains, and where ``device: auto`` sends a job.

@@ -4,11 +4,15 @@ nothing here is built at import time. The tasks are the domains' (``syn0.jobs.ta
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 
 from celery import Celery, current_app
+from celery.concurrency import ALIASES
 from celery.signals import (
     setup_logging,
+    worker_init,
     worker_process_init,
     worker_process_shutdown,
     worker_ready,
@@ -24,6 +28,8 @@ from syn0.predictions import tasks as prediction_tasks
 from syn0.settings import Settings, get_settings
 from syn0.sweeps import tasks as sweep_tasks
 
+log = logging.getLogger(__name__)
+
 # Celery's own time limits back up the per-job limit that the training loop enforces.
 TIME_LIMIT_MARGIN_SECONDS = 60
 
@@ -35,6 +41,7 @@ class WorkerContext:
     settings: Settings
     database: Database
     dispatch: Dispatcher
+    blas_threads: int | None = None  # per training process, chosen as the worker starts
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -70,6 +77,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
     tasks.register(app)
     prediction_tasks.register(app)
     sweep_tasks.register(app)
+    worker_init.connect(_choose_blas_threads, weak=False, dispatch_uid="syn0.blas_threads")
     worker_process_init.connect(_fresh_process, weak=False, dispatch_uid="syn0.fresh_process")
     worker_ready.connect(_announce, weak=False, dispatch_uid="syn0.announce")
     for exited in (worker_process_shutdown, worker_shutdown):  # a pool child; the main process
@@ -88,15 +96,52 @@ def context(app: Celery | None = None) -> WorkerContext:
     return (app or current_app).syn0
 
 
-def _fresh_process(**_) -> None:
-    """In each pool child: database connections of its own (never the parent's, across a
-    fork), and BLAS threads bounded so concurrent jobs do not oversubscribe the cores."""
+def blas_threads(setting: int | None, processes: int, cpus: int) -> int:
+    """BLAS threads per training process: ``setting`` (``SYN0_WORKER_BLAS_THREADS``), else
+    the machine's ``cpus`` shared among the worker's ``processes``, at least one each."""
+    return setting or max(1, cpus // processes)
+
+
+def _training_processes(pool: type | str, concurrency: int | str) -> int:
+    """How many processes of this worker train at once: a prefork pool's ``concurrency``
+    (``auto``: one per CPU), else one (the solo pool trains in the main process)."""
+    path = ALIASES.get(pool, pool) if isinstance(pool, str) else pool.__module__
+    if "celery.concurrency.prefork" not in str(path):
+        return 1
+    return concurrency if isinstance(concurrency, int) else _cpus()
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity, as OpenBLAS counts them)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _choose_blas_threads(sender, **_) -> None:
+    """In the worker's main process, before its pool starts (``worker_init``): bound the
+    BLAS threads of every process that trains. The solo pool trains in this process and
+    never sends ``worker_process_init``; prefork children set the bound again. Unbounded,
+    OpenBLAS starts a thread per core in each process, and on a small machine the
+    processes' threads then spin against each other: two processes on two cores spent
+    twice the CPU for no faster training (``bench/sweep.py``, docs/benchmarks.md)."""
+    worker = context(sender.app)
+    processes = _training_processes(sender.pool_cls, sender.concurrency)
+    worker.blas_threads = blas_threads(worker.settings.worker_blas_threads, processes, _cpus())
+    _bound_blas(worker.blas_threads)
+
+
+def _bound_blas(threads: int | None) -> None:
     from threadpoolctl import threadpool_limits
 
+    if threads:
+        threadpool_limits(threads)
+
+
+def _fresh_process(**_) -> None:
+    """In each pool child: database connections of its own (never the parent's, across a
+    fork), and the BLAS bound chosen as the worker started (``_choose_blas_threads``)."""
     worker = context()
     worker.database.after_fork()
-    if worker.settings.worker_blas_threads:
-        threadpool_limits(worker.settings.worker_blas_threads)
+    _bound_blas(worker.blas_threads)
 
 
 def _exited(**_) -> None:
@@ -113,6 +158,7 @@ def _announce(sender, **_) -> None:
     from syn0.workers.sightings import report_forever
 
     worker = context(sender.app)
+    log.info("BLAS threads per training process: %s", worker.blas_threads)
     report_forever(sender.hostname, worker.settings, worker.database.sessions)
     reap_forever(worker.database.sessions, worker.settings, worker.dispatch)
     deliver_forever(worker.database.sessions, worker.settings)

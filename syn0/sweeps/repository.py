@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from syn0.jobs.orm import Job, JobMetric
+from syn0.jobs.orm import ACTIVE, Job, JobMetric
 from syn0.kit.lookups import owned
 from syn0.kit.paging import page
 from syn0.sweeps.orm import RUNNING, Sweep
@@ -37,6 +37,12 @@ def trials(session: Session, sweep_id: str) -> list[Job]:
     """The sweep's jobs in trial order (a trial the client deleted is absent)."""
     query = select(Job).where(Job.sweep_id == sweep_id).order_by(Job.sweep_trial)
     return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def count_active(session: Session, sweep_id: str) -> int:
+    """The sweep's trials still queued or running."""
+    query = select(func.count()).where(Job.sweep_id == sweep_id, Job.status.in_(ACTIVE))
+    return session.scalar(query)
 
 
 def trials_of(session: Session, sweep_ids: list[str]) -> list[Job]:

@@ -72,8 +72,9 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
     sweep = store.lock(session, sweep_id)
     if sweep is None or sweep.status != SWEEP_RUNNING:
         return []
-    trials = store.trials(session, sweep.id)
-    active = sum(trial.status in ACTIVE for trial in trials)
+    # Counted, not loaded: the trials' rows are read only when the sweep ends (a sweep of
+    # 1,000 trials took ~0.2 s of CPU to load them on every advance).
+    active = store.count_active(session, sweep.id)
     made: list[Job] = []
     while active + len(made) < sweep.max_parallel and sweep.trials_created < sweep.max_trials:
         number = sweep.trials_created
@@ -97,7 +98,7 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
                 raise
             # The dataset was deleted, or the server's limits changed since the submit:
             # no further trial can be made.
-            _finish(session, sweep, trials, FAILED)
+            _finish(session, sweep, store.trials(session, sweep.id), FAILED)
             return made
         job = submitted.job
         job.sweep_id, job.sweep_trial = sweep.id, number
@@ -105,7 +106,7 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
         session.flush()
         made.append(job)
     if not made and active == 0 and sweep.trials_created >= sweep.max_trials:
-        _finish(session, sweep, trials, None)
+        _finish(session, sweep, store.trials(session, sweep.id), None)
     return made
 
 

@@ -1,5 +1,7 @@
 """The Celery settings that recovery relies on, and the per-process BLAS bound."""
 
+import os
+
 import numpy  # noqa: F401 - loads OpenBLAS, as importing the tasks does in a worker
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -26,13 +28,38 @@ def test_the_redis_visibility_timeout_outlasts_the_hard_time_limit():
     assert transport_options("sqla+sqlite:///x.db", hard) == {}
 
 
+def blas_now() -> list[int]:
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
 def test_each_pool_process_bounds_its_blas_threads():
-    app = worker_app.create_celery(Settings(worker_blas_threads=1))
+    # given a prefork worker of two processes on this machine, built as the CLI builds it
+    app = worker_app.create_celery(Settings())
     with threadpool_limits(limits=None):  # restores the previous limits afterwards
         app.set_current()
+        app.WorkController(hostname="bound@test", pool_cls="prefork", concurrency=2)
+        # when a pool child starts
         worker_app._fresh_process()
-        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
-        assert blas and all(pool["num_threads"] == 1 for pool in blas)
+        # then its BLAS shares the CPUs with the other child
+        expected = max(1, len(os.sched_getaffinity(0)) // 2)
+        assert app.syn0.blas_threads == expected
+        assert blas_now() and all(threads == expected for threads in blas_now())
+
+
+def test_the_solo_pool_bounds_the_blas_threads_of_its_main_process():
+    """The solo pool trains in the worker's main process, where no pool child starts:
+    ``SYN0_WORKER_BLAS_THREADS`` holds there too (it was once ignored)."""
+    app = worker_app.create_celery(Settings(worker_blas_threads=1))
+    with threadpool_limits(limits=None):
+        app.WorkController(hostname="solo@test", pool_cls="solo", concurrency=4)
+        assert blas_now() and all(threads == 1 for threads in blas_now())
+
+
+def test_blas_threads_share_the_cpus_among_the_training_processes():
+    assert worker_app.blas_threads(None, processes=1, cpus=8) == 8
+    assert worker_app.blas_threads(None, processes=3, cpus=8) == 2
+    assert worker_app.blas_threads(None, processes=4, cpus=2) == 1  # never none
+    assert worker_app.blas_threads(3, processes=4, cpus=2) == 3  # the setting wins
 
 
 def test_gpu_workers_take_only_the_gpu_queue_where_gpu_jobs_are_sent():
