@@ -30,14 +30,14 @@ def claim_job(session: Session, job_id: str) -> int | None:
     removed: the new attempt resumes from the checkpoint and writes them again.
     """
     now = utcnow()
-    result = session.execute(
+    job = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == QUEUED)
         .values(status=RUNNING, attempts=Job.attempts + 1, started_at=now, heartbeat_at=now)
-    )
-    if not result.rowcount:
+        .returning(Job.attempts, Job.history)
+    ).one_or_none()
+    if job is None:
         return None
-    job = session.execute(select(Job.attempts, Job.history).where(Job.id == job_id)).one()
     transitions.note(session, job_id, QUEUED, RUNNING, job.attempts)
     entry = {"attempt": job.attempts, "started_at": now.isoformat()}
     session.execute(

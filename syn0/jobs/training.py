@@ -18,16 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from syn0.core import (
     Checkpoint,
     DataError,
-    Network,
-    NetworkSpec,
     SpecError,
     TrainingDiverged,
-    TrainingSpec,
     fit,
 )
 from syn0.core.evaluation import validation_report
-from syn0.datasets import repository as datasets
 from syn0.jobs import attempts
+from syn0.jobs.inputs import Inputs, prepared
 from syn0.jobs.orm import CANCELLED, FAILED, QUEUED
 from syn0.jobs.results import Run, finished_model, partial_model
 from syn0.jobs.running import (
@@ -40,7 +37,6 @@ from syn0.jobs.running import (
 from syn0.jobs.shutdown import SHUTDOWN
 from syn0.kit import blobs
 from syn0.kit.db import session_scope
-from syn0.models import repository as models
 from syn0.models.lineage import compare_replay
 from syn0.settings import Settings, get_settings
 from syn0.sweeps import asha
@@ -65,6 +61,7 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
         resume = _checkpoint(session, job_id)
         earlier = _earlier_metrics(session, job_id, resume)
         rungs = asha.rungs_of(session, job)
+        inputs = prepared(session, run, resume, settings)
     attempt = Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
     attempt.rungs = rungs
     # A cancel that came before the claim stops the job at its first batch.
@@ -72,7 +69,9 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
     if resume is not None:
         attempt.latest, attempt.saved_epoch = resume, resume.epoch
     try:
-        net, history, report = _train(attempt, run, resume, earlier)
+        if isinstance(inputs, Exception):
+            raise inputs
+        net, history, report = _train(attempt, inputs, resume, earlier)
         if attempt.stopped_for_time:
             raise TimeLimit(runtime)
         if history.stop_reason == "paused" or attempt.stopped_for_shutdown:
@@ -143,33 +142,16 @@ def _earlier_metrics(session: Session, job_id: str, resume: Checkpoint | None) -
     return rows
 
 
-def _train(attempt: Attempt, run: Run, resume: Checkpoint | None, earlier: list[dict] | None):
+def _train(attempt: Attempt, inputs: Inputs, resume: Checkpoint | None, earlier: list | None):
     """The trained network, its history, and (with a validation split) the function that
     makes the report on that split, called once the job is known to succeed."""
-    tenant_id, dataset_id = run.tenant_id, run.dataset_id
-    # The worker's own device: routing sent the job to a worker of the device it chose.
-    device = attempt.settings.worker_device
-    training_spec = TrainingSpec.model_validate(run.training).model_copy(update={"device": device})
-    net = Network(
-        NetworkSpec.model_validate(run.network), seed=training_spec.seed, dtype=training_spec.dtype
-    )
-    with session_scope(attempt.factory) as session:
-        dataset = datasets.get_dataset(session, tenant_id, dataset_id) if dataset_id else None
-        if dataset is None:
-            raise DataError(
-                "the job's dataset was deleted before training started", field="dataset_id"
-            )
-        task, run.dataset_sha256 = dataset.task, dataset.sha256
-        run.feature_names, run.target_name = dataset.feature_names, dataset.target_name
-        X, y = datasets.load_arrays(session, tenant_id, dataset_id)
-        if training_spec.initial_weights and resume is None:
-            _start_from(session, tenant_id, training_spec.initial_weights.model_id, net)
+    net, X, y, training_spec = inputs.net, inputs.X, inputs.y, inputs.training
     history = fit(
         net,
         X,
         y,
         training_spec,
-        task=task,
+        task=inputs.task,
         on_epoch_end=attempt.on_epoch_end,
         should_stop=attempt.should_stop,
         should_pause=SHUTDOWN.requested,
@@ -181,24 +163,6 @@ def _train(attempt: Attempt, run: Run, resume: Checkpoint | None, earlier: list[
     if not training_spec.validation_split:
         return net, history, None
     return net, history, lambda: validation_report(net, X, y, training_spec)
-
-
-def _start_from(session: Session, tenant_id: str, model_id: str, net: Network) -> None:
-    """The model's parameters (batchnorm's moving averages included) as the first epoch's,
-    in the job's dtype; submit checked that the network is the model's architecture."""
-    if models.get_model(session, tenant_id, model_id) is None:
-        raise DataError(
-            f"model {model_id}, the job's initial_weights, was deleted before training started",
-            field="training.initial_weights.model_id",
-        )
-    source = Network.from_bytes(models.load_weights(session, tenant_id, model_id))
-    if source.params.shape != net.params.shape:
-        raise DataError(
-            f"model {model_id} holds {source.params.size} parameters, the network "
-            f"{net.params.size}",
-            field="training.initial_weights.model_id",
-        )
-    net.params[...] = source.params
 
 
 def _stop(attempt: Attempt, run: Run, status: str, error: dict | None) -> str:
