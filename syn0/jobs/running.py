@@ -50,7 +50,10 @@ class Attempt:
     stopped_for_time: bool = False
     stopped_for_shutdown: bool = False
     saved_epoch: int = 0
-    saved_at: float = float("-inf")
+    # The first checkpoint too is stored only ``checkpoint_min_seconds`` into the attempt:
+    # a short job (most of a sweep's trials) ends before it, and would store one only to
+    # delete it when it ends; a worker lost before it retrains those seconds.
+    saved_at: float = field(default_factory=time.monotonic)
     # The last checkpoint fit handed over, stored or not: what a stopped job keeps.
     latest: Checkpoint | None = None
     # An asha trial's rung epochs, where it asks whether it goes on (``syn0.sweeps.asha``),
@@ -82,24 +85,29 @@ class Attempt:
             self.flush()
 
     def _at_rung(self, epoch: int) -> None:
-        """Store the epochs so far, then ask the sweep whether this trial goes on past the
-        rung; pruned, it stops before the next batch. While the database is down it goes
-        on (the next rung asks again). Two transactions: the verdict takes the sweep's
-        row lock first and no job's, as a sweep's cancel does (sweep, then its jobs)."""
-        self.flush()
-        if self.rows:  # not stored: no verdict on a rung whose value is not there
-            return
+        """Store the epochs so far and ask the sweep whether this trial goes on past the
+        rung, in one transaction; pruned, it stops before the next batch. While the
+        database is down it goes on (the next rung asks again). The sweep's row is
+        locked first, before the metrics' write locks the job's: the order of a sweep's
+        cancel (sweep, then its jobs), so the two never wait on each other."""
+        rows, verdict = self.rows, None
 
         def judge(session: Session) -> bool:
-            self.pruned = asha.verdict(session, self.job_id, epoch).error
+            nonlocal verdict
+            sweep = asha.locked_sweep(session, self.job_id)
+            if not attempts.record_metrics(session, self.job_id, self.number, rows):
+                return False
+            verdict = asha.verdict(session, sweep, self.job_id, epoch)
             return True
 
-        self._write(judge)
+        if self._write(judge):  # else no verdict: its rung's value is not stored
+            self.rows, self.flushed_at = [], time.monotonic()
+            self.pruned = verdict.error
 
     def checkpoint_due(self, epoch: int) -> bool:
         """Whether the checkpoint fit made (every ``checkpoint_every_epochs``) is stored: at
-        most every ``checkpoint_min_seconds`` (a fast job would otherwise write one a
-        second), and always for a shutdown."""
+        most every ``checkpoint_min_seconds``, counted from the attempt's start (a fast
+        job would otherwise write one a second), and always for a shutdown."""
         recent = time.monotonic() - self.saved_at < self.settings.checkpoint_min_seconds
         return not recent or SHUTDOWN.requested()
 

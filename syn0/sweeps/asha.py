@@ -47,12 +47,15 @@ class Verdict:
     error: dict | None  # the pruned trial's error, else None
 
 
-def verdict(session: Session, job_id: str, epoch: int) -> Verdict:
+def locked_sweep(session: Session, job_id: str) -> Sweep | None:
+    """The sweep of trial ``job_id``, locked until the transaction ends (``verdict``)."""
+    return store.lock_of_trial(session, job_id)
+
+
+def verdict(session: Session, sweep: Sweep | None, job_id: str, epoch: int) -> Verdict:
     """Whether trial ``job_id``, at the end of rung ``epoch`` (its metrics of that epoch
-    stored), goes on. Taken under the sweep's row lock, so the trials reaching a rung at
-    once are ranked one after the other."""
-    sweep_id = session.get_one(Job, job_id).sweep_id
-    sweep = store.lock(session, sweep_id) if sweep_id else None
+    stored), goes on. Taken under the sweep's row lock (``locked_sweep``), so the trials
+    reaching a rung at once are ranked one after the other."""
     if sweep is None or sweep.status != RUNNING:
         return Verdict(True, None)
     reached = store.rung_values(session, sweep.id, epoch, sweep.metric)
