@@ -3,7 +3,7 @@ worker's side of a job (claim, progress, outcome) is in ``store.attempts``."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ScalarSelect, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from syn0.events import repository as events
@@ -37,7 +37,10 @@ def create_job(
     max_attempts: int = 3,
     max_runtime_seconds: int | None = None,
     device: str = CPU,
+    sweep: tuple[str, int] | None = None,
 ) -> Job:
+    """Add a queued job (``sweep``: a trial's sweep id and trial number)."""
+    sweep_id, sweep_trial = sweep or (None, None)
     job = Job(
         tenant_id=tenant_id,
         dataset_id=dataset_id,
@@ -49,6 +52,8 @@ def create_job(
         queued_at=utcnow(),
         epochs=epochs,
         idempotency_key=idempotency_key,
+        sweep_id=sweep_id,
+        sweep_trial=sweep_trial,
     )
     session.add(job)
     session.flush()
@@ -88,10 +93,15 @@ def list_jobs(
 def count_active(session: Session, tenant_id: str | None = None) -> int:
     """Jobs queued or running, of one tenant or (None) of all: what ``max_queued_jobs``
     and ``tenant_max_active_jobs`` limit."""
+    return session.scalar(select(active_count(tenant_id))) or 0
+
+
+def active_count(tenant_id: str | None = None) -> ScalarSelect[int]:
+    """``count_active`` as an expression, for one statement with other checks."""
     query = select(func.count()).select_from(Job).where(Job.status.in_(ACTIVE))
     if tenant_id is not None:
         query = query.where(Job.tenant_id == tenant_id)
-    return session.scalar(query) or 0
+    return query.scalar_subquery()
 
 
 def count_by_status(session: Session) -> dict[str, int]:

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -139,10 +140,16 @@ class Submitted:
 
 
 def submit(
-    session: Session, tenant_id: str, body: JobIn, key: str | None, settings: Settings
+    session: Session,
+    tenant_id: str,
+    body: JobIn,
+    key: str | None,
+    settings: Settings,
+    sweep: tuple[str, int] | None = None,
 ) -> Submitted:
     """Check and add the tenant's job (flushed, not committed); a known key returns its
     first job. The same key with a different body is a 409: a key names one request.
+    ``sweep``: the sweep's id and trial number of a trial, stored with its row.
     """
     if key is not None and (first := jobs.job_by_idempotency_key(session, tenant_id, key)):
         return Submitted(_replay(first, body, key), created=False)
@@ -160,6 +167,7 @@ def submit(
             max_attempts=settings.max_attempts,
             max_runtime_seconds=body.max_runtime_seconds,
             device=validation.device,
+            sweep=sweep,
         )
     except IntegrityError:
         # A concurrent submit with the same key committed first, or the dataset was
@@ -176,14 +184,19 @@ def submit(
 def _check_room(session: Session, tenant_id: str, settings: Settings) -> None:
     """The service's and the tenant's active jobs, and the tenant's storage (the model
     a job writes needs room)."""
-    active = jobs.count_active(session)
+    # One statement, one round trip (a sweep's trials are submitted by its worker, and
+    # each round trip is a share of a short trial's cost).
+    active, mine, stored = session.execute(
+        select(
+            jobs.active_count(), jobs.active_count(tenant_id), tenants.stored_bytes_of(tenant_id)
+        )
+    ).one()
     if active >= settings.max_queued_jobs:
         raise TooManyJobs(active, settings.max_queued_jobs, RETRY_AFTER_SECONDS)
-    mine = jobs.count_active(session, tenant_id)
     if mine >= settings.tenant_max_active_jobs:
         limit = settings.tenant_max_active_jobs
         raise TooManyJobs(mine, limit, RETRY_AFTER_SECONDS, "tenant_max_active_jobs")
-    stored, quota = tenants.stored_bytes(session, tenant_id), settings.tenant_max_stored_bytes
+    stored, quota = int(stored), settings.tenant_max_stored_bytes
     if stored >= quota:
         raise QuotaExceeded(
             f"the tenant stores {stored:,} bytes of datasets and models, its quota is "

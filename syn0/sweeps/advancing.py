@@ -6,16 +6,16 @@ advance. Each call commits what it made, then sends it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from syn0.dispatch import Dispatcher
-from syn0.jobs.orm import Job
 from syn0.kit.db import session_scope
 from syn0.settings import Settings
 from syn0.sweeps import repository as store
 from syn0.sweeps import service
+from syn0.sweeps.orm import Sweep
 
 log = logging.getLogger(__name__)
 
@@ -24,25 +24,33 @@ def advance_and_send(
     factory: sessionmaker[Session], settings: Settings, dispatch: Dispatcher, sweep_id: str
 ) -> list[str]:
     """Advance one sweep; the ids of the trials made (committed, then sent)."""
-    with session_scope(factory) as session:
-        made = [(job.id, job.device) for job in service.advance(session, sweep_id, settings)]
-    if made:
-        log.info("sweep %s: made trials %s", sweep_id, [job_id for job_id, _ in made])
-    for job_id, device in made:
-        try:
-            dispatch.train(job_id, device)
-        except Exception:  # it stays queued; the reaper sends it after queued_grace_seconds
-            log.exception("could not send trial %s of sweep %s", job_id, sweep_id)
-    return [job_id for job_id, _ in made]
+    return _advance_and_send(factory, settings, dispatch, lambda s: store.lock(s, sweep_id))
 
 
 def after_trial(
     factory: sessionmaker[Session], settings: Settings, dispatch: Dispatcher, job_id: str
 ) -> list[str]:
-    """Advance the sweep of ``job_id``, if it is a trial."""
+    """Advance the sweep of ``job_id``, if it is a trial (found and locked at once)."""
+    return _advance_and_send(factory, settings, dispatch, lambda s: store.lock_of_trial(s, job_id))
+
+
+def _advance_and_send(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    dispatch: Dispatcher,
+    locked: Callable[[Session], Sweep | None],
+) -> list[str]:
     with session_scope(factory) as session:
-        sweep_id = session.scalar(select(Job.sweep_id).where(Job.id == job_id))
-    return advance_and_send(factory, settings, dispatch, sweep_id) if sweep_id else []
+        sweep = locked(session)
+        made = [(job.id, job.device) for job in service.advance_locked(session, sweep, settings)]
+    if made:
+        log.info("sweep %s: made trials %s", sweep.id, [job_id for job_id, _ in made])
+    for job_id, device in made:
+        try:
+            dispatch.train(job_id, device)
+        except Exception:  # it stays queued; the reaper sends it after queued_grace_seconds
+            log.exception("could not send trial %s of sweep %s", job_id, sweep.id)
+    return [job_id for job_id, _ in made]
 
 
 def advance_running(

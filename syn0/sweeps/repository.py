@@ -29,6 +29,14 @@ def lock(session: Session, sweep_id: str) -> Sweep | None:
     return session.scalar(query.execution_options(populate_existing=True))
 
 
+def lock_of_trial(session: Session, job_id: str) -> Sweep | None:
+    """The sweep of trial ``job_id`` (None for a job of no sweep), locked as ``lock``
+    does: one statement, where a lookup of the job's sweep and then its lock were two."""
+    of_trial = select(Job.sweep_id).where(Job.id == job_id).scalar_subquery()
+    query = select(Sweep).where(Sweep.id == of_trial).with_for_update()
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
 def list_sweeps(session: Session, tenant_id: str, limit: int, cursor: str | None):
     return page(session, select(Sweep).where(Sweep.tenant_id == tenant_id), Sweep, limit, cursor)
 

@@ -69,7 +69,13 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
     a trial the spec no longer admits a 422. Otherwise (a worker, the reaper), a trial
     refused for room is made on a later advance, once room frees.
     """
-    sweep = store.lock(session, sweep_id)
+    return advance_locked(session, store.lock(session, sweep_id), settings, strict)
+
+
+def advance_locked(
+    session: Session, sweep: Sweep | None, settings: Settings, strict: bool = False
+) -> list[Job]:
+    """``advance`` of a sweep its caller locked (``syn0.sweeps.repository``)."""
     if sweep is None or sweep.status != SWEEP_RUNNING:
         return []
     # Counted, not loaded: the trials' rows are read only when the sweep ends (a sweep of
@@ -86,8 +92,9 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
             "max_runtime_seconds": sweep.max_runtime_seconds,
         }
         try:
+            body = checks.job_body(base, point)
             submitted = job_service.submit(
-                session, sweep.tenant_id, checks.job_body(base, point), None, settings
+                session, sweep.tenant_id, body, None, settings, sweep=(sweep.id, number)
             )
         except TooManyJobs:
             if strict and not made:
@@ -100,11 +107,9 @@ def advance(session: Session, sweep_id: str, settings: Settings, strict: bool = 
             # no further trial can be made.
             _finish(session, sweep, store.trials(session, sweep.id), FAILED)
             return made
-        job = submitted.job
-        job.sweep_id, job.sweep_trial = sweep.id, number
         sweep.trials_created = number + 1
         session.flush()
-        made.append(job)
+        made.append(submitted.job)
     if not made and active == 0 and sweep.trials_created >= sweep.max_trials:
         _finish(session, sweep, store.trials(session, sweep.id), None)
     return made
