@@ -3,7 +3,7 @@
 import numpy as np
 from sqlalchemy import update
 
-from syn0.core import Network, datasets
+from syn0.core import Checkpoint, Network, datasets
 from syn0.core.evaluation import evaluate
 from syn0.core.prepare import split_indices
 from syn0.datasets import repository as dataset_rows
@@ -13,6 +13,7 @@ from syn0.jobs.orm import Job
 from syn0.jobs.training import run_job
 from syn0.models import repository as models
 from syn0.models.orm import Model
+from syn0.settings import get_settings
 from tests import tenancy
 
 SPIRAL_NET = {
@@ -91,6 +92,37 @@ def test_cancel_flag_stops_training_as_cancelled(factory):
     with factory() as session:
         job = tenancy.job(session, job_id)
         assert job.status == "cancelled" and job.model_id is None
+
+
+def test_the_first_checkpoint_waits_checkpoint_min_seconds_into_the_attempt(factory, monkeypatch):
+    # given: a checkpoint made every epoch but stored at most once an hour, and a client
+    # who cancels the job after its third epoch
+    settings = get_settings().model_copy(
+        update={"checkpoint_every_epochs": 1, "checkpoint_min_seconds": 3600}
+    )
+    job_id, _ = _submit(factory, {"epochs": 10_000, "batch_size": 8})
+    stored_then, record = [], attempts.record_metrics
+
+    def record_then_look(session, job_id_, attempt, rows):
+        recorded = record(session, job_id_, attempt, rows)
+        stored_then.append(attempts.load_checkpoint(session, job_id_))
+        if rows and rows[-1]["epoch"] >= 3:
+            session.execute(update(Job).where(Job.id == job_id_).values(cancel_requested=True))
+        return recorded
+
+    monkeypatch.setattr(attempts, "record_metrics", record_then_look)
+
+    # when
+    assert run_job(job_id, factory, settings) == "cancelled"
+
+    # then: no checkpoint was stored while it ran; its end stored the last one fit made,
+    # and the partial model of it
+    assert len(stored_then) >= 2 and stored_then == [None] * len(stored_then)
+    with factory() as session:
+        job = tenancy.job(session, job_id)
+        kept = Checkpoint.from_bytes(attempts.load_checkpoint(session, job_id))
+        model = session.get(Model, job.model_id)
+    assert job.status == "cancelled" and kept.epoch >= 3 and model.epoch == kept.epoch
 
 
 def test_divergence_fails_with_an_actionable_reason(factory):
