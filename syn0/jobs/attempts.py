@@ -44,9 +44,14 @@ def claim_job(session: Session, job_id: str) -> int | None:
         update(Job).where(Job.id == job_id).values(history=[*(job.history or []), entry])
     )
     resumed_from = session.scalar(select(JobCheckpoint.epoch).where(JobCheckpoint.job_id == job_id))
-    session.execute(
-        delete(JobMetric).where(JobMetric.job_id == job_id, JobMetric.epoch > (resumed_from or 0))
-    )
+    # A first attempt with no checkpoint has no rows to delete: only an attempt that owns
+    # the job writes metrics, and only a copied checkpoint comes with some.
+    if job.attempts > 1 or resumed_from is not None:
+        session.execute(
+            delete(JobMetric).where(
+                JobMetric.job_id == job_id, JobMetric.epoch > (resumed_from or 0)
+            )
+        )
     # The epoch this attempt trains after: the job's event stream sends the epochs it
     # trains again (a lost attempt's, past the checkpoint) once more, with their new rows.
     events.record_job(session, job_id, from_epoch=resumed_from or 0)
@@ -168,17 +173,19 @@ def finish_succeeded(
     the model row too)."""
     session.add(model)
     session.flush()
-    result = session.execute(
+    ended = session.execute(
         update(Job)
         .where(*owned(job_id, attempt))
         .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow(), evaluation=evaluation)
-    )
-    if result.rowcount:
-        transitions.note(session, job_id, RUNNING, SUCCEEDED, attempt)
-        close_history(session, job_id, attempt, SUCCEEDED)
-        session.execute(delete(JobCheckpoint).where(JobCheckpoint.job_id == job_id))
-        events.record_job(session, job_id)
-    return bool(result.rowcount)
+        .returning(Job.history)
+    ).one_or_none()
+    if ended is None:  # not the owner
+        return False
+    transitions.note(session, job_id, RUNNING, SUCCEEDED, attempt)
+    close_history(session, job_id, attempt, SUCCEEDED, history=ended.history)
+    session.execute(delete(JobCheckpoint).where(JobCheckpoint.job_id == job_id))
+    events.record_job(session, job_id)
+    return True
 
 
 def finish_unsuccessful(
@@ -194,16 +201,18 @@ def finish_unsuccessful(
 def _end(
     session: Session, job_id: str, attempt: int, status: str, error: dict[str, Any] | None
 ) -> bool:
-    result = session.execute(
+    ended = session.execute(
         update(Job)
         .where(*owned(job_id, attempt))
         .values(status=status, error=error, finished_at=utcnow())
-    )
-    if result.rowcount:
-        outcome = (error or {}).get("type", status)
-        transitions.note(session, job_id, RUNNING, status, attempt, outcome)
-        close_history(session, job_id, attempt, outcome)
-    return bool(result.rowcount)
+        .returning(Job.history)
+    ).one_or_none()
+    if ended is None:  # not the owner
+        return False
+    outcome = (error or {}).get("type", status)
+    transitions.note(session, job_id, RUNNING, status, attempt, outcome)
+    close_history(session, job_id, attempt, outcome, history=ended.history)
+    return True
 
 
 def finish_stopped(
@@ -261,10 +270,17 @@ def requeue(session: Session, job_id: str, attempt: int) -> bool:
 
 
 def close_history(
-    session: Session, job_id: str, attempt: int, outcome: str, ended_at: datetime | None = None
+    session: Session,
+    job_id: str,
+    attempt: int,
+    outcome: str,
+    ended_at: datetime | None = None,
+    history: list | None = None,
 ) -> None:
-    """Write how an attempt ended into the job's history."""
-    history = session.scalar(select(Job.history).where(Job.id == job_id)) or []
+    """Write how an attempt ended into the job's ``history``, read here unless the
+    caller's ending UPDATE returned it."""
+    if history is None:
+        history = session.scalar(select(Job.history).where(Job.id == job_id)) or []
     ended = (ended_at or utcnow()).isoformat()
     history = [
         {**entry, "ended_at": ended, "outcome": outcome}
