@@ -8,7 +8,9 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from syn0.core import Checkpoint, Network, NetworkSpec, TrainingSpec, datasets, fit
@@ -344,6 +346,37 @@ def test_metrics_survive_commits_the_database_breaks(factory, monkeypatch):
         job = tenancy.job(session, job_id)
         assert [m.epoch for m in tenancy.metrics(session, job_id)] == list(range(1, 13))
     assert job.status == "succeeded" and job.attempts == 1 and job.model_id
+
+
+def test_a_database_lost_while_a_claimed_job_reads_its_data_leaves_the_job_queued(
+    factory, monkeypatch
+):
+    # given: a database that breaks while the worker reads the job's dataset, in the
+    # transaction of its claim
+    job_id = _submit(factory)
+    dialect = factory.kw["bind"].dialect
+    real_execute, broken = dialect.do_execute, []
+
+    def breaks_on_the_data(cursor, statement, parameters, context=None) -> None:
+        if "datasets.data" in statement and not broken:
+            broken.append(statement)
+            raise sqlite3.OperationalError("server closed the connection unexpectedly")
+        real_execute(cursor, statement, parameters, context)
+
+    monkeypatch.setattr(dialect, "do_execute", breaks_on_the_data)
+
+    # when / then: the task sees the outage (Celery retries it), and the claim is undone
+    with pytest.raises(OperationalError):
+        run_job(job_id, factory)
+    with factory() as session:
+        job = tenancy.job(session, job_id)
+        assert job.status == "queued" and job.attempts == 0 and job.history in (None, [])
+
+    # when: the retry, with the database back
+    assert run_job(job_id, factory) == "succeeded"
+    with factory() as session:
+        job = tenancy.job(session, job_id)
+    assert broken and job.attempts == 1 and [h["outcome"] for h in job.history] == ["succeeded"]
 
 
 def test_every_flipped_byte_of_stored_weights_is_detected(factory):
