@@ -63,6 +63,7 @@ def children(pid: int) -> list[int]:
 class Served:
     url: str
     key: str  # the API key `syn0 serve` printed at its first start
+    log: Path  # serve's output, its worker's included
 
 
 START_SECONDS = 60  # two cores shared by a parallel run: an unloaded start takes ~7 s
@@ -119,7 +120,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("served")
     server, base = start_serve(directory, server_env(directory))
     workers = children(server.pid)
-    yield Served(base, printed_key(directory))
+    yield Served(base, printed_key(directory), directory / "serve.log")
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0
     assert workers and not any(Path(f"/proc/{pid}").exists() for pid in workers)

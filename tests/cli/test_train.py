@@ -3,16 +3,18 @@ files (the field and its line), and Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 import yaml
 
 from syn0.core import datasets
-from tests.cli.conftest import EXAMPLES, command
+from tests.cli.conftest import EXAMPLES, Served, command
 from tests.client.factories import LONG_TRAINING, NETWORK
 
 BAD_SPEC = """\
@@ -163,8 +165,13 @@ def test_a_spec_file_that_does_not_parse(syn0, tmp_path):
     assert "(while parsing a flow sequence started on line 2)" in refused.err
 
 
-def _watch_then_interrupt(env, api, tmp_path, answer: str) -> tuple[subprocess.Popen, str]:
-    """Start a long job with --watch, press Ctrl-C once it runs; stdin holds ``answer``."""
+@contextlib.contextmanager
+def _watch_then_interrupt(
+    env, api, tmp_path, answer: str
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Start a long job with --watch, press Ctrl-C once it runs; stdin holds ``answer``.
+    Afterwards a command still running is killed and its job cancelled, so that a
+    failure here leaves the stack's one worker free for the tests after it."""
     data = api.datasets.generate("spiral", n_samples=2000, noise=0.1).id
     (tmp_path / "long.yaml").write_text(
         yaml.safe_dump({"network": NETWORK, "training": LONG_TRAINING})
@@ -177,33 +184,55 @@ def _watch_then_interrupt(env, api, tmp_path, answer: str) -> tuple[subprocess.P
         stderr=subprocess.PIPE,
         text=True,
     )
-    process.stdin.write(answer + "\n")
-    process.stdin.flush()
-    deadline = time.monotonic() + 30
-    while not (running := api.jobs.list(dataset_id=data, status="running").items):
-        assert time.monotonic() < deadline, "the job never started"
-        time.sleep(0.1)
-    time.sleep(0.5)  # the command is polling by now
-    process.send_signal(signal.SIGINT)
-    return process, running[0].id
+    try:
+        process.stdin.write(answer + "\n")
+        process.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not (running := api.jobs.list(dataset_id=data, status="running").items):
+            jobs = [(job.id, job.status) for job in api.jobs.list().items]
+            assert time.monotonic() < deadline, f"the job never started; the stack's jobs: {jobs}"
+            time.sleep(0.1)
+        time.sleep(0.5)  # the command is polling by now
+        process.send_signal(signal.SIGINT)
+        yield process, running[0].id
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        for job in api.jobs.list(dataset_id=data).items:
+            if not job.finished:
+                api.jobs.cancel(job.id)
 
 
-def test_ctrl_c_then_yes_cancels_the_job(env, api, tmp_path):
-    process, job_id = _watch_then_interrupt(env, api, tmp_path, "y")
-    _, err = process.communicate(timeout=30)
+def _ended(process: subprocess.Popen, served: Served) -> str:
+    """The command's stderr once it exits; if it hangs, what it and the stack printed."""
+    try:
+        return process.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+        raise AssertionError(
+            f"the command still ran 30 s after Ctrl-C; it printed:\n{err}\n"
+            f"the stack's log ends:\n{served.log.read_text()[-4000:]}"
+        ) from None
+
+
+def test_ctrl_c_then_yes_cancels_the_job(env, api, served, tmp_path):
+    with _watch_then_interrupt(env, api, tmp_path, "y") as (process, job_id):
+        err = _ended(process, served)
     assert process.returncode == 1, err
     assert f"Cancel job {job_id}? [y/N]" in err and f"job {job_id} cancelled" in err
     assert api.jobs.get(job_id).status == "cancelled"
 
 
-def test_ctrl_c_then_no_leaves_the_job_running(env, api, tmp_path):
-    process, job_id = _watch_then_interrupt(env, api, tmp_path, "n")
-    _, err = process.communicate(timeout=30)
-    assert process.returncode == 130, err
-    assert f"syn0 jobs watch {job_id}" in err
-    assert api.jobs.get(job_id).status == "running"
-    api.jobs.cancel(job_id)
-    assert api.jobs.wait(job_id, poll_interval=0.05, timeout=30).status == "cancelled"
+def test_ctrl_c_then_no_leaves_the_job_running(env, api, served, tmp_path):
+    with _watch_then_interrupt(env, api, tmp_path, "n") as (process, job_id):
+        err = _ended(process, served)
+        assert process.returncode == 130, err
+        assert f"syn0 jobs watch {job_id}" in err
+        assert api.jobs.get(job_id).status == "running"
+        api.jobs.cancel(job_id)
+        assert api.jobs.wait(job_id, poll_interval=0.05, timeout=30).status == "cancelled"
 
 
 def test_a_gpu_job_with_no_gpu_worker_says_why_it_waits(syn0, env, api, spiral, tmp_path):
