@@ -78,9 +78,7 @@ def test_spiral_trains_and_draws_the_boundary(page):
     assert page.inner_text("#epoch") == "300 / 300"
     assert f"job={job_id}" in page.url
     # the runs list shows the end as soon as the stream does (run.js's `ended`)
-    expect(page.locator(f"#runs tr[data-job='{job_id}'] td[data-status]")).to_have_text(
-        "succeeded"
-    )
+    expect(page.locator(f"#runs tr[data-job='{job_id}'] td[data-status]")).to_have_text("succeeded")
     # and the confusion matrix of the test split (half the samples), labelled by class
     confusion = page.locator("#confusion")
     confusion.wait_for(state="visible")
