@@ -42,9 +42,18 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 
 
-def validate(session: Session, tenant_id: str, body: JobIn, settings: Settings) -> Validation:
-    """Every check a submit runs, in order; raises on the first failure."""
-    dataset = _dataset(session, tenant_id, body.dataset_id)
+def validate(
+    session: Session,
+    tenant_id: str,
+    body: JobIn,
+    settings: Settings,
+    dataset: Dataset | None = None,
+) -> Validation:
+    """Every check a submit runs, in order; raises on the first failure. ``dataset``: the
+    body's dataset row, if the caller already read it in this transaction (a sweep checks
+    each of its points against one)."""
+    if dataset is None:
+        dataset = _dataset(session, tenant_id, body.dataset_id)
     network, training = body.network, body.training
     try:
         warnings = check_against_dataset(

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from syn0.datasets import repository as datasets
+from syn0.datasets.orm import Dataset
 from syn0.jobs import service as job_service
 from syn0.jobs.schemas import JobIn
 from syn0.kit.errors import InvalidInput, LimitExceeded
@@ -78,12 +79,12 @@ def check(
     base = _base(body)
     for path, value in space.ends(parameters):
         what = f"`{path}` = {value!r}"
-        _check_point(session, tenant_id, base, {path: value}, settings, what, path)
+        _check_point(session, dataset, base, {path: value}, settings, what, path)
     # The grid's points, every combination: some values fail only together.
     if space.enumerates(parameters, body.method, trials):
         for point in space.grid(parameters):
             what = ", ".join(f"`{p}` = {v!r}" for p, v in point.items())
-            _check_point(session, tenant_id, base, point, settings, what, None)
+            _check_point(session, dataset, base, point, settings, what, None)
     return trials
 
 
@@ -117,15 +118,12 @@ def _base(body: SweepIn) -> dict[str, Any]:
 
 def job_body(base: dict[str, Any], point: dict[str, Any]) -> JobIn:
     """The job body of a point; raises ``space.BadPath`` or pydantic's error."""
-    body = base
-    for path, value in point.items():
-        body = space.assign(body, path, value)
-    return JobIn.model_validate(body)
+    return JobIn.model_validate(space.assign(base, point))
 
 
 def _check_point(
     session: Session,
-    tenant_id: str,
+    dataset: Dataset,
     base: dict,
     point: dict,
     settings: Settings,
@@ -142,6 +140,6 @@ def _check_point(
         field = ".".join(str(part) for part in error["loc"])
         raise InvalidInput(f"{what} makes the job invalid: {field}: {error['msg']}", loc) from exc
     try:
-        job_service.validate(session, tenant_id, job, settings)
+        job_service.validate(session, dataset.tenant_id, job, settings, dataset)
     except InvalidInput as exc:
         raise InvalidInput(f"{what} makes the job invalid: {exc.detail}", loc) from exc

