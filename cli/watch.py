@@ -34,7 +34,11 @@ def _with_progress_bar(client: Client, job: Job) -> Job:
         TextColumn("ETA {task.fields[eta]}"),
     )
     # On stderr, so that stdout holds only the result (and --json stays parseable).
-    with Progress(*columns, console=console(stderr=True)) as bar:
+    # Redrawn on each update, by this thread only: rich's refresh thread shares locks
+    # with this one, and a Ctrl-C raised while this thread holds one of them can leave
+    # the two waiting on each other (a test saw the command hang after Ctrl-C with
+    # nothing printed).
+    with Progress(*columns, console=console(stderr=True), auto_refresh=False) as bar:
         task = bar.add_task(_label(job), total=job.progress.epochs, metrics="", eta="-")
         noticed: set[str] = set()
 
@@ -48,6 +52,7 @@ def _with_progress_bar(client: Client, job: Job) -> Job:
                 description=_label(snapshot),
                 metrics=metrics_line(snapshot.latest_metrics),
                 eta=eta(snapshot.progress.eta_seconds),
+                refresh=True,
             )
 
         return client.jobs.wait(job.id, update, poll_interval=POLL_SECONDS)
