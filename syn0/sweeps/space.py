@@ -51,7 +51,7 @@ def assign(body: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``body`` (one deep copy) with the field at each path of ``point`` set to
     its value. Every step of a path but the last must exist in ``body``; the last may be
     a field the spec leaves at its default (the spec's own validation then judges it)."""
-    out = orjson.loads(orjson.dumps(body))  # a JSON body: copied ten times faster than deepcopy
+    out = orjson.loads(orjson.dumps(body))  # a JSON body: copied 6x faster than by deepcopy
     for path, value in point.items():
         _set(out, path, value)
     return out
