@@ -11,6 +11,7 @@ from syn0.api.deps import DispatchDep, PageDep, RuntimeDep, SessionDep, Settings
 from syn0.jobs import lifecycle
 from syn0.jobs import repository as store
 from syn0.jobs import service as job_service
+from syn0.jobs import validation as job_validation
 from syn0.jobs.schemas import JobIn, JobOut, JobStatus, MetricOut, Metrics, ResumeIn, Validation
 from syn0.kit.schemas import Page, keyed
 from syn0.models import explaining
@@ -70,7 +71,7 @@ def validate_job(
 ) -> Validation:
     """The submit's checks without queueing: per-layer shapes, parameters, FLOPs per
     sample, the estimated work (FLOPs x samples x epochs) and warnings."""
-    return job_service.validate(session, principal.tenant_id, body, settings)
+    return job_validation.validate(session, principal.tenant_id, body, settings)
 
 
 @router.get("", responses=keyed(422))

@@ -1,145 +1,31 @@
-"""Jobs: check a spec against its dataset and the limits, submit once per
-Idempotency-Key, cancel, and send the committed job to the broker."""
+"""Jobs: submit once per Idempotency-Key (after the checks of ``syn0.jobs.validation``),
+cancel, and send the committed job to the broker."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from syn0.core import Checkpoint, Network, NetworkSpec, SpecError, check_against_dataset, summary
-from syn0.core.backend import choose_device, step_flops
-from syn0.core.compat import mismatch
-from syn0.datasets import repository as datasets
-from syn0.datasets.orm import Dataset
+from syn0.core import Checkpoint, Network, NetworkSpec
 from syn0.dispatch import Dispatcher
 from syn0.jobs import attempts
 from syn0.jobs import repository as jobs
 from syn0.jobs.orm import GPU, QUEUED, Job, JobMetric
-from syn0.jobs.schemas import EstimatedWork, JobIn, JobOut, Validation
-from syn0.kit.errors import (
-    Conflict,
-    InvalidInput,
-    InvalidSpec,
-    LimitExceeded,
-    QuotaExceeded,
-    TooManyJobs,
-)
+from syn0.jobs.schemas import JobIn, JobOut
+from syn0.jobs.validation import dataset_of, gpu_worker_seen, validate
+from syn0.kit.errors import Conflict, QuotaExceeded, TooManyJobs
 from syn0.kit.lookups import found
-from syn0.kit.orm import utcnow
-from syn0.models import repository as models
 from syn0.settings import Settings
 from syn0.tenants import repository as tenants
-from syn0.workers import repository as workers
 
 log = logging.getLogger(__name__)
 
 # A client told 429 may try again after this long; queues drain at training speed.
 RETRY_AFTER_SECONDS = 30
-
-
-def validate(
-    session: Session,
-    tenant_id: str,
-    body: JobIn,
-    settings: Settings,
-    dataset: Dataset | None = None,
-) -> Validation:
-    """Every check a submit runs, in order; raises on the first failure. ``dataset``: the
-    body's dataset row, if the caller already read it in this transaction (a sweep checks
-    each of its points against one)."""
-    if dataset is None:
-        dataset = _dataset(session, tenant_id, body.dataset_id)
-    network, training = body.network, body.training
-    try:
-        warnings = check_against_dataset(
-            network,
-            training,
-            tuple(dataset.input_shape),
-            dataset.task,
-            dataset.n_outputs,
-            n_samples=dataset.n_samples,
-            classes=dataset.classes,
-        )
-        spec_summary = summary(network)
-    except SpecError as exc:
-        raise InvalidSpec.from_core(exc) from exc
-    if training.initial_weights:
-        _check_initial_weights(session, tenant_id, network, training.initial_weights.model_id)
-    if spec_summary.total_params > settings.max_parameters:
-        raise LimitExceeded(
-            "the number of parameters",
-            spec_summary.total_params,
-            settings.max_parameters,
-            "max_parameters",
-            "network",
-        )
-    if (body.max_runtime_seconds or 0) > settings.max_runtime_seconds:
-        raise LimitExceeded(
-            "max_runtime_seconds",
-            body.max_runtime_seconds,
-            settings.max_runtime_seconds,
-            "max_runtime_seconds",
-            "max_runtime_seconds",
-        )
-    epoch_samples = training.epochs * dataset.n_samples
-    if epoch_samples > settings.max_epoch_samples:
-        raise LimitExceeded(
-            f"epochs x samples ({training.epochs} x {dataset.n_samples})",
-            epoch_samples,
-            settings.max_epoch_samples,
-            "max_epoch_samples",
-            "training.epochs",
-        )
-    step = step_flops(spec_summary.total_flops, training.batch_size, dataset.n_samples)
-    work = EstimatedWork(
-        flops_per_sample=spec_summary.total_flops,
-        samples=dataset.n_samples,
-        epochs=training.epochs,
-        total_flops=spec_summary.total_flops * epoch_samples,
-        step_flops=step,
-    )
-    # ``auto`` picks a GPU only for a large step and only while a GPU worker is present.
-    large = step >= settings.gpu_min_step_flops
-    gpu_ready = training.device == "auto" and large and _gpu_worker_seen(session, settings)
-    return Validation(
-        dataset_id=dataset.id,
-        summary=spec_summary,
-        estimated_work=work,
-        device=choose_device(training.device, step, gpu_ready, settings.gpu_min_step_flops),
-        warnings=warnings,
-    )
-
-
-def _check_initial_weights(
-    session: Session, tenant_id: str, network: NetworkSpec, model_id: str
-) -> None:
-    """The tenant's model exists and the network is its architecture (``core.compat``)."""
-    loc = "training.initial_weights.model_id"
-    model = models.get_model(session, tenant_id, model_id)
-    if model is None:
-        raise InvalidInput(
-            f"no model with id {model_id!r} to start from; list them with GET /v1/models", loc
-        )
-    different = mismatch(network, NetworkSpec.model_validate(model.network))
-    if different:
-        raise InvalidSpec(f"the network is not model {model_id}'s architecture: {different}", loc)
-
-
-def _gpu_worker_seen(session: Session, settings: Settings) -> bool:
-    since = utcnow() - timedelta(seconds=settings.worker_seen_seconds)
-    return workers.seen_since(session, GPU, since)
-
-
-def _dataset(session: Session, tenant_id: str, dataset_id: str) -> Dataset:
-    dataset = datasets.get_dataset(session, tenant_id, dataset_id)
-    if dataset is None:
-        raise InvalidInput(f"no dataset with id {dataset_id!r}; upload one first", "dataset_id")
-    return dataset
 
 
 @dataclass
@@ -184,7 +70,7 @@ def submit(
         session.rollback()
         first = jobs.job_by_idempotency_key(session, tenant_id, key) if key else None
         if first is None:
-            _dataset(session, tenant_id, body.dataset_id)
+            dataset_of(session, tenant_id, body.dataset_id)
             raise
         return Submitted(_replay(first, body, key), created=False)
     return Submitted(job, created=True)
@@ -246,7 +132,7 @@ def present(session: Session, rows: list[Job], settings: Settings) -> list[JobOu
     seen lately, instead of waiting silently."""
     waiting = {row.id for row in rows if row.status == QUEUED and row.device == GPU}
     notice = None
-    if waiting and not _gpu_worker_seen(session, settings):
+    if waiting and not gpu_worker_seen(session, settings):
         notice = (
             f"no GPU worker has been seen in the last {settings.worker_seen_seconds:g} s; "
             "the job waits in the gpu queue until one starts (`syn0 worker --device gpu`), "

@@ -1,6 +1,6 @@
 """A sweep's checks before anything is stored: the method's rules, the metric against
 the dataset's task, and every parameter path and value through the job submit's own
-checks (``syn0.jobs.service.validate``): a 422 naming ``parameters.<path>`` and the
+checks (``syn0.jobs.validation.validate``): a 422 naming ``parameters.<path>`` and the
 value."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from syn0.datasets import repository as datasets
 from syn0.datasets.orm import Dataset
-from syn0.jobs import service as job_service
+from syn0.jobs import validation as job_validation
 from syn0.jobs.schemas import JobIn
 from syn0.kit.errors import InvalidInput, LimitExceeded
 from syn0.settings import Settings
@@ -140,6 +140,6 @@ def _check_point(
         field = ".".join(str(part) for part in error["loc"])
         raise InvalidInput(f"{what} makes the job invalid: {field}: {error['msg']}", loc) from exc
     try:
-        job_service.validate(session, dataset.tenant_id, job, settings, dataset)
+        job_validation.validate(session, dataset.tenant_id, job, settings, dataset)
     except InvalidInput as exc:
         raise InvalidInput(f"{what} makes the job invalid: {exc.detail}", loc) from exc
