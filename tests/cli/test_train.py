@@ -189,8 +189,10 @@ def _watch_then_interrupt(
         process.stdin.flush()
         deadline = time.monotonic() + 30
         while not (running := api.jobs.list(dataset_id=data, status="running").items):
-            jobs = [(job.id, job.status) for job in api.jobs.list().items]
-            assert time.monotonic() < deadline, f"the job never started; the stack's jobs: {jobs}"
+            assert time.monotonic() < deadline, (  # the message is made only on failure
+                f"the job never started; the stack's jobs: "
+                f"{[(job.id, job.status) for job in api.jobs.list().items]}"
+            )
             time.sleep(0.1)
         time.sleep(0.5)  # the command is polling by now
         process.send_signal(signal.SIGINT)
