@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     db_retry_seconds: float = Field(
         120.0, ge=0, description="how long a worker retries writes while the database is down"
     )
+    worker_dataset_cache_bytes: int = Field(
+        256 * 2**20, ge=0, description="dataset arrays a training process keeps; 0: none"
+    )
     worker_blas_threads: int | None = Field(
         None, gt=0, description="BLAS threads per training process (unset: CPUs / processes)"
     )

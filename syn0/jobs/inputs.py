@@ -1,6 +1,7 @@
 """A claimed job's inputs, read in the claim's transaction (``syn0.jobs.training``): its
 specs bound to the worker's device, its network (from initial weights, if it names a
-model) and its dataset's arrays."""
+model) and its dataset's arrays (kept by the process for its next jobs:
+``syn0.datasets.cache``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from syn0.core import Checkpoint, DataError, Network, NetworkSpec, TrainingSpec
 from syn0.datasets import repository as datasets
+from syn0.datasets.cache import DATASETS
 from syn0.jobs.results import Run
 from syn0.models import repository as models
 from syn0.settings import Settings
@@ -59,7 +61,12 @@ def _inputs(session: Session, run: Run, resume: Checkpoint | None, settings: Set
         raise DataError("the job's dataset was deleted before training started", field="dataset_id")
     run.dataset_sha256 = dataset.sha256
     run.feature_names, run.target_name = dataset.feature_names, dataset.target_name
-    X, y = datasets.load_arrays(session, tenant_id, dataset_id)
+    X, y = DATASETS.arrays(
+        dataset_id,
+        dataset.sha256,
+        lambda: datasets.load_arrays(session, tenant_id, dataset_id),
+        settings.worker_dataset_cache_bytes,
+    )
     if training_spec.initial_weights and resume is None:
         _start_from(session, tenant_id, training_spec.initial_weights.model_id, net)
     return Inputs(training_spec, net, dataset.task, X, y)
