@@ -25,6 +25,13 @@ from syn0.sweeps import asha
 log = logging.getLogger(__name__)
 
 
+# An asha trial that went on past a rung reads its cancel flag at the end of an epoch this
+# often (else every ``cancel_poll_seconds``, between batches): later arrivals at the rung
+# may demote it (``syn0.sweeps.asha``), and a short trial would otherwise train to its
+# end before it looked. One small read per epoch for epochs longer than this.
+PAST_RUNG_POLL_SECONDS = 0.02
+
+
 class LostOwnership(RuntimeError):
     """Another attempt owns the job now (or it was finished elsewhere): stop writing."""
 
@@ -57,8 +64,10 @@ class Attempt:
     # The last checkpoint fit handed over, stored or not: what a stopped job keeps.
     latest: Checkpoint | None = None
     # An asha trial's rung epochs, where it asks whether it goes on (``syn0.sweeps.asha``),
-    # and the error it ends with once pruned.
+    # whether it went on past one (and may be demoted since), and the error it ends with
+    # once pruned.
     rungs: frozenset[int] = frozenset()
+    past_rung: bool = False
     pruned: dict | None = None
 
     def _write(self, action: Callable[[Session], bool]) -> bool:
@@ -81,8 +90,13 @@ class Attempt:
         self.rows.append(finite(metrics))
         if metrics.get("epoch") in self.rungs:
             self._at_rung(metrics["epoch"])
-        elif time.monotonic() - self.flushed_at >= self.settings.metrics_flush_seconds:
+            return
+        now = time.monotonic()
+        if now - self.flushed_at >= self.settings.metrics_flush_seconds:
             self.flush()
+        if self.past_rung and now - self.polled_at >= PAST_RUNG_POLL_SECONDS:
+            self.polled_at = now
+            self._write(self._poll)
 
     def _at_rung(self, epoch: int) -> None:
         """Store the epochs so far and ask the sweep whether this trial goes on past the
@@ -102,7 +116,8 @@ class Attempt:
 
         if self._write(judge):  # else no verdict: its rung's value is not stored
             self.rows, self.flushed_at = [], time.monotonic()
-            self.pruned = verdict.error
+            self.pruned = self.pruned or verdict.error
+            self.past_rung = verdict.goes_on
 
     def checkpoint_due(self, epoch: int) -> bool:
         """Whether the checkpoint fit made (every ``checkpoint_every_epochs``) is stored: at
@@ -150,12 +165,20 @@ class Attempt:
         return self.cancelled or self.stopped_for_shutdown
 
     def _beat(self, session: Session) -> bool:
-        owner, self.cancelled = attempts.heartbeat(session, self.job_id, self.number)
+        owner, cancelled = attempts.heartbeat(session, self.job_id, self.number)
+        self._note_cancel(session, cancelled)
         return owner
 
     def _poll(self, session: Session) -> bool:
-        self.cancelled = jobs.cancel_requested(session, self.job_id)
+        self._note_cancel(session, jobs.cancel_requested(session, self.job_id))
         return True
+
+    def _note_cancel(self, session: Session, cancelled: bool) -> None:
+        """The cancel flag of an asha trial may be its sweep's demotion: it then ends
+        pruned, with the reason the sweep stored beside the flag."""
+        self.cancelled = cancelled
+        if cancelled and self.rungs and self.pruned is None:
+            self.pruned = asha.demotion(session, self.job_id)
 
     # --- writes ------------------------------------------------------------------------
 

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from syn0.jobs.orm import ACTIVE, Job, JobMetric
+from syn0.jobs.orm import RUNNING as RUNNING_JOB
 from syn0.kit.lookups import owned
 from syn0.kit.paging import page
-from syn0.sweeps.orm import RUNNING, Sweep
+from syn0.sweeps.orm import PRUNED, RUNNING, Sweep
 
 
 def add(session: Session, sweep: Sweep) -> Sweep:
@@ -65,13 +66,29 @@ def running_ids(session: Session) -> list[str]:
 
 def rung_values(
     session: Session, sweep_id: str, epoch: int, metric: str
-) -> dict[str, tuple[float, int]]:
-    """``{job_id: (value of metric at epoch, trial number)}`` of the sweep's trials that
-    stored that epoch with a value."""
+) -> dict[str, tuple[float, int, str]]:
+    """``{job_id: (value of metric at epoch, trial number, status)}`` of the sweep's
+    trials that stored that epoch with a value."""
     column = getattr(JobMetric, metric)
     rows = session.execute(
-        select(Job.id, column, Job.sweep_trial)
+        select(Job.id, column, Job.sweep_trial, Job.status)
         .join(JobMetric, JobMetric.job_id == Job.id)
         .where(Job.sweep_id == sweep_id, JobMetric.epoch == epoch, column.is_not(None))
     )
-    return {job_id: (value, trial) for job_id, value, trial in rows}
+    return {job_id: (value, trial, status) for job_id, value, trial, status in rows}
+
+
+def demote(session: Session, job_id: str, error: dict) -> None:
+    """Ask a running trial to stop as pruned: its cancel flag, with the reason it ends
+    with (read by its worker's next poll, ``syn0.jobs.running``)."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == RUNNING_JOB, Job.cancel_requested.is_(False))
+        .values(cancel_requested=True, error=error)
+    )
+
+
+def demotion(session: Session, job_id: str) -> dict | None:
+    """The reason ``demote`` stored with a trial's cancel flag, if that is what set it."""
+    error = session.scalar(select(Job.error).where(Job.id == job_id))
+    return error if isinstance(error, dict) and error.get("type") == PRUNED else None

@@ -379,7 +379,7 @@ def test_asha_prunes_at_its_rungs_and_keeps_the_best(client, sessions, settings)
         "pruned by its asha sweep at rung epoch 1: its loss "
     )
     assert pruned["error"]["detail"].endswith(
-        "ranked 4 of the 4 trials that reached it, and only the top 2 (1/2) go on"
+        "ranked 4 of the 4 trials numbered up to 3 that reached it, and only the top 2 (1/2) go on"
     )
 
 
