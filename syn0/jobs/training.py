@@ -68,6 +68,8 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
     attempt.cancelled = cancel_requested
     if resume is not None:
         attempt.latest, attempt.saved_epoch = resume, resume.epoch
+        # Resumed past a rung it went on from: a later arrival may still demote it.
+        attempt.past_rung = any(rung <= resume.epoch for rung in rungs)
     try:
         if isinstance(inputs, Exception):
             raise inputs
