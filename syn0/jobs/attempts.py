@@ -176,7 +176,14 @@ def finish_succeeded(
     ended = session.execute(
         update(Job)
         .where(*owned(job_id, attempt))
-        .values(status=SUCCEEDED, model_id=model.id, finished_at=utcnow(), evaluation=evaluation)
+        # ``error=None``: an asha trial its sweep demoted as it ended keeps its success.
+        .values(
+            status=SUCCEEDED,
+            model_id=model.id,
+            finished_at=utcnow(),
+            evaluation=evaluation,
+            error=None,
+        )
         .returning(Job.history)
     ).one_or_none()
     if ended is None:  # not the owner

@@ -61,11 +61,13 @@ def run_job(job_id: str, factory: sessionmaker[Session], settings: Settings | No
         resume = _checkpoint(session, job_id)
         earlier = _earlier_metrics(session, job_id, resume)
         rungs = asha.rungs_of(session, job)
+        # Demoted by its sweep, then given back by a worker shutting down: it ends pruned.
+        demoted = asha.demotion(session, job_id) if cancel_requested and rungs else None
         inputs = prepared(session, run, resume, settings)
     attempt = Attempt(factory, job_id, number, settings, time.monotonic() + runtime)
     attempt.rungs = rungs
     # A cancel that came before the claim stops the job at its first batch.
-    attempt.cancelled = cancel_requested
+    attempt.cancelled, attempt.pruned = cancel_requested, demoted
     if resume is not None:
         attempt.latest, attempt.saved_epoch = resume, resume.epoch
         # Resumed past a rung it went on from: a later arrival may still demote it.

@@ -11,14 +11,17 @@ no new job status exists for them (``GET /v1/jobs`` shows them as cancelled, wit
 reason).
 
 Ranking among the trials numbered up to it, not among those that happened to arrive
-first, makes the verdicts those of one worker running the trials in order, however many
-workers run them: with several, a trial may reach a rung before an earlier one does. It
-goes on meanwhile, and is demoted as it trains once the earlier trial arrives and ranks
-it out (its cancel flag set with the reason; ``syn0.jobs.running`` polls it); one that
-already ended keeps its outcome. Ranked among the arrivals instead, the first trials of
-two workers each went on as the first to reach a rung: half the sweeps of the sweep
-benchmark (``bench/sweep.py``) trained 31 % more epochs on two workers than on one. And
-demoting by the arrivals' ranks could prune every trial in turn; trial 0 never is.
+first, brings the verdicts close to those of one worker running the trials in order,
+however many workers run them. With several, a later trial may reach a rung before an
+earlier one does: it goes on meanwhile, and is demoted as it trains once the earlier
+trial arrives and ranks it out (its cancel flag set with the reason;
+``syn0.jobs.running`` polls it). They still differ where a trial is ranked before some
+earlier trials reach the rung: it may be pruned where, ranked with them too, it would
+have gone on; and a trial that ended before an earlier one arrived keeps its outcome.
+Ranked among the arrivals instead, the first trials of two workers each went on as the
+first to reach a rung: half the sweeps of the sweep benchmark (``bench/sweep.py``)
+trained 31 % more epochs on two workers than on one. Demoting by the arrivals' ranks
+could prune every trial in turn; trial 0 is never pruned.
 """
 
 from __future__ import annotations
@@ -68,18 +71,27 @@ def verdict(session: Session, sweep: Sweep | None, job_id: str, epoch: int) -> V
     stored), goes on: ranked among the trials numbered up to it that reached the rung.
     Later trials that went on before it arrived, still running and now ranked out, are
     demoted (``demote``). Taken under the sweep's row lock (``locked_sweep``), so the
-    trials reaching a rung at once are ranked one after the other."""
+    trials reaching a rung at once are ranked one after the other.
+
+    A trial pruned at a lower rung (a demoted one that trained on past this rung before
+    it read its flag) counts at no rung above it, and one demoted but not yet stopped
+    ends with its demotion."""
     if sweep is None or sweep.status != RUNNING:
         return Verdict(True, None)
-    reached = store.rung_values(session, sweep.id, epoch, sweep.metric)
-    if job_id not in reached:  # no value to rank (a metric that came out non-finite)
+    stored = store.rung_values(session, sweep.id, epoch, sweep.metric)
+    mine = stored.get(job_id)
+    if mine is None:  # no value to rank (a metric that came out non-finite)
         return Verdict(True, None)
-    mine = reached[job_id][1]
-    for other, (_, trial, status) in reached.items():
-        if trial > mine and status == JOB_RUNNING:
+    if mine.pruned_at is not None:  # demoted; it reached this rung before it read its flag
+        return Verdict(False, store.demotion(session, job_id))
+    reached = {
+        job: row for job, row in stored.items() if row.pruned_at is None or row.pruned_at >= epoch
+    }
+    for other, row in reached.items():
+        if row.trial > mine.trial and row.status == JOB_RUNNING and row.pruned_at is None:
             ranking = _standing(sweep, reached, other)
             if ranking is not None:
-                why = f"{ranking}; it had gone on before trial {mine} reached that rung"
+                why = f"{ranking}; it had gone on before trial {mine.trial} reached that rung"
                 store.demote(session, other, _pruned(sweep, epoch, why))
     ranking = _standing(sweep, reached, job_id)
     return (
@@ -87,19 +99,20 @@ def verdict(session: Session, sweep: Sweep | None, job_id: str, epoch: int) -> V
     )
 
 
-def _standing(sweep: Sweep, reached: dict[str, tuple[float, int, str]], job_id: str) -> str | None:
+def _standing(sweep: Sweep, reached: dict[str, store.Reached], job_id: str) -> str | None:
     """None while trial ``job_id`` is in the top ``n // eta`` (at least one) of the ``n``
     trials numbered up to it that reached the rung; else why it is not."""
-    value, mine, _ = reached[job_id]
-    peers = [job for job in reached if reached[job][1] <= mine]
+    mine = reached[job_id]
+    peers = [job for job, row in reached.items() if row.trial <= mine.trial]
     sign = 1 if sweep.goal == "min" else -1
-    peers.sort(key=lambda job: (sign * reached[job][0], reached[job][1]))
+    peers.sort(key=lambda job: (sign * reached[job].value, reached[job].trial))
     rank, keep = peers.index(job_id) + 1, max(1, len(peers) // sweep.eta)
     if rank <= keep:
         return None
     return (
-        f"its {sweep.metric} {value:.6g} ranked {rank} of the {len(peers)} trials numbered up "
-        f"to {mine} that reached it, and only the top {keep} (1/{sweep.eta}) go on"
+        f"its {sweep.metric} {mine.value:.6g} ranked {rank} of the {len(peers)} trials "
+        f"numbered up to {mine.trial} that reached it, and only the top {keep} "
+        f"(1/{sweep.eta}) go on"
     )
 
 

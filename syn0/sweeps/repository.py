@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -64,18 +66,32 @@ def running_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Sweep.id).where(Sweep.status == RUNNING)))
 
 
-def rung_values(
-    session: Session, sweep_id: str, epoch: int, metric: str
-) -> dict[str, tuple[float, int, str]]:
-    """``{job_id: (value of metric at epoch, trial number, status)}`` of the sweep's
-    trials that stored that epoch with a value."""
+class Reached(NamedTuple):
+    """A trial that stored a rung's epoch: its value there, number and status, and the
+    rung it was pruned at, if it was (demoted ones too, while they stop)."""
+
+    value: float
+    trial: int
+    status: str
+    pruned_at: int | None
+
+
+def rung_values(session: Session, sweep_id: str, epoch: int, metric: str) -> dict[str, Reached]:
+    """The sweep's trials that stored that epoch with a value of ``metric``, by job id."""
     column = getattr(JobMetric, metric)
     rows = session.execute(
-        select(Job.id, column, Job.sweep_trial, Job.status)
+        select(Job.id, column, Job.sweep_trial, Job.status, Job.error)
         .join(JobMetric, JobMetric.job_id == Job.id)
         .where(Job.sweep_id == sweep_id, JobMetric.epoch == epoch, column.is_not(None))
     )
-    return {job_id: (value, trial, status) for job_id, value, trial, status in rows}
+    return {
+        job_id: Reached(value, trial, status, _pruned_at(error))
+        for job_id, value, trial, status, error in rows
+    }
+
+
+def _pruned_at(error: dict | None) -> int | None:
+    return error.get("epoch") if isinstance(error, dict) and error.get("type") == PRUNED else None
 
 
 def demote(session: Session, job_id: str, error: dict) -> None:

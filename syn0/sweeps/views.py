@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from syn0.jobs.orm import ACTIVE, QUEUED, RUNNING, Job
+from syn0.jobs.orm import ACTIVE, CANCELLED, QUEUED, RUNNING, Job
 from syn0.sweeps import repository as store
 from syn0.sweeps import space
 from syn0.sweeps.orm import PRUNED, Sweep
@@ -14,7 +14,7 @@ from syn0.sweeps.service import best_trial, metric_of
 
 
 def trial_out(sweep: Sweep, job: Job) -> TrialOut:
-    pruned = (job.error or {}).get("type") == PRUNED
+    pruned = job.status == CANCELLED and (job.error or {}).get("type") == PRUNED
     return TrialOut(
         trial=job.sweep_trial,
         job_id=job.id,

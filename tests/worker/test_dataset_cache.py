@@ -39,15 +39,15 @@ def _dataset(factory) -> str:
         ).id
 
 
-def _job(factory, dataset_id: str) -> str:
+def _job(factory, dataset_id: str, training: dict = TRAINING) -> str:
     with factory.begin() as session:
         return jobs.create_job(
             session,
             tenant_id=tenancy.tenant_id(session),
             dataset_id=dataset_id,
             network=SPIRAL_NET,
-            training=TRAINING,
-            epochs=TRAINING["epochs"],
+            training=training,
+            epochs=training["epochs"],
             idempotency_key=None,
         ).id
 
@@ -73,9 +73,12 @@ def reads(factory):
     event.remove(engine, "before_cursor_execute", count)
 
 
-def test_the_next_job_on_a_dataset_reads_no_bytes_and_trains_the_same(factory, reads):
+@pytest.mark.parametrize("split", [0.25, 0.0], ids=["validation-split", "no-split"])
+def test_the_next_job_on_a_dataset_reads_no_bytes_and_trains_the_same(factory, reads, split):
+    # Without a split, training batches straight from the kept (read-only) arrays.
     dataset_id = _dataset(factory)
-    first, second = _job(factory, dataset_id), _job(factory, dataset_id)
+    training = {**TRAINING, "validation_split": split}
+    first, second = _job(factory, dataset_id, training), _job(factory, dataset_id, training)
     settings = get_settings()
     assert run_job(first, factory, settings) == "succeeded"
     assert len(reads) == 1
@@ -129,7 +132,8 @@ def test_kept_arrays_are_read_only_and_other_bytes_are_other_arrays():
     assert other[0][0, 0] == 1.0
 
 
-def test_a_dataset_larger_than_the_limit_is_read_and_not_kept():
+def test_a_dataset_larger_than_the_limit_is_read_not_kept_and_read_only_too():
     cache = ArrayCache()
     X, _ = cache.arrays("big", "sha", lambda: _arrays(10), 1024)
-    assert len(cache) == 0 and X.flags.writeable
+    assert len(cache) == 0 and cache.nbytes == 0
+    assert not X.flags.writeable  # a write fails for every dataset, kept or not
