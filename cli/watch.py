@@ -34,10 +34,8 @@ def _with_progress_bar(client: Client, job: Job) -> Job:
         TextColumn("ETA {task.fields[eta]}"),
     )
     # On stderr, so that stdout holds only the result (and --json stays parseable).
-    # Redrawn on each update, by this thread only: rich's refresh thread shares locks
-    # with this one, and a Ctrl-C raised while this thread holds one of them can leave
-    # the two waiting on each other (a test saw the command hang after Ctrl-C with
-    # nothing printed).
+    # Redrawn on each update (nothing in the bar changes between two), with no refresh
+    # thread of rich's beside this one.
     with Progress(*columns, console=console(stderr=True), auto_refresh=False) as bar:
         task = bar.add_task(_label(job), total=job.progress.epochs, metrics="", eta="-")
         noticed: set[str] = set()

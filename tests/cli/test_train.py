@@ -165,6 +165,16 @@ def test_a_spec_file_that_does_not_parse(syn0, tmp_path):
     assert "(while parsing a flow sequence started on line 2)" in refused.err
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """For ``preexec_fn``: SIGINT's default action, as a shell gives the command it runs
+    in the foreground. A test run started in the background by a non-interactive shell
+    (``make test &``, as CI may start it) has SIGINT ignored, its processes pass that on,
+    and a command started with SIGINT ignored keeps it so, as it should: its Ctrl-C then
+    did nothing, and the command ran on (seen as a hang with nothing printed, its
+    process's SigIgn mask showing SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def _watch_then_interrupt(
     env, api, tmp_path, answer: str
@@ -183,6 +193,7 @@ def _watch_then_interrupt(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     try:
         process.stdin.write(answer + "\n")
