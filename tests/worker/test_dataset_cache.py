@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 from sqlalchemy import event
 
-from syn0.core import datasets
-from syn0.datasets import repository as dataset_rows
 from syn0.datasets.cache import ArrayCache
 from syn0.jobs import repository as jobs
 from syn0.jobs.training import run_job
 from syn0.models import repository as models
 from syn0.settings import get_settings
 from tests import tenancy
+from tests.worker.rows import spiral_dataset
 from tests.worker.test_train import SPIRAL_NET
 
 TRAINING = {
@@ -25,18 +24,8 @@ TRAINING = {
 
 
 def _dataset(factory) -> str:
-    X, y = datasets.spiral(200, noise=0.1, seed=0)
     with factory.begin() as session:
-        return dataset_rows.add_dataset(
-            session,
-            tenant_id=tenancy.tenant_id(session),
-            name="spiral",
-            task="classification",
-            X=X,
-            y=y,
-            classes=np.unique(y).tolist(),
-            n_outputs=2,
-        ).id
+        return spiral_dataset(session, "spiral").id
 
 
 def _job(factory, dataset_id: str, training: dict = TRAINING) -> str:

@@ -14,7 +14,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from syn0.core import Checkpoint, Network, NetworkSpec, TrainingSpec, datasets, fit
-from syn0.datasets import repository as dataset_rows
 from syn0.jobs import attempts
 from syn0.jobs import repository as jobs
 from syn0.jobs.orm import Job
@@ -29,6 +28,7 @@ from syn0.settings import get_settings
 from syn0.workers.orm import Worker
 from tests import tenancy
 from tests.services import ROOT, migrate
+from tests.worker.rows import spiral_dataset
 
 NETWORK = {
     "input_shape": [2],
@@ -48,18 +48,8 @@ TRAINING = {
 
 
 def _submit(factory, training=TRAINING, max_attempts=3, max_runtime_seconds=None, device="cpu"):
-    X, y = datasets.spiral(200, noise=0.1, seed=0)
     with factory.begin() as session:
-        dataset = dataset_rows.add_dataset(
-            session,
-            tenant_id=tenancy.tenant_id(session),
-            name="d",
-            task="classification",
-            X=X,
-            y=y,
-            classes=[0, 1],
-            n_outputs=2,
-        )
+        dataset = spiral_dataset(session)
         return jobs.create_job(
             session,
             tenant_id=tenancy.tenant_id(session),
