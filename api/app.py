@@ -69,6 +69,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         logs.configure(settings.log_format, settings.log_level)
         bootstrap(runtime)
+        prepare_broker(runtime.dispatch)
         metrics.warn_if_off(runtime)
         # Large bodies are parsed in worker threads, which hold the GIL up to this long
         # before the event loop gets it back (Python's default: 5 ms, several times per
@@ -135,6 +136,17 @@ def create_app(
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_problems(app)
     return app
+
+
+def prepare_broker(dispatch: Dispatcher) -> None:
+    """Make the embedded broker's tables and queues before the first send, safe against
+    a worker starting at the same moment (``Dispatcher.prepare``). A broker that cannot
+    be prepared is logged, not fatal: the API still starts and /readyz reports it, as it
+    does for a broker server that is down."""
+    try:
+        dispatch.prepare()
+    except Exception:
+        log.exception("could not prepare the broker at %s", dispatch.broker_url)
 
 
 def bootstrap(runtime: Runtime) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 
 from celery import Celery
+from kombu import Queue
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 TRAIN_TASK = "jobs.train"
 PREDICT_TASK = "predictions.run"  # a batch prediction over a stored dataset
@@ -58,6 +60,34 @@ class Dispatcher:
                     )
                     self._app = app
         return self._app
+
+    def prepare(self) -> None:
+        """On the embedded broker (a SQLite file), create its tables and the rows of both
+        queues now, at a process's start, instead of in its first send.
+
+        Kombu's SQLAlchemy transport creates them on first use, unlocked across
+        processes: when the API's first send and a starting worker both find them
+        missing, one of them fails (``UNIQUE constraint failed: kombu_queue.name``, or
+        ``table ... already exists``). A send that fails so leaves its job queued until
+        the reaper sends it again minutes later. Here a try that loses that race is
+        tried again on a new connection, which finds what the other process made. A try
+        is lost only to another process making one of four things (two tables, two queue
+        rows) that every later try finds made, so five tries are enough (unless SQLite's
+        lock is held past its 5 s busy timeout).
+        A broker server (Redis) declares queues atomically: nothing to do."""
+        if not self.broker_url.startswith("sqla+"):
+            return
+        tries = 5
+        for attempt in range(tries):
+            try:
+                with self.app.connection_for_write() as connection:
+                    channel = connection.channel()
+                    for name in (DEFAULT_QUEUE, GPU_QUEUE):
+                        Queue(name, channel=channel).declare()
+                return
+            except (IntegrityError, OperationalError):
+                if attempt == tries - 1:
+                    raise
 
     def send(self, task: str, *args: str, queue: str | None = None) -> None:
         self.app.send_task(task, args=list(args), queue=queue)

@@ -78,6 +78,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
     prediction_tasks.register(app)
     sweep_tasks.register(app)
     worker_init.connect(_choose_blas_threads, weak=False, dispatch_uid="syn0.blas_threads")
+    worker_init.connect(_prepare_broker, weak=False, dispatch_uid="syn0.prepare_broker")
     worker_process_init.connect(_fresh_process, weak=False, dispatch_uid="syn0.fresh_process")
     worker_ready.connect(_announce, weak=False, dispatch_uid="syn0.announce")
     for exited in (worker_process_shutdown, worker_shutdown):  # a pool child; the main process
@@ -127,6 +128,13 @@ def _choose_blas_threads(sender, **_) -> None:
     processes = _training_processes(sender.pool_cls, sender.concurrency)
     worker.blas_threads = blas_threads(worker.settings.worker_blas_threads, processes, _cpus())
     _bound_blas(worker.blas_threads)
+
+
+def _prepare_broker(sender, **_) -> None:
+    """Before the consumer first declares its queues (``worker_init``): make the embedded
+    broker's tables and queues, safe against an API starting at the same moment
+    (``Dispatcher.prepare``)."""
+    context(sender.app).dispatch.prepare()
 
 
 def _bound_blas(threads: int | None) -> None:

@@ -115,12 +115,16 @@ def stack_env(directory: Path) -> dict[str, str]:
     return server_env(directory)
 
 
-def train_until_running(api: Client, epochs_done: int, epochs: int = 150) -> str:
+def train_until_running(api: Client, directory: Path, epochs_done: int, epochs: int = 150) -> str:
+    """Submit a job to the stack whose files are in ``directory``; wait until it has
+    trained ``epochs_done`` epochs (on failure, say what the stack logged)."""
     data = api.datasets.generate("spiral", n_samples=2000, noise=0.1).id
     job_id = api.jobs.submit(data, NETWORK, {**TRAINING, "epochs": epochs}).id
     deadline = time.monotonic() + 60
     while (job := api.jobs.get(job_id)).status != "running" or job.progress.epoch < epochs_done:
-        assert job.status in ("queued", "running") and time.monotonic() < deadline, job
+        assert job.status in ("queued", "running") and time.monotonic() < deadline, (
+            f"{job}\nsyn0 serve logged:\n{(directory / 'serve.log').read_text()}"
+        )
         time.sleep(0.1)
     return job_id
 
@@ -162,7 +166,7 @@ def test_ctrl_c_stops_every_process_and_the_next_start_resumes_the_job(stack):
     env = stack_env(stack)
     server, url = start_serve(stack, env, start_new_session=True)
     with Client(url, api_key=printed_key(stack)) as api:
-        job_id = train_until_running(api, epochs_done=3)
+        job_id = train_until_running(api, stack, epochs_done=3)
     # when: Ctrl-C
     stop(server, stack, lambda: os.killpg(server.pid, signal.SIGINT))
     # then: the job is queued again, with a checkpoint of the epoch it stopped at
@@ -197,7 +201,7 @@ def test_a_signal_to_serve_alone_stops_every_process_and_requeues_the_job(stack,
     # given: a job that would train for minutes
     server, url = start_serve(stack, stack_env(stack), start_new_session=True)
     with Client(url, api_key=printed_key(stack)) as api:
-        job_id = train_until_running(api, epochs_done=3, epochs=5000)
+        job_id = train_until_running(api, stack, epochs_done=3, epochs=5000)
     # when: the signal reaches syn0 serve only (kill, a process manager)
     stop(server, stack, lambda: server.send_signal(signum))
     # then
