@@ -26,8 +26,7 @@ def start_then_send(broker_url: str, at: float, outcomes) -> None:
     """As a process of syn0 does: prepare at its start, then send a job."""
     dispatch = Dispatcher(broker_url)
     assert dispatch.app  # built before the start line, so that the processes meet there
-    while time.time() < at:
-        pass
+    time.sleep(max(0.0, at - time.time()))
     try:
         dispatch.prepare()
         dispatch.train("a-job", "cpu")
