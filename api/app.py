@@ -146,7 +146,8 @@ def prepare_broker(dispatch: Dispatcher) -> None:
     try:
         dispatch.prepare()
     except Exception:
-        log.exception("could not prepare the broker at %s", dispatch.broker_url)
+        # Not the URL: a database broker's may hold a password.
+        log.exception("could not prepare the embedded broker; each send will try again")
 
 
 def bootstrap(runtime: Runtime) -> None:
