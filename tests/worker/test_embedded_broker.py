@@ -6,6 +6,7 @@ job waited minutes for the reaper."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sqlite3
 import time
@@ -82,3 +83,14 @@ def test_the_api_and_a_worker_prepare_the_broker_as_they_start(tmp_path):
 
 def test_a_broker_server_needs_no_preparing():
     Dispatcher("redis://127.0.0.1:1/0").prepare()  # nothing listens there: never contacted
+
+
+def test_an_api_whose_broker_cannot_be_prepared_still_starts_and_says_why(tmp_path, caplog):
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'syn0.db'}",
+        broker_url=f"sqla+sqlite:///{tmp_path / 'no-such-folder' / 'broker.db'}",
+    )
+    app = create_app(settings)
+    with caplog.at_level(logging.ERROR, logger="syn0.api.app"), TestClient(app) as api:
+        assert api.get("/healthz").status_code == 200
+    assert "could not prepare the embedded broker; each send will try again" in caplog.text
