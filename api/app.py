@@ -139,7 +139,7 @@ def create_app(
 
 
 def prepare_broker(dispatch: Dispatcher) -> None:
-    """Make the embedded broker's tables and queues before the first send, safe against
+    """Make a database broker's tables and queues before the first send, safe against
     a worker starting at the same moment (``Dispatcher.prepare``). A broker that cannot
     be prepared is logged, not fatal: the API still starts and /readyz reports it, as it
     does for a broker server that is down."""
@@ -147,7 +147,7 @@ def prepare_broker(dispatch: Dispatcher) -> None:
         dispatch.prepare()
     except Exception:
         # Not the URL: a database broker's may hold a password.
-        log.exception("could not prepare the embedded broker; each send will try again")
+        log.exception("could not prepare the broker's tables and queues; each send will try")
 
 
 def bootstrap(runtime: Runtime) -> None:

@@ -7,7 +7,7 @@ import threading
 
 from celery import Celery
 from kombu import Queue
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 TRAIN_TASK = "jobs.train"
 PREDICT_TASK = "predictions.run"  # a batch prediction over a stored dataset
@@ -62,18 +62,21 @@ class Dispatcher:
         return self._app
 
     def prepare(self) -> None:
-        """On the embedded broker (a SQLite file), create its tables and the rows of both
-        queues now, at a process's start, instead of in its first send.
+        """On a database broker (kombu's SQLAlchemy transport: the embedded default's
+        SQLite file), make its tables and the rows of both queues now, at a process's
+        start, instead of in its first send.
 
-        Kombu's SQLAlchemy transport creates them on first use, unlocked across
-        processes: when the API's first send and a starting worker both find them
-        missing, one of them fails (``UNIQUE constraint failed: kombu_queue.name``, or
-        ``table ... already exists``). A send that fails so leaves its job queued until
-        the reaper sends it again minutes later. Here a try that loses that race is
-        tried again on a new connection, which finds what the other process made. A try
-        is lost only to another process making one of four things (two tables, two queue
-        rows) that every later try finds made, so five tries are enough (unless SQLite's
-        lock is held past its 5 s busy timeout).
+        Kombu makes them on first use, unlocked across processes: when the API's first
+        send and a starting worker both find them missing, one of them fails
+        (``UNIQUE constraint failed: kombu_queue.name``, or ``table ... already
+        exists``). A send that fails so leaves its job queued until the reaper sends it
+        again minutes later. Here a try that loses that race is tried again on a new
+        connection, which finds what the other process made. A try is lost only to
+        another process making one of four things (two tables, two queue rows) that
+        every later try finds made, so five tries are enough. (A queue row whose insert
+        waited out SQLite's 5 s busy timeout is left to the first send, as before: kombu
+        drops that error.) No connection is left open: a prefork worker forks its pool
+        after this, and a SQLite connection must not cross a fork.
         A broker server (Redis) declares queues atomically: nothing to do."""
         if not self.broker_url.startswith("sqla+"):
             return
@@ -84,8 +87,10 @@ class Dispatcher:
                     channel = connection.channel()
                     for name in (DEFAULT_QUEUE, GPU_QUEUE):
                         Queue(name, channel=channel).declare()
+                    channel.session.close()
+                    channel.session.bind.dispose()
                 return
-            except (IntegrityError, OperationalError):
+            except DBAPIError:  # IntegrityError, OperationalError; PostgreSQL's ProgrammingError
                 if attempt == tries - 1:
                     raise
 

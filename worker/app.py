@@ -131,9 +131,9 @@ def _choose_blas_threads(sender, **_) -> None:
 
 
 def _prepare_broker(sender, **_) -> None:
-    """Before the consumer first declares its queues (``worker_init``): make the embedded
-    broker's tables and queues, safe against an API starting at the same moment
-    (``Dispatcher.prepare``)."""
+    """Before the pool starts and the consumer first declares its queues
+    (``worker_init``): make a database broker's tables and queues, safe against an API
+    starting at the same moment (``Dispatcher.prepare``)."""
     context(sender.app).dispatch.prepare()
 
 
