@@ -1,5 +1,6 @@
 """Workers report themselves to the store, and the store answers who was seen when."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -28,6 +29,10 @@ def test_a_worker_reports_itself_every_period_until_stopped(factory):
     first = _rows(factory)
     time.sleep(0.3)
     stop.set()
+    # A report under way as the event was set still lands: read the rows after it.
+    for thread in threading.enumerate():
+        if thread.name == "syn0-sightings":
+            thread.join(timeout=10)
     later = _rows(factory)
     # then: one row, its device, a newer sighting each period
     assert [(name, device) for name, device, _ in first] == [("w1@host", "gpu")]
