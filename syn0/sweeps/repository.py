@@ -90,8 +90,14 @@ def rung_values(session: Session, sweep_id: str, epoch: int, metric: str) -> dic
     }
 
 
+def _pruned(error: dict | None) -> dict | None:
+    """A job's error if it is an asha pruning (its rung's ``epoch`` in it), else None."""
+    return error if isinstance(error, dict) and error.get("type") == PRUNED else None
+
+
 def _pruned_at(error: dict | None) -> int | None:
-    return error.get("epoch") if isinstance(error, dict) and error.get("type") == PRUNED else None
+    pruned = _pruned(error)
+    return None if pruned is None else pruned.get("epoch")
 
 
 def demote(session: Session, job_id: str, error: dict) -> None:
@@ -106,5 +112,4 @@ def demote(session: Session, job_id: str, error: dict) -> None:
 
 def demotion(session: Session, job_id: str) -> dict | None:
     """The reason ``demote`` stored with a trial's cancel flag, if that is what set it."""
-    error = session.scalar(select(Job.error).where(Job.id == job_id))
-    return error if isinstance(error, dict) and error.get("type") == PRUNED else None
+    return _pruned(session.scalar(select(Job.error).where(Job.id == job_id)))
